@@ -1,0 +1,91 @@
+"""The ``dualion`` command line: a thin layer over the library API.
+
+Each domain registers its commands from its own ``<domain>/cli.py`` (a ``register(app)`` function).
+User errors (:class:`dualion.errors.DualionUserError`) become one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from dualion import __version__
+from dualion.errors import DualionUserError
+
+app = typer.Typer(
+    name="dualion",
+    help="Design and analyse dual-ion (e.g. Li+/Mg2+) battery electrodes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dualion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                        help="Print the version and exit.")) -> None:
+    """dualion: site inventories, insertion thermodynamics, atomistic models and cycler data."""
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("dualion-demo"), "--out", help="Results folder to write."),
+         fast: bool = typer.Option(False, "--fast", help="Skip the slowest parts (engine runs).")) -> None:
+    """Run the main job on the bundled example data and write a results folder with figures."""
+    from dualion.demo import run_demo
+
+    summary = run_demo(out, fast=fast)
+    typer.echo(f"wrote {summary}")
+
+
+def _register_domains() -> None:
+    from dualion.composition import cli as composition_cli
+    from dualion.echem import cli as echem_cli
+    from dualion.engines import cli as engines_cli
+    from dualion.model import cli as model_cli
+    from dualion.structures import cli as structures_cli
+    from dualion.thermo import cli as thermo_cli
+
+    for mod in (thermo_cli, composition_cli, echem_cli, structures_cli, engines_cli, model_cli):
+        mod.register(app)
+
+
+_register_domains()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI; user errors print one line and return exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except DualionUserError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click's (vendored by typer) usage errors: show + exit code 2
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            return int(exc.exit_code)
+        raise
+    return 0
+
+
+def entry() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
