@@ -46,15 +46,11 @@ def demo(out: Path = typer.Option(Path("dualion-demo"), "--out", help="Results f
 
 
 def _register_domains() -> None:
-    from dualion.composition import cli as composition_cli
-    from dualion.echem import cli as echem_cli
-    from dualion.engines import cli as engines_cli
-    from dualion.model import cli as model_cli
-    from dualion.structures import cli as structures_cli
-    from dualion.thermo import cli as thermo_cli
+    import importlib
 
-    for mod in (thermo_cli, composition_cli, echem_cli, structures_cli, engines_cli, model_cli):
-        mod.register(app)
+    for name in ("thermo.cli", "composition.cli", "echem.cli", "echem.cli_analysis", "structures.cli",
+                 "engines.cli", "model.cli", "model.cli_cell"):
+        importlib.import_module(f"dualion.{name}").register(app)
 
 
 _register_domains()
