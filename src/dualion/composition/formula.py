@@ -239,8 +239,10 @@ def _parse_terms(text: str, pos: int, depth: int, src: str) -> tuple[list[Term],
             if symbol is None:
                 m = _ELEMENT.match(text, pos)
                 if not m:
+                    hint = (" (two amounts in a row: is a vacancy symbol □ missing?)"
+                            if ch.isdigit() or ch == "." else "")
                     raise DualionUserError(f"cannot parse formula {src!r} at position {pos + 1} ({text[pos:]!r}); "
-                                           "expected an element, □/Va/Vac or '('", field="formula")
+                                           f"expected an element, □/Va/Vac or '('{hint}", field="formula")
                 symbol, pos = m.group(0), m.end()
                 _check_symbol(symbol)
         m = _NUMBER.match(text, pos)
@@ -320,7 +322,8 @@ def net_charge_e(formula: DefectFormula | str, oxidation: Mapping[str, float] | 
     """Net charge in e per formula unit: Σ n_i q_i (vacancies count zero)."""
     f = parse_formula(formula)
     states = oxidation_states(oxidation)
-    return float(sum(t.amount * term_charge(t, states) for t in f.terms))
+    q = float(sum(t.amount * term_charge(t, states) for t in f.terms))
+    return round(q, 12) + 0.0  # drop floating-point noise (and -0.0)
 
 
 def check_electroneutral(formula: DefectFormula | str, oxidation: Mapping[str, float] | None = None,

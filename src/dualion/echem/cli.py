@@ -1,9 +1,155 @@
-"""CLI commands of dualion.echem (registered on the main app by :func:`register`)."""
+"""CLI commands of dualion.echem: ``dualion echem summary`` and ``dualion echem plot``.
+
+The sub-app object is :data:`echem_app`; :mod:`dualion.echem.cli_analysis` adds its commands
+(``dqdv``, ``gitt``) to the same object.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from pathlib import Path
+
 import typer
+
+echem_app = typer.Typer(help="Cycler data: read, segment into half-cycles, summarise, plot.",
+                        no_args_is_help=True)
+
+_MASS = typer.Option(None, "--mass-mg", help="Active mass in mg (overrides a mass stored in the file).")
+_FIRST = typer.Option(None, "--first", help="Pairing: cycles start with a 'charge' or 'discharge' half-cycle "
+                                            "(default: the cycler's cycle index, else discharge first).")
+_FMT = typer.Option(None, "--format", help="Force the reader: biologic, arbin, neware, maccor, csv.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main ``dualion`` app."""
+    """Add the ``echem`` sub-app to the main ``dualion`` app."""
+    app.add_typer(echem_app, name="echem")
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr():
+    """Show DualionWarnings as one ``warning:`` line each on stderr."""
+    from dualion.errors import DualionWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DualionWarning)
+        try:
+            yield
+        finally:
+            seen = set()
+            for w in caught:
+                if issubclass(w.category, DualionWarning):
+                    msg = " ".join(str(w.message).split())
+                    if msg not in seen:
+                        seen.add(msg)
+                        typer.echo(f"warning: {msg}", err=True)
+                else:  # pragma: no cover - pass other warnings on
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def load_summary(file: Path, mass_mg: float | None, first: str | None, fmt: str | None = None,
+                 require_cycles: bool = True):
+    """Read + segment + summarise (library calls); a file without half-cycles is a user error."""
+    from dualion.echem import cycles, read, segment
+    from dualion.errors import DualionUserError
+
+    data = read(file, mass_mg=mass_mg, fmt=fmt)
+    halves = segment.half_cycles(data, first=first)
+    summary = cycles.summarise(data, halves, first=first)
+    if require_cycles and not summary.half_cycles:
+        raise DualionUserError("no galvanostatic half-cycles found (only rest, OCV, CV or EIS rows, "
+                               "or zero current everywhere)", file=file)
+    return data, summary
+
+
+def _print_table(summary) -> None:
+    u = summary.capacity_unit
+    spec = bool(summary.mass_mg)
+    head = f"{'cycle':>5} {'Q_dis':>10} {'Q_ch':>10} {'CE %':>7} {'<V>dis':>7} {'<V>ch':>7} {'ΔV':>6} {'ret %':>6}"
+    typer.echo(f"{summary.source}: {len(summary.half_cycles)} half-cycles, {len(summary.cycles)} cycles "
+               f"(pairing: {summary.pairing}; capacities in {u})")
+    typer.echo(head)
+
+    def f(x, fmt):
+        if x is None:
+            width = "".join(ch for ch in fmt.split(".")[0] if ch.isdigit())
+            return "-".rjust(int(width or 1))
+        return format(x, fmt)
+
+    for c in summary.cycles:
+        qd = c.discharge_mAh_g if spec else c.discharge_mAh
+        qc = c.charge_mAh_g if spec else c.charge_mAh
+        flag = "  partial" if c.partial else ""
+        typer.echo(f"{c.number:>5} {f(qd, '10.4g')} {f(qc, '10.4g')} {f(c.coulombic_efficiency_pct, '7.2f')} "
+                   f"{f(c.mean_discharge_V, '7.3f')} {f(c.mean_charge_V, '7.3f')} {f(c.polarization_V, '6.3f')} "
+                   f"{f(c.retention_pct, '6.1f')}{flag}")
+    if len(summary.rates) > 1:
+        typer.echo("rate capability:")
+        for b in summary.rates:
+            typer.echo(f"  {b.rate:.4g} {b.rate_unit}: cycles {b.first_cycle}–{b.last_cycle}, "
+                       f"discharge {f(b.discharge_mean, '.4g')} {b.capacity_unit}")
+
+
+def write_summary(summary, out: Path) -> list[Path]:
+    """Write half_cycles, cycles and rate_capability as CSV + JSON, and summary.json, into ``out``."""
+    from dualion.io.atomic import atomic_write_json
+    from dualion.plotting import write_table
+
+    payload = summary.to_dict()
+    paths = []
+    paths += write_table(summary.half_cycle_table(), out, "half_cycles", json_payload=payload["half_cycles"])
+    paths += write_table(summary.table(), out, "cycles", json_payload=payload["cycles"])
+    import pandas as pd
+
+    paths += write_table(pd.DataFrame(payload["rate_capability"]), out, "rate_capability",
+                         json_payload=payload["rate_capability"])
+    paths.append(atomic_write_json(out / "summary.json", payload))
+    return paths
+
+
+@echem_app.command("summary")
+def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .res, .nda/.ndax, Maccor .txt, .csv)."),
+                mass_mg: float = _MASS, first: str = _FIRST, fmt: str = _FMT,
+                json_: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+                out: Path = typer.Option(None, "--out", help="Also write CSV/JSON tables into this folder.")) -> None:
+    """Half-cycles and per-cycle capacity, Coulombic efficiency, voltages, polarization, energy, retention."""
+    from dualion.io.atomic import to_json
+
+    with _warnings_to_stderr():
+        _data, summary = load_summary(file, mass_mg, first, fmt)
+        if out is not None:
+            write_summary(summary, out)
+    if json_:
+        typer.echo(to_json(summary.to_dict()))
+    else:
+        _print_table(summary)
+
+
+@echem_app.command("plot")
+def plot_cmd(file: Path = typer.Argument(..., help="Cycler file."), mass_mg: float = _MASS, first: str = _FIRST,
+             fmt: str = _FMT,
+             cycles: str = typer.Option(None, "--cycles", help="Cycles to draw, e.g. 1,2,5 or 1-10 "
+                                                               "(default: all up to 10, else 1,2,5,10,…,last)."),
+             all_: bool = typer.Option(False, "--all", help="Draw every cycle."),
+             out: Path = typer.Option(None, "--out", help="Output folder (default: ./<file stem>_echem).")) -> None:
+    """Voltage vs capacity per cycle (Fig. 1a-like), capacity/CE/retention vs cycle, rate capability."""
+    from dualion.echem import plots
+    from dualion.plotting import figure_style, save_figure, write_table
+
+    out = out if out is not None else Path(f"{file.stem}_echem")
+    with _warnings_to_stderr():
+        data, summary = load_summary(file, mass_mg, first, fmt)
+        chosen = plots.parse_cycles(cycles, summary, all_=all_)
+        # compute every figure before writing anything
+        curves = plots.curves(data, summary, chosen)
+        figs = {"voltage_capacity": plots.plot_voltage_capacity(data, summary, chosen, title=file.name),
+                "cycling": plots.plot_cycling(summary)}
+        if len(summary.rates) > 1:
+            figs["rate_capability"] = plots.plot_rate_capability(summary)
+        written = []
+        with figure_style():  # savefig.bbox = tight is read at save time
+            for stem, fig in figs.items():
+                written += save_figure(fig, out, stem)
+        written += write_table(curves, out, "voltage_capacity")
+        written += write_summary(summary, out)
+    typer.echo(f"wrote {len(written)} files to {out}")

@@ -1,9 +1,118 @@
-"""CLI commands of dualion.engines (registered on the main app by :func:`register`)."""
+"""CLI commands of dualion.engines: ``compute`` (site model with an ML engine) and ``calibrate``.
+
+Thin layer: parse options, call :mod:`dualion.engines.compute` / :mod:`dualion.engines.calibration`,
+write outputs. Heavy imports (torch, chgnet, pymatgen, dask) happen inside the commands.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from dualion.errors import DualionUserError
+
+_ENGINE = typer.Option("chgnet", "--engine", help="chgnet | sevenn | 'package.module:ClassName' (any ASE calculator).")
+_MODEL = typer.Option(None, "--model", help="Model version/name (chgnet: 0.3.0 default; sevenn: 7net-0 default).")
+_KWARGS = typer.Option(None, "--engine-kwargs", help="JSON object of calculator constructor kwargs.")
+_DB = typer.Option(Path("results.db"), "--db", help="Results database: SQLite file or ase.db URL (postgresql://...). "
+                                                   "Finished structures are skipped on rerun.")
+_WORKERS = typer.Option(1, "--workers", help="Dask LocalCluster workers (1 = run in this process).")
+_SCHED = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786).")
+_FMAX = typer.Option(0.05, "--fmax", help="Force convergence threshold (eV/Å).")
+_STEPS = typer.Option(500, "--steps", help="Maximum optimizer steps per relaxation (non-convergence is recorded).")
+_OPT = typer.Option("FIRE", "--optimizer", help="FIRE or BFGS.")
+
+
+def _settings(fmax: float, steps: int, optimizer: str):
+    from dualion.engines.relax import RelaxSettings
+
+    return RelaxSettings(fmax=fmax, steps=steps, optimizer=optimizer)
+
+
+def _db_target(db: Path) -> str:
+    text = str(db)
+    return text
+
+
+def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
+    if out.suffix.lower() not in suffixes:
+        raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=out, field="--out")
+    if out.exists() and out.is_dir():
+        raise DualionUserError("expected a file, got a folder", file=out, field="--out")
+
+
+def compute(site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy"),
+            engine: str = _ENGINE, model: str | None = _MODEL, engine_kwargs: str | None = _KWARGS,
+            supercell: str = typer.Option("2x2x1", "--supercell", help="Supercell NXxNYxNZ (paper: 4x4x2)."),
+            ions: str = typer.Option("Li,Mg", "--ions", help="Working ions, comma-separated."),
+            anions: str = typer.Option("F", "--anions", help="Compensating anions: F, OH, 3F+1OH, 2F+2OH-cis ..."),
+            host: str | None = typer.Option(None, "--host", help="Host label when the model has several hosts."),
+            db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+            calibrated: bool = typer.Option(False, "--calibrated", help="Apply the DFT calibration (bundled for "
+                                                                         "CHGNet 0.3.0, or --calibration FILE)."),
+            calibration: Path | None = typer.Option(None, "--calibration", help="Calibration YAML (from `dualion calibrate`)."),
+            cross_check: str | None = typer.Option(None, "--cross-check", help="Second engine (e.g. sevenn): "
+                                                   "uncertainty = |ΔE(engine) − ΔE(second)| per configuration."),
+            fmax: float = _FMAX, steps: int = _STEPS, optimizer: str = _OPT,
+            structures: Path | None = typer.Option(None, "--structures", help="Folder for the relaxed structures "
+                                                   "(extxyz, lowest placement per configuration)."),
+            out: Path = typer.Option(..., "--out", help="Site-model YAML to write (read by `dualion diagram`)."),
+            ) -> None:
+    """Relax a site model's structures with an ML engine and write its site-model file."""
+    from dualion.engines.calculators import parse_engine
+    from dualion.engines.compute import compute_site_model, write_structures
+    from dualion.ions import parse_ions
+    from dualion.progress import console
+    from dualion.thermo.sitemodel import dump_site_model
+
+    _check_out(out, (".yaml", ".yml"))
+    spec = parse_engine(engine, model, engine_kwargs)
+    settings = _settings(fmax, steps, optimizer)
+    sm, result = compute_site_model(site_model, supercell=supercell, ions=parse_ions(ions), anions=anions,
+                                    engine=spec, settings=settings, db=_db_target(db), workers=workers,
+                                    scheduler=scheduler, calibrated=calibrated,
+                                    calibration_file=str(calibration) if calibration else None,
+                                    cross_check=cross_check, host=host)
+    if structures is not None:
+        write_structures(result, structures, host=sm.host.label)
+    dump_site_model(sm, out)
+    n_new = sum(not r.skipped for r in result.records)
+    bad = sm.provenance.get("unconverged") or []
+    console.print(f"wrote {out} ({len(sm.configurations)} configurations; {n_new} relaxed now, "
+                  f"{len(result.records) - n_new} from {db})" + (f"; UNCONVERGED: {', '.join(bad)}" if bad else ""))
+
+
+def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
+              dft: Path | None = typer.Option(None, "--dft", help="Public DFT folder (default ../shared/data/f-tio2-dft)."),
+              db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+              fmax: float = _FMAX, steps: int = _STEPS, optimizer: str = _OPT,
+              anion_location: bool = typer.Option(True, "--anion-location/--no-anion-location",
+                                                  help="Also rank the 4x4x2 F/OH arrangements (14 relaxations of 383 atoms)."),
+              plots: Path | None = typer.Option(None, "--plots", help="Folder for the parity plot (PNG+SVG+CSV)."),
+              out: Path = typer.Option(..., "--out", help="Calibration YAML to write (use with --calibration)."),
+              ) -> None:
+    """Fit the correction mapping ML insertion energies onto the public DFT set (LOO-selected)."""
+    from dualion.engines.calculators import parse_engine
+    from dualion.engines.calibration import dump_calibration, run_calibration
+    from dualion.engines.plots import parity_plot
+    from dualion.progress import console
+
+    _check_out(out, (".yaml", ".yml"))
+    spec = parse_engine(engine, model)
+    cal, _ = run_calibration(spec, db=_db_target(db), dft_dir=dft, workers=workers, scheduler=scheduler,
+                             settings=_settings(fmax, steps, optimizer), anion_location=anion_location)
+    if plots is not None:
+        parity_plot(cal.metrics["points"], plots, engine_label=spec.short,
+                    loo_mae_eV=cal.metrics["chosen"]["loo"]["mae_eV"])
+    dump_calibration(cal, out)
+    ch = cal.metrics["chosen"]
+    console.print(f"wrote {out}: model {ch['name']}, raw MAE {cal.metrics['raw']['mae_eV']:.3f} eV → "
+                  f"LOO MAE {ch['loo']['mae_eV']:.3f} eV (max {ch['loo']['max_abs_eV']:.3f} eV), "
+                  f"{cal.metrics['n_points']} points, excluded {len(cal.metrics['excluded'])}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
+    app.command("compute")(compute)
+    app.command("calibrate")(calibrate)

@@ -1,9 +1,180 @@
-"""CLI commands of dualion.thermo (registered on the main app by :func:`register`)."""
+"""CLI commands of dualion.thermo: ``energies``, ``diagram``, ``query``, ``path``.
+
+FILES may be vasppy YAML / vasprun.xml / ASE-readable files, site-model YAML files, or the bundled model
+names ``interstitial``, ``single-vacancy``, ``paired-vacancy``. Thin layer: parse, call the library, write.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import typer
+
+from dualion.errors import DualionUserError
+
+_FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
+                                  "model names: interstitial, single-vacancy, paired-vacancy.")
+_IONS = typer.Option("Li,Mg", "--ions", help="Working ions, comma-separated (formal charges from dualion.ions).")
+_HOST = typer.Option(None, "--host", help="Host title (or model name) when the files hold several hosts.")
+_PER = typer.Option("charge", "--per", help="Chemical-potential convention: 'charge' (eV per e-, default) or 'atom'.")
+_REF = typer.Option(None, "--ref", help="Metal reference ION=EV_PER_ATOM (repeatable); overrides elemental runs.")
+_INC = typer.Option(False, "--allow-incomplete", help="Include runs whose status is not 'finished' (flagged).")
+
+
+def _pairs(items: list[str] | None, opt: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for it in items or []:
+        key, sep, val = str(it).partition("=")
+        key = key.strip()
+        try:
+            v = float(val)
+        except ValueError:
+            v = math.nan
+        if not sep or not key or not math.isfinite(v):
+            raise DualionUserError(f"expected ION=NUMBER, got {it!r}", field=opt)
+        if key in out:
+            raise DualionUserError(f"{key} given twice", field=opt)
+        out[key] = v
+    return out
+
+
+def _floats(text: str, opt: str) -> list[float]:
+    try:
+        vals = [float(t) for t in str(text).split(",") if t.strip()]
+    except ValueError:
+        raise DualionUserError(f"expected comma-separated numbers, got {text!r}", field=opt) from None
+    if not vals or not all(math.isfinite(v) for v in vals):
+        raise DualionUserError(f"expected comma-separated finite numbers, got {text!r}", field=opt)
+    return vals
+
+
+def _load(files: list[str], ions: str, host: str | None, ref: list[str] | None):
+    from dualion.ions import parse_ions
+    from dualion.thermo.models import load_site_models
+
+    return load_site_models(files, parse_ions(ions), host, _pairs(ref, "--ref"))
+
+
+def energies(files: list[str] = _FILES, ions: str = _IONS, host: str | None = _HOST,
+             ref: list[str] | None = _REF, as_json: bool = typer.Option(False, "--json", help="Print JSON records.")) -> None:
+    """Insertion energies of every configuration (total, per ion, per transferred charge, voltage)."""
+    from dualion.thermo.energies import insertion_table
+
+    recs = insertion_table(_load(files, ions, host, ref))
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in recs], indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="Insertion energies vs the metals (eV); V̄ = −ΔE per charge (V vs the metal)")
+    for col in ("host", "config", "status", "ΔE total", "per ion", "per charge", "V̄ (V)"):
+        t.add_column(col, justify="right" if col.startswith(("ΔE", "per", "V")) else "left")
+    for r in recs:
+        st = r.status if not r.flag else f"[bold red]{r.status} ⚠[/]"
+        t.add_row(r.host, r.label, st, f"{r.total_eV:.3f}", f"{r.per_ion_eV:.3f}", f"{r.per_charge_eV:.3f}",
+                  f"{r.average_voltage_V:.3f}")
+    Console().print(t)
+    if any(r.flag for r in recs):
+        Console().print("[red]⚠[/] run status is not 'finished': kept but flagged; excluded from diagrams unless "
+                        "--allow-incomplete")
+
+
+def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS, per: str = _PER,
+            window: tuple[float, float, float, float] | None = typer.Option(
+                None, "--window", help="XMIN XMAX YMIN YMAX of (Δμ_x, Δμ_y), eV in the chosen convention."),
+            allow_incomplete: bool = _INC, ref: list[str] | None = _REF,
+            out: Path = typer.Option(Path("."), "--out", help="Output folder for diagram.{png,svg,json}.")) -> None:
+    """Exact phase diagram (stable product over the Δμ plane): figure + diagram.json (regions, thresholds)."""
+    from dualion.io.atomic import atomic_write_json
+    from dualion.plotting import figure_style, save_figure
+    from dualion.reference import check_convention
+    from dualion.thermo.diagram import phase_diagram
+    from dualion.thermo.pairing import select_model
+    from dualion.thermo.plot import diagram_figure
+
+    check_convention(per)
+    model = select_model(_load(files, ions, host, ref), host)
+    d = phase_diagram(model, ions=_two(ions), per=per, window=window, allow_incomplete=allow_incomplete)
+    payload = d.to_dict()
+    payload["provenance"] = {k: v for k, v in dict(model.provenance).items()}
+    with figure_style():
+        fig = diagram_figure([d], [model.name], charges={i: model.charge(i) for i in model.ions})
+        save_figure(fig, out, "diagram")
+    atomic_write_json(Path(out) / "diagram.json", payload)
+    typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; {payload['convention']})")
+
+
+def _two(ions: str) -> tuple[str, ...]:
+    from dualion.ions import parse_ions
+
+    return parse_ions(ions)
+
+
+def query(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS,
+          mu: list[str] = typer.Option(..., "--mu", help="ION=Δμ in eV (repeat for each ion), e.g. --mu Li=-2.8."),
+          per: str = _PER, allow_incomplete: bool = _INC, ref: list[str] | None = _REF) -> None:
+    """Stable product at given chemical potentials: prints JSON {label, counts, omega_eV}."""
+    from dualion.thermo.diagram import query as q
+    from dualion.thermo.pairing import select_model
+
+    mus = _pairs(mu, "--mu")
+    model = select_model(_load(files, ions, host, ref), host)
+    res = q(model, mus, per=per, allow_incomplete=allow_incomplete, ions=tuple(mus) if len(mus) else None)
+    typer.echo(json.dumps(res, ensure_ascii=False))
+
+
+def path(files: list[str] = _FILES, host: str | None = _HOST,
+         licl: str = typer.Option("0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations (M), comma-separated; "
+                                  "0 = Li-free electrolyte (Li configurations excluded)."),
+         activity: str | None = typer.Option(None, "--activity", help="Li+ activities, one per concentration "
+                                             "(default: c / 1 M)."),
+         delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
+         T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+         vmin: float = typer.Option(0.0, "--vmin", help="Lowest voltage, V vs Mg2+/Mg."),
+         vmax: float = typer.Option(3.0, "--vmax", help="Highest voltage, V vs Mg2+/Mg."),
+         per: str = _PER, window: tuple[float, float, float, float] | None = typer.Option(None, "--window"),
+         allow_incomplete: bool = _INC, ref: list[str] | None = _REF,
+         out: Path = typer.Option(Path("."), "--out", help="Output folder for path.{csv,json,png,svg}.")) -> None:
+    """Discharge paths at fixed LiCl concentration: sequence of stable products vs voltage (table + figure)."""
+    from dualion.plotting import figure_style, save_figure, write_table
+    from dualion.reference import check_convention
+    from dualion.thermo.pairing import select_model
+    from dualion.thermo.paths import discharge_paths, path_rows
+    from dualion.thermo.plot import path_figure
+
+    check_convention(per)
+    conc = _floats(licl, "--licl")
+    acts = _floats(activity, "--activity") if activity else None
+    if not (T > 0 and math.isfinite(T)):
+        raise DualionUserError(f"temperature must be > 0 K, got {T}", field="--T")
+    model = select_model(_load(files, "Li,Mg", host, ref), host)
+    paths = discharge_paths(model, conc, acts, V_range=(vmin, vmax), delta_e_ref_V=delta_e_ref, T_K=T,
+                            allow_incomplete=allow_incomplete)
+    from dualion.thermo.diagram import phase_diagram
+
+    d = phase_diagram(model, per=per, window=window, allow_incomplete=allow_incomplete)
+    payload = {"model": model.name, "reference": "V vs Mg2+/Mg", "delta_e_ref_V": delta_e_ref, "T_K": T,
+               "activity": "given" if acts else "c / 1 M (ideal)", "convention": d.to_dict()["convention"],
+               "note_zero": "0 M LiCl = Li-free electrolyte: Li-containing configurations excluded",
+               "paths": [p.to_dict() for p in paths]}
+    rows = path_rows(paths)
+    with figure_style():
+        fig = path_figure(d, paths, model)
+        save_figure(fig, out, "path")
+    write_table(rows, out, "path", json_payload=payload)
+    for p in paths:
+        seq = " → ".join(f"{s.label}" for s in p.segments)
+        tr = ", ".join(f"{t['V_vs_Mg']:.3f} V" for t in p.transitions)
+        typer.echo(f"{p.licl_M:g} M LiCl (a={p.li_activity:g}): {seq}  [transitions at {tr} vs Mg2+/Mg]")
+    typer.echo(f"wrote {Path(out) / 'path.csv'}, path.json, path.png, path.svg")
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
+    app.command("energies")(energies)
+    app.command("diagram")(diagram)
+    app.command("query")(query)
+    app.command("path")(path)

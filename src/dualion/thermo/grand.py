@@ -15,7 +15,7 @@ Grand potential at chemical potentials :math:`\Delta\mu_i` relative to the metal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from dualion.reference import Convention, check_convention
 from dualion.thermo.sitemodel import Configuration, SiteModel
@@ -41,3 +41,15 @@ def grand_potential_eV(dE_eV: float, counts: Mapping[str, int], dmu_eV: Mapping[
         weight = n * (charges[ion] if per == "charge" else 1)
         total -= weight * dmu_eV[ion]
     return float(total)
+
+
+def insertion_energies_eV(model: SiteModel, confs: "Sequence[Configuration] | None" = None) -> "np.ndarray":
+    """Vectorised :func:`insertion_energy_eV` for many configurations (default: all of ``model``), eV."""
+    import numpy as np
+
+    confs = model.configurations if confs is None else confs
+    refs = model.references_eV_per_atom
+    E = np.fromiter((c.energy_eV for c in confs), dtype=float, count=len(confs))
+    R = np.fromiter((sum(n * refs[ion] for ion, n in c.counts.items()) for c in confs), dtype=float,
+                    count=len(confs))
+    return E - model.host.energy_eV - R

@@ -1,0 +1,319 @@
+"""Per-cycle summary: capacities, Coulombic efficiency, voltages, polarization, energy, retention
+and rate capability, from the half-cycles of :mod:`dualion.echem.segment`.
+
+Definitions (units in the names; see ``docs/echem.md``):
+
+* Q (mA h) = ∫|I| dt / 3600 over a half-cycle; specific capacity (mA h g-1) = Q / (mass_mg / 1000).
+* Coulombic efficiency CE (%) = 100 · Q(second half) / Q(first half) of the cycle: for the default
+  discharge-first pairing (cathode vs metal anode, as in the paper) CE = Q_charge / Q_discharge; for
+  charge-first CE = Q_discharge / Q_charge. Each Q here is the total charge of that half: its
+  galvanostatic part plus a CV hold directly following it (``*_total_mAh``; equal to ``*_mAh`` when
+  there is no CV hold). Not meaningful (``None``) when the cycle holds a partial half-cycle or lacks
+  one of its halves.
+* Mean voltage (V) = ∫V|I|dt / ∫|I|dt (capacity-weighted); polarization (V) = mean charge voltage −
+  mean discharge voltage; ΔV½ (V) = V_charge(Q_charge/2) − V_discharge(Q_discharge/2).
+* Energy (mW h) = ∫V|I|dt / 3600; specific energy (mW h g-1 = W h kg-1) = energy / (mass_mg/1000).
+* Retention (%) = 100 · Q_discharge(cycle) / Q_discharge(reference cycle); the reference is the first
+  cycle with a non-partial discharge (or ``retention_reference``).
+* Rate capability: consecutive cycles whose discharge current density (mA g-1; mA without a mass)
+  agrees within ``rate_tol`` (relative) form one block; each block reports its mean capacities.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from dualion.echem.segment import HalfCycle, check_first, cumulative_capacity_mAh, half_cycles, pair_cycles
+from dualion.echem.table import CyclerData
+from dualion.errors import DualionUserError
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One discharge/charge cycle (either half may be missing: then its fields are ``None``)."""
+
+    number: int
+    first: str
+    discharge_mAh: float | None
+    charge_mAh: float | None
+    discharge_mAh_g: float | None
+    charge_mAh_g: float | None
+    coulombic_efficiency_pct: float | None
+    ce_meaningful: bool
+    mean_discharge_V: float | None
+    mean_charge_V: float | None
+    polarization_V: float | None
+    dV_half_capacity_V: float | None
+    discharge_mWh: float | None
+    charge_mWh: float | None
+    discharge_mWh_g: float | None
+    charge_mWh_g: float | None
+    current_mA: float | None
+    current_density_mA_g: float | None
+    retention_pct: float | None
+    partial: bool
+    note: str
+    half_cycles: tuple[int, ...]
+    cycler_cycle: int = -1
+    cv_discharge_mAh: float = 0.0
+    cv_charge_mAh: float = 0.0
+    discharge_total_mAh: float | None = None
+    charge_total_mAh: float | None = None
+    start_s: float = 0.0
+    end_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dict."""
+        d = asdict(self)
+        d["half_cycles"] = list(self.half_cycles)
+        return d
+
+
+@dataclass(frozen=True)
+class RateBlock:
+    """Consecutive cycles at one current density (mA g-1) or current (mA, without a mass)."""
+
+    rate: float
+    rate_unit: str
+    first_cycle: int
+    last_cycle: int
+    n_cycles: int
+    discharge_mean: float | None
+    charge_mean: float | None
+    discharge_last: float | None
+    capacity_unit: str
+    ce_mean_pct: float | None
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CycleSummary:
+    """Everything ``dualion echem summary`` reports for one file."""
+
+    source: str
+    mass_mg: float | None
+    pairing: str
+    half_cycles: tuple[HalfCycle, ...]
+    cycles: tuple[Cycle, ...]
+    rates: tuple[RateBlock, ...]
+    retention_reference_cycle: int | None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def capacity_unit(self) -> str:
+        """``"mA h g-1"`` with a mass, else ``"mA h"``."""
+        return "mA h g-1" if self.mass_mg else "mA h"
+
+    def capacity(self, direction: str = "discharge") -> np.ndarray:
+        """Per-cycle capacity in :attr:`capacity_unit` (NaN where the half is missing)."""
+        key = f"{direction}_mAh_g" if self.mass_mg else f"{direction}_mAh"
+        return np.array([np.nan if getattr(c, key) is None else getattr(c, key) for c in self.cycles])
+
+    def table(self):
+        """Per-cycle pandas DataFrame."""
+        import pandas as pd
+
+        recs = []
+        for c in self.cycles:
+            d = c.to_dict()
+            d["half_cycles"] = " ".join(str(k) for k in c.half_cycles)
+            recs.append(d)
+        return pd.DataFrame(recs, columns=[f.name for f in dataclasses.fields(Cycle)])
+
+    def half_cycle_table(self):
+        """Per-half-cycle pandas DataFrame."""
+        import pandas as pd
+
+        cols = [f.name for f in dataclasses.fields(HalfCycle)] + ["duration_s"]
+        return pd.DataFrame([h.to_dict() for h in self.half_cycles], columns=cols)
+
+    def to_dict(self) -> dict:
+        """The JSON payload (``half_cycles``, ``cycles``, ``rate_capability``, units and conventions)."""
+        return {
+            "source": self.source,
+            "mass_mg": self.mass_mg,
+            "pairing": self.pairing,
+            "conventions": {
+                "current_sign": "current_mA > 0 is charge (oxidation of the working electrode)",
+                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h); CV holds in cv_*_mAh",
+                "coulombic_efficiency": "100·Q(second half)/Q(first half) of each cycle",
+                "mean_voltage": "∫V|I|dt / ∫|I|dt (V)",
+                "specific": "per active mass: mA h g-1, mW h g-1 (= W h kg-1)",
+            },
+            "retention_reference_cycle": self.retention_reference_cycle,
+            "half_cycles": [_clean(h.to_dict()) for h in self.half_cycles],
+            "cycles": [_clean(c.to_dict()) for c in self.cycles],
+            "rate_capability": [_clean(r.to_dict()) for r in self.rates],
+            "warnings": list(self.warnings),
+        }
+
+
+def _clean(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+
+
+def _v_at_half(data: CyclerData, cq: np.ndarray, h: HalfCycle) -> float:
+    q = cq[h.start:h.stop]
+    target = q[0] + 0.5 * (q[-1] - q[0])
+    k = int(np.searchsorted(q, target))
+    k = min(max(k, 1), q.size - 1)
+    q0, q1 = q[k - 1], q[k]
+    v0, v1 = data.voltage_V[h.start + k - 1], data.voltage_V[h.start + k]
+    if q1 == q0:
+        return float(v1)
+    return float(v0 + (v1 - v0) * (target - q0) / (q1 - q0))
+
+
+def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: str | None = None, *,
+              retention_reference: int | None = None, rate_tol: float = 0.1) -> CycleSummary:
+    """Pair half-cycles into cycles and compute the per-cycle quantities (module docstring).
+
+    ``halves`` defaults to :func:`~dualion.echem.segment.half_cycles` of ``data``. With ``first``
+    given, the half-cycles are re-paired with that rule (ignoring the cycler's cycle index).
+    """
+    first = check_first(first)
+    if halves is None:
+        halves = half_cycles(data, first=first)
+    warnings = list(data.meta.get("warnings", []))
+    dirs = [h.direction for h in halves]
+    if first is not None or not halves:
+        numbers, rule = pair_cycles(dirs, None, first=first or "discharge", use_cycler=False)
+    elif data.has_cycle_index:
+        numbers, rule = pair_cycles(dirs, np.array([h.cycler_cycle for h in halves]), use_cycler=True)
+    else:
+        numbers, rule = pair_cycles(dirs, None, first="discharge", use_cycler=False)
+    if halves and any(int(n) != h.cycle for n, h in zip(numbers, halves)):
+        halves = [_replace_cycle(h, int(n)) for h, n in zip(halves, numbers)]
+    if not halves:
+        warnings.append("no galvanostatic half-cycles found (only rest, OCV, CV or EIS rows, or zero current)")
+    mass_g = data.mass_g
+    cq = cumulative_capacity_mAh(data) if halves else None
+    groups: dict[int, list[HalfCycle]] = {}
+    for h in halves:
+        groups.setdefault(h.cycle, []).append(h)
+    cycles: list[Cycle] = []
+    for num, hs in groups.items():
+        d = next((h for h in hs if h.direction == "discharge"), None)
+        c = next((h for h in hs if h.direction == "charge"), None)
+        first_dir = hs[0].direction
+        partial = any(h.partial for h in hs)
+        notes = [h.partial_reason for h in hs if h.partial]
+        ce = None
+        ce_ok = d is not None and c is not None and not partial and min(d.capacity_mAh, c.capacity_mAh) > 0
+        if d is not None and c is not None:
+            a, b = (d, c) if first_dir == "discharge" else (c, d)
+            qa, qb = a.capacity_mAh + a.cv_capacity_mAh, b.capacity_mAh + b.cv_capacity_mAh
+            if qa > 0:
+                ce = 100.0 * qb / qa
+        if not ce_ok:
+            if d is None or c is None:
+                notes.append("incomplete cycle (one half missing): CE not defined")
+            elif partial:
+                notes.append("CE not meaningful (partial half-cycle)")
+            ce_report = None
+        else:
+            ce_report = ce
+
+        def spec(x):
+            return None if (x is None or mass_g is None) else x / mass_g
+
+        ref_h = d if d is not None else c
+        pol = dvh = None
+        if d is not None and c is not None:
+            pol = c.mean_voltage_V - d.mean_voltage_V
+            dvh = _v_at_half(data, cq, c) - _v_at_half(data, cq, d)
+        cur = abs(ref_h.current_mA)
+        cycles.append(Cycle(
+            number=int(num), first=first_dir,
+            discharge_mAh=None if d is None else d.capacity_mAh, charge_mAh=None if c is None else c.capacity_mAh,
+            discharge_mAh_g=spec(None if d is None else d.capacity_mAh),
+            charge_mAh_g=spec(None if c is None else c.capacity_mAh),
+            coulombic_efficiency_pct=ce_report, ce_meaningful=bool(ce_ok),
+            mean_discharge_V=None if d is None else d.mean_voltage_V,
+            mean_charge_V=None if c is None else c.mean_voltage_V,
+            polarization_V=pol, dV_half_capacity_V=dvh,
+            discharge_mWh=None if d is None else d.energy_mWh, charge_mWh=None if c is None else c.energy_mWh,
+            discharge_mWh_g=spec(None if d is None else d.energy_mWh),
+            charge_mWh_g=spec(None if c is None else c.energy_mWh),
+            current_mA=cur, current_density_mA_g=spec(cur), retention_pct=None, partial=partial,
+            note="; ".join(notes), half_cycles=tuple(h.index for h in hs), cycler_cycle=hs[0].cycler_cycle,
+            cv_discharge_mAh=0.0 if d is None else d.cv_capacity_mAh,
+            cv_charge_mAh=0.0 if c is None else c.cv_capacity_mAh,
+            discharge_total_mAh=None if d is None else d.capacity_mAh + d.cv_capacity_mAh,
+            charge_total_mAh=None if c is None else c.capacity_mAh + c.cv_capacity_mAh,
+            start_s=hs[0].start_s, end_s=hs[-1].end_s))
+    ref = _retention_reference(cycles, retention_reference)
+    if ref is not None:
+        q_ref = next(c.discharge_mAh for c in cycles if c.number == ref)
+        cycles = [_with_retention(c, q_ref) for c in cycles]
+    rates = rate_capability(cycles, mass_g is not None, rate_tol=rate_tol)
+    return CycleSummary(source=data.source, mass_mg=data.mass_mg, pairing=rule, half_cycles=tuple(halves),
+                        cycles=tuple(cycles), rates=tuple(rates), retention_reference_cycle=ref,
+                        warnings=tuple(warnings), meta={"vendor": data.meta.get("vendor")})
+
+
+def _replace_cycle(h: HalfCycle, n: int) -> HalfCycle:
+    import dataclasses
+
+    return dataclasses.replace(h, cycle=n)
+
+
+def _retention_reference(cycles: list[Cycle], requested: int | None) -> int | None:
+    if requested is not None:
+        for c in cycles:
+            if c.number == requested:
+                if c.discharge_mAh is None or c.discharge_mAh <= 0:
+                    raise DualionUserError(f"cycle {requested} has no discharge capacity to refer retention to",
+                                           field="retention_reference")
+                return requested
+        raise DualionUserError(f"no cycle {requested} (cycles 1–{len(cycles)})", field="retention_reference")
+    for c in cycles:
+        if c.discharge_mAh is not None and c.discharge_mAh > 0 and not c.partial:
+            return c.number
+    return None
+
+
+def _with_retention(c: Cycle, q_ref: float) -> Cycle:
+    import dataclasses
+
+    if c.discharge_mAh is None:
+        return c
+    return dataclasses.replace(c, retention_pct=100.0 * c.discharge_mAh / q_ref)
+
+
+def rate_capability(cycles: list[Cycle] | tuple[Cycle, ...], per_mass: bool, rate_tol: float = 0.1) -> list[RateBlock]:
+    """Group consecutive cycles by current density (mA g-1) or current (mA) within ``rate_tol``."""
+    blocks: list[list[Cycle]] = []
+    key = "current_density_mA_g" if per_mass else "current_mA"
+    for c in cycles:
+        r = getattr(c, key)
+        if r is None:
+            continue
+        if blocks:
+            r0 = np.median([getattr(x, key) for x in blocks[-1]])
+            if abs(r - r0) <= rate_tol * r0:
+                blocks[-1].append(c)
+                continue
+        blocks.append([c])
+    out = []
+    qkey = "_mAh_g" if per_mass else "_mAh"
+    for b in blocks:
+        def mean(vals):
+            vals = [v for v in vals if v is not None]
+            return float(np.mean(vals)) if vals else None
+
+        dis = [getattr(c, "discharge" + qkey) for c in b]
+        out.append(RateBlock(
+            rate=float(np.median([getattr(c, key) for c in b])), rate_unit="mA g-1" if per_mass else "mA",
+            first_cycle=b[0].number, last_cycle=b[-1].number, n_cycles=len(b), discharge_mean=mean(dis),
+            charge_mean=mean([getattr(c, "charge" + qkey) for c in b]), discharge_last=dis[-1],
+            capacity_unit="mA h g-1" if per_mass else "mA h",
+            ce_mean_pct=mean([c.coulombic_efficiency_pct for c in b])))
+    return out

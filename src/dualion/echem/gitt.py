@@ -1,0 +1,535 @@
+"""Galvanostatic intermittent titration (GITT, Fig. 3a of the founding paper).
+
+A GITT record is a train of constant-current pulses (e.g. 10 mA g⁻¹ for 1 h) each followed by a
+relaxation at zero current (e.g. 10 h). Per pulse ``k`` this module reports (see
+``docs/echem_analysis.md`` for the equations):
+
+* ``E_eq_V`` – quasi-equilibrium potential: the last voltage of the relaxation after the pulse;
+* ``E_pulse_end_V`` – the last voltage under current;
+* ``eta_V = E_pulse_end_V − E_eq_V`` – the overpotential (signed: < 0 on discharge, > 0 on charge);
+* ``ir_start_V`` / ``ir_end_V`` – the instantaneous voltage jumps at the start and end of the pulse
+  (last point before → first point after the current switches), ``R_ohm`` = ``|ir_start| / |I|``,
+  and ``ir_fit_V`` – the jump at ``t = 0`` extrapolated by the √t fit (intercept − E before the
+  pulse), which does not include the diffusion transient of the first sampling interval;
+* ``dE_s_V`` – the change of the quasi-equilibrium potential over the pulse (``E_eq,k − E_eq,k−1``,
+  with ``E_eq,0`` the rest voltage before the first pulse);
+* ``dE_t_V`` – the change of the voltage during the pulse *without* the IR drop, from a straight-line
+  fit of ``E`` vs ``√(t − t_start)`` (``dE_t = slope · √τ``) and its ``sqrt_t_r2``;
+* ``D_cm2_s`` – Weppner–Huggins chemical diffusion coefficient
+  ``D = 4/(π τ) · (n_m V_m / S)² · (ΔE_s / ΔE_t)²`` (valid for ``τ ≪ L²/D``), where ``n_m V_m / S``
+  (cm) is the volume-to-surface ratio of the active material: either ``(m/M) V_m / S`` from the mass,
+  molar mass, molar volume and contact area, or ``r/3`` for spherical particles of radius ``r``;
+* ``state`` – state of discharge after the pulse: charge passed since the first pulse (mA h,
+  mA h g⁻¹ with a mass, and electrons per formula unit ``x = 3.6 q M / F`` with a molar mass). The
+  current of a row is taken to hold over the interval ending at that row (exact for step currents).
+
+Flags (``D_valid`` and ``notes``) say where Weppner–Huggins' assumptions fail: √t fit R² below
+``min_r2`` (default 0.98), ``τ`` not ≪ ``L²/D`` (``τ D / L² > max_tau_ratio``, default 0.1, with
+``L = n_m V_m/S`` or ``r``), ΔE_s and ΔE_t of opposite sign or ΔE_t ≈ 0, or a relaxation too short to
+reach equilibrium (drift over the last 10 % of the rest above ``max_drift_V_per_h``, default 1 mV/h).
+
+Pulses are constant non-zero-current runs (|I| above ``rest_threshold`` of the median pulse current);
+relaxations are runs at (near) zero current. Current sign follows the team convention: I > 0 charge,
+I < 0 discharge.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dualion.errors import DualionUserError
+
+#: Default thresholds (see module docstring).
+DEFAULT_MIN_R2 = 0.98
+DEFAULT_MAX_TAU_RATIO = 0.1
+DEFAULT_MAX_DRIFT_V_PER_H = 0.001
+#: |I| below this fraction of the typical pulse current counts as rest.
+DEFAULT_REST_THRESHOLD = 0.02
+#: Coulombs per mA h.
+C_PER_MAH = 3.6
+
+
+@dataclass(frozen=True)
+class GITTGeometry:
+    """Inputs of the Weppner–Huggins equation.
+
+    Give either ``area_cm2`` (with ``mass_mg``, ``molar_mass_g_mol`` and ``molar_volume_cm3_mol``) or
+    ``radius_um`` (spherical particles: ``n_m V_m / S = r / 3``).
+    """
+
+    mass_mg: float | None = None
+    molar_mass_g_mol: float | None = None
+    molar_volume_cm3_mol: float | None = None
+    area_cm2: float | None = None
+    radius_um: float | None = None
+
+    def volume_to_surface_cm(self) -> float | None:
+        """``n_m V_m / S`` in cm, or ``None`` when the inputs are insufficient."""
+        if self.radius_um is not None:
+            return self.radius_um * 1e-4 / 3.0
+        if None in (self.area_cm2, self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
+            return None
+        n_mol = self.mass_mg / 1000.0 / self.molar_mass_g_mol
+        return n_mol * self.molar_volume_cm3_mol / self.area_cm2
+
+    def diffusion_length_cm(self) -> float | None:
+        """Length ``L`` for the ``τ ≪ L²/D`` check: the particle radius, or ``n_m V_m / S``."""
+        if self.radius_um is not None:
+            return self.radius_um * 1e-4
+        return self.volume_to_surface_cm()
+
+    def validate(self) -> None:
+        for name in ("mass_mg", "molar_mass_g_mol", "molar_volume_cm3_mol", "area_cm2", "radius_um"):
+            val = getattr(self, name)
+            if val is not None and not (math.isfinite(val) and val > 0):
+                raise DualionUserError(f"{name} must be a positive number, got {val!r}", field=name)
+        if self.area_cm2 is not None and self.radius_um is not None:
+            raise DualionUserError("give either a contact area or a particle radius, not both",
+                                   field="--area-cm2/--radius-um")
+        if self.area_cm2 is not None and None in (self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
+            raise DualionUserError("the Weppner–Huggins D with a contact area needs the active mass, the "
+                                   "molar mass and the molar volume", field="--area-cm2")
+
+
+@dataclass(frozen=True)
+class GITTPulse:
+    """One GITT pulse and the relaxation after it (units in the field names)."""
+
+    index: int
+    direction: str
+    start_row: int
+    stop_row: int
+    relax_stop_row: int
+    t_start_s: float
+    tau_s: float
+    relax_s: float
+    current_mA: float
+    E_before_V: float
+    E_pulse_start_V: float
+    E_pulse_end_V: float
+    E_eq_V: float
+    eta_V: float
+    ir_start_V: float
+    ir_end_V: float
+    ir_fit_V: float
+    R_ohm: float
+    dE_s_V: float
+    dE_t_V: float
+    sqrt_t_r2: float
+    q_mAh: float
+    q_mAh_g: float | None
+    x_per_fu: float | None
+    D_cm2_s: float | None
+    tau_D_over_L2: float | None
+    relax_drift_V_per_h: float
+    D_valid: bool
+    notes: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GITTResult:
+    """All pulses of one GITT record, with the inputs used."""
+
+    pulses: tuple[GITTPulse, ...]
+    geometry: GITTGeometry
+    source: str | None = None
+    label: str | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([p.as_dict() for p in self.pulses])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "label": self.label, "geometry": asdict(self.geometry),
+                "thresholds": self.thresholds,
+                "conventions": {"current": "I > 0 charge, I < 0 discharge",
+                                "eta_V": "E(end of pulse) - E_eq (signed)",
+                                "state": "charge passed since the first pulse; x = electrons per formula unit",
+                                "D": "Weppner-Huggins, cm2/s"},
+                "pulses": [_json_safe(p.as_dict()) for p in self.pulses]}
+
+
+def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# physics: small pure functions
+# ----------------------------------------------------------------------------------------------
+
+def weppner_huggins_D(tau_s: float, volume_to_surface_cm: float, dE_s_V: float, dE_t_V: float) -> float:
+    """Weppner–Huggins chemical diffusion coefficient (cm² s⁻¹).
+
+    ``D = 4/(π τ) · (n_m V_m / S)² · (ΔE_s / ΔE_t)²`` with ``τ`` the pulse length (s),
+    ``n_m V_m / S`` the active volume per contact area (cm), ``ΔE_s`` the steady-state and
+    ``ΔE_t`` the transient (IR-free) voltage change of the pulse (V). Valid for ``τ ≪ L²/D``.
+    """
+    if dE_t_V == 0 or tau_s <= 0:
+        return float("nan")
+    return 4.0 / (math.pi * tau_s) * volume_to_surface_cm ** 2 * (dE_s_V / dE_t_V) ** 2
+
+
+def electrons_per_formula_unit(q_mAh_g: float, molar_mass_g_mol: float) -> float:
+    """Electrons per formula unit for a specific charge ``q`` (mA h g⁻¹): ``x = 3.6 q M / F``."""
+    from dualion.reference import FARADAY_C_PER_MOL
+
+    return q_mAh_g * C_PER_MAH * molar_mass_g_mol / FARADAY_C_PER_MOL
+
+
+def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
+    """Least-squares line ``E = a + b √t``: returns ``(a, b, R²)`` (R² = 1 for < 3 points → nan)."""
+    x = np.sqrt(np.asarray(t_rel_s, dtype=float))
+    y = np.asarray(v, dtype=float)
+    if x.size < 3 or np.ptp(x) == 0:
+        return float("nan"), float("nan"), float("nan")
+    b, a = np.polyfit(x, y, 1)
+    resid = y - (a + b * x)
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - float((resid ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")
+    return float(a), float(b), r2
+
+
+# ----------------------------------------------------------------------------------------------
+# detection and analysis
+# ----------------------------------------------------------------------------------------------
+
+def _runs(mask_code: np.ndarray) -> list[tuple[int, int, int]]:
+    """Runs of equal codes: list of ``(code, start, stop)`` (stop exclusive)."""
+    n = mask_code.size
+    if n == 0:
+        return []
+    change = np.flatnonzero(np.diff(mask_code)) + 1
+    starts = np.concatenate(([0], change))
+    stops = np.concatenate((change, [n]))
+    return [(int(mask_code[s]), int(s), int(e)) for s, e in zip(starts, stops)]
+
+
+def detect_pulses(time_s: np.ndarray, current_mA: np.ndarray,
+                  rest_threshold: float = DEFAULT_REST_THRESHOLD) -> list[tuple[int, int, int, int]]:
+    """Find GITT pulses: list of ``(sign, start, stop, relax_stop)`` row ranges.
+
+    A pulse is a run of rows with ``|I| > rest_threshold · median(|I| of non-zero rows)`` and one
+    sign; the relaxation is the run of rest rows that follows it (``relax_stop == stop`` when the
+    record ends under current or the next pulse follows immediately).
+    """
+    i = np.asarray(current_mA, dtype=float)
+    nz = np.abs(i[i != 0])
+    if nz.size == 0:
+        raise DualionUserError("no current pulses found: the current is zero everywhere", field="current_mA")
+    thr = rest_threshold * float(np.median(nz))
+    code = np.where(i > thr, 1, np.where(i < -thr, -1, 0)).astype(np.int8)
+    runs = _runs(code)
+    out = []
+    for k, (c, s, e) in enumerate(runs):
+        if c == 0:
+            continue
+        relax_stop = e
+        if k + 1 < len(runs) and runs[k + 1][0] == 0:
+            relax_stop = runs[k + 1][2]
+        out.append((c, s, e, relax_stop))
+    return out
+
+
+def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float] | np.ndarray,
+                 current_mA: Sequence[float] | np.ndarray, geometry: GITTGeometry | None = None, *,
+                 direction: str | None = None, min_points: int = 5, min_r2: float = DEFAULT_MIN_R2,
+                 max_tau_ratio: float = DEFAULT_MAX_TAU_RATIO,
+                 max_drift_V_per_h: float = DEFAULT_MAX_DRIFT_V_PER_H,
+                 rest_threshold: float = DEFAULT_REST_THRESHOLD, fit_skip_frac: float = 0.0,
+                 source: str | None = None, label: str | None = None) -> GITTResult:
+    """Analyse a GITT record given as arrays (s, V, mA).
+
+    Parameters
+    ----------
+    geometry:
+        Mass / molar mass / molar volume / area or radius (:class:`GITTGeometry`); without it
+        only potentials, η, IR drops and capacities are reported.
+    direction:
+        ``"discharge"`` or ``"charge"`` to keep only those pulses (default: the sign of the first
+        pulse, as a GITT titration goes one way).
+    min_points:
+        Pulses with fewer points under current, or relaxations with fewer rest points, are skipped.
+    fit_skip_frac:
+        Fraction of the pulse at its start left out of the √t fit (default 0: all points after the
+        current switch; the IR jump is in the intercept, not the slope).
+    """
+    t = np.asarray(time_s, dtype=float)
+    v = np.asarray(voltage_V, dtype=float)
+    i = np.asarray(current_mA, dtype=float)
+    if not (t.shape == v.shape == i.shape) or t.ndim != 1:
+        raise DualionUserError("time, voltage and current must be 1-D arrays of the same length",
+                               file=source)
+    for name, arr in (("time_s", t), ("voltage_V", v), ("current_mA", i)):
+        if not np.isfinite(arr).all():
+            raise DualionUserError(f"{name} contains NaN/inf (row {int(np.flatnonzero(~np.isfinite(arr))[0])})",
+                                   file=source, field=name)
+    if t.size and (np.diff(t) < 0).any():
+        raise DualionUserError("time is not monotonic", file=source, field="time_s")
+    geometry = geometry or GITTGeometry()
+    geometry.validate()
+    raw = detect_pulses(t, i, rest_threshold)
+    if not raw:
+        raise DualionUserError("no current pulses found", file=source, field="current_mA")
+    if direction is None:
+        direction = "discharge" if raw[0][0] < 0 else "charge"
+    if direction not in ("discharge", "charge"):
+        raise DualionUserError(f"direction must be 'discharge' or 'charge', got {direction!r}", field="direction")
+    want = -1 if direction == "discharge" else 1
+    has_relax = [r for r in raw if r[0] == want and r[3] - r[2] >= min_points]
+    if not has_relax:
+        raise DualionUserError(f"no {direction} pulse followed by a relaxation (zero-current rest) of at least "
+                               f"{min_points} points: this is not a GITT record", file=source, field="current_mA")
+
+    g = None if geometry.mass_mg is None else geometry.mass_mg / 1000.0
+    L_ws = geometry.volume_to_surface_cm()
+    L_diff = geometry.diffusion_length_cm()
+    # charge passed (mA h), counted positive in the titration direction. A row's current is taken
+    # to hold over the interval that ends at that row (rows are recorded at the end of each interval),
+    # which is exact for the step-shaped current of GITT: a pulse of τ passes exactly I·τ.
+    dq = np.zeros_like(t)
+    if t.size > 1:
+        dq[1:] = np.cumsum(want * i[1:] * np.diff(t) / 3600.0)
+    pulses: list[GITTPulse] = []
+    e_prev: float | None = None
+    q0: float | None = None
+    for sign, s, e, rs in raw:
+        if sign != want:
+            e_prev = None            # a pulse the other way breaks the chain of E_eq
+            continue
+        if e - s < min_points:
+            continue
+        if rs - e < min_points:
+            e_prev = None
+            continue
+        before = s - 1 if s > 0 else None
+        E_before = float(v[before]) if before is not None else float("nan")
+        E0 = e_prev if e_prev is not None else E_before
+        E_start = float(v[s])
+        E_end = float(v[e - 1])
+        E_relax0 = float(v[e])
+        E_eq = float(v[rs - 1])
+        I_mean = float(np.mean(i[s:e]))
+        # the pulse is taken to start at the last rest point (the current switches right after it)
+        t0 = float(t[before]) if before is not None else float(t[s])
+        tau = float(t[e - 1] - t0)
+        relax_s = float(t[rs - 1] - t[e - 1])
+        ir_start = E_start - E_before if before is not None else float("nan")
+        ir_end = E_relax0 - E_end
+        R = abs(ir_start) / (abs(I_mean) / 1000.0) if math.isfinite(ir_start) and I_mean != 0 else float("nan")
+        eta = E_end - E_eq
+        dE_s = E_eq - E0
+        trel = t[s:e] - t0
+        keep = trel >= fit_skip_frac * tau
+        icpt, slope, r2 = sqrt_t_fit(trel[keep], v[s:e][keep])
+        ir_fit = icpt - E_before if before is not None else float("nan")
+        dE_t = slope * math.sqrt(tau) if math.isfinite(slope) else float("nan")
+        # drift over the last 10 % of the relaxation
+        tail_t0 = t[rs - 1] - 0.1 * relax_s
+        j = int(np.searchsorted(t[e:rs], tail_t0)) + e
+        j = min(j, rs - 2) if rs - e >= 2 else e
+        drift = float(abs(v[rs - 1] - v[j]) / max(t[rs - 1] - t[j], 1e-12) * 3600.0) if rs - 1 > j else 0.0
+        if q0 is None:
+            q0 = float(dq[before]) if before is not None else float(dq[s])
+        q = float(dq[rs - 1] - q0)      # all charge of pulses 1..k (the trapezoid ends in the rest)
+        q_g = q / g if g else None
+        x = (electrons_per_formula_unit(q_g, geometry.molar_mass_g_mol)
+             if q_g is not None and geometry.molar_mass_g_mol else None)
+        notes = []
+        D = None
+        ratio = None
+        valid = True
+        if not math.isfinite(E0):
+            notes.append("no rest before the first pulse: ΔE_s unknown")
+            valid = False
+        if not (math.isfinite(r2) and r2 >= min_r2):
+            notes.append(f"E vs √t not linear (R² = {r2:.3f} < {min_r2})")
+            valid = False
+        if not math.isfinite(dE_t) or abs(dE_t) < 1e-9 or (math.isfinite(dE_s) and dE_s * dE_t <= 0):
+            notes.append("ΔE_s and ΔE_t of opposite sign or ΔE_t ≈ 0")
+            valid = False
+        if drift > max_drift_V_per_h:
+            notes.append(f"relaxation not at equilibrium (drift {drift * 1000:.1f} mV/h)")
+            valid = False
+        if L_ws is not None and math.isfinite(dE_t) and math.isfinite(dE_s) and dE_t != 0:
+            D = weppner_huggins_D(tau, L_ws, dE_s, dE_t)
+            if L_diff and D and math.isfinite(D):
+                ratio = tau * D / L_diff ** 2
+                if ratio > max_tau_ratio:
+                    notes.append(f"τ not ≪ L²/D (τD/L² = {ratio:.2g} > {max_tau_ratio})")
+                    valid = False
+        else:
+            valid = False
+            if L_ws is None:
+                notes.append("no geometry: D not computed")
+        pulses.append(GITTPulse(
+            index=len(pulses), direction=direction, start_row=int(s), stop_row=int(e), relax_stop_row=int(rs),
+            t_start_s=t0, tau_s=tau, relax_s=relax_s, current_mA=I_mean, E_before_V=E0,
+            E_pulse_start_V=E_start, E_pulse_end_V=E_end, E_eq_V=E_eq, eta_V=eta, ir_start_V=ir_start,
+            ir_end_V=ir_end, ir_fit_V=ir_fit, R_ohm=R, dE_s_V=dE_s, dE_t_V=dE_t, sqrt_t_r2=r2, q_mAh=q, q_mAh_g=q_g,
+            x_per_fu=x, D_cm2_s=D, tau_D_over_L2=ratio, relax_drift_V_per_h=drift,
+            D_valid=bool(valid and D is not None), notes="; ".join(notes)))
+        e_prev = E_eq
+    thresholds = {"min_r2": min_r2, "max_tau_ratio": max_tau_ratio, "max_drift_V_per_h": max_drift_V_per_h,
+                  "rest_threshold": rest_threshold}
+    return GITTResult(tuple(pulses), geometry, source, label, thresholds)
+
+
+def analyse_gitt_data(data: Any, geometry: GITTGeometry | None = None, **kw: Any) -> GITTResult:
+    """:func:`analyse_gitt` on a :class:`dualion.echem.table.CyclerData` (mass from the table if
+    ``geometry`` has none)."""
+    geometry = geometry or GITTGeometry()
+    if geometry.mass_mg is None and getattr(data, "mass_mg", None):
+        geometry = GITTGeometry(mass_mg=data.mass_mg, molar_mass_g_mol=geometry.molar_mass_g_mol,
+                                molar_volume_cm3_mol=geometry.molar_volume_cm3_mol,
+                                area_cm2=geometry.area_cm2, radius_um=geometry.radius_um)
+    src = getattr(data, "source", None)
+    kw.setdefault("source", None if src is None else str(src))
+    return analyse_gitt(data.time_s, data.voltage_V, data.current_mA, geometry, **kw)
+
+
+# ----------------------------------------------------------------------------------------------
+# synthetic GITT record with known answers (tests, demo)
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SyntheticGITT:
+    """A synthetic GITT record and the values it was built with."""
+
+    time_s: np.ndarray
+    voltage_V: np.ndarray
+    current_mA: np.ndarray
+    E_eq_V: np.ndarray          # quasi-equilibrium potential after each pulse
+    eta_V: np.ndarray           # E(end of pulse) − E_eq after each pulse
+    ir_V: float                 # IR drop (signed, same for every pulse)
+    dE_t_V: np.ndarray          # IR-free transient of each pulse
+    D_cm2_s: np.ndarray        # D of each pulse
+    volume_to_surface_cm: float
+    tau_s: float
+    mass_mg: float
+
+
+def synthetic_gitt(*, n_pulses: int = 12, mass_mg: float = 1.6, current_mA_g: float = -10.0,
+                   tau_s: float = 3600.0, rest_s: float = 36000.0, dt_pulse_s: float = 20.0,
+                   dt_rest_s: float = 120.0, E0_V: float = 1.6, E_end_V: float = 0.6,
+                   R_ohm: float = 2000.0, D_cm2_s: float | Sequence[float] = 1e-12, radius_um: float = 2.0,
+                   relax_time_s: float = 1500.0, noise_V: float = 0.0, seed: int = 0) -> SyntheticGITT:
+    """Build a GITT record (discharge by default) whose answers are known by construction.
+
+    * Quasi-equilibrium potentials fall linearly from ``E0_V`` to ``E_end_V`` over ``n_pulses``
+      (``ΔE_s = (E_end − E0)/n`` per pulse), a solid-solution curve like Fig. 3a.
+    * Under current (pulse time ``t`` from the last rest point) the voltage is
+      ``E_eq,k−1 + I R + ΔE_t,k √(t/τ)`` with ``ΔE_t,k = ΔE_s · 2 L / √(π τ D_k)``, ``L = r/3``:
+      Weppner–Huggins on spheres of radius ``radius_um`` then gives exactly ``D_k``. ``D_cm2_s`` may
+      be one value or one per pulse (a D falling with depth makes η grow, as for Mg²⁺ in Fig. 3a).
+    * When the current stops, the IR drop recovers instantly (first rest point ``= E_pulse_end − I R``),
+      then the voltage relaxes exponentially (time constant ``relax_time_s``) to ``E_eq,k``.
+    * η_k = E_pulse_end,k − E_eq,k = ``(E_eq,k−1 − E_eq,k) + I R + ΔE_t,k``.
+
+    Current ``I = current_mA_g · mass`` (mA; < 0 = discharge). Returns arrays and the answers.
+    """
+    rng = np.random.default_rng(seed)
+    g = mass_mg / 1000.0
+    I = current_mA_g * g
+    L = radius_um * 1e-4 / 3.0
+    D = np.broadcast_to(np.asarray(D_cm2_s, dtype=float), (n_pulses,)).copy()
+    E_eq = E0_V + (E_end_V - E0_V) * np.arange(1, n_pulses + 1) / n_pulses
+    dE_s = (E_end_V - E0_V) / n_pulses
+    dE_t = dE_s * 2.0 * L / np.sqrt(math.pi * tau_s * D)
+    ir = I / 1000.0 * R_ohm
+    ts, vs, cs = [np.array([0.0, 600.0])], [np.array([E0_V, E0_V])], [np.array([0.0, 0.0])]
+    t_now = 600.0
+    e_prev = E0_V
+    etas = []
+    n_p = int(round(tau_s / dt_pulse_s))
+    n_r = int(round(rest_s / dt_rest_s))
+    tp = np.arange(1, n_p + 1) * dt_pulse_s
+    tr = np.arange(1, n_r + 1) * dt_rest_s
+    for k in range(n_pulses):
+        vp = e_prev + ir + dE_t[k] * np.sqrt(tp / tau_s)
+        E_end = float(vp[-1])
+        v_after_ir = E_end - ir
+        vr = E_eq[k] + (v_after_ir - E_eq[k]) * np.exp(-(tr - dt_rest_s) / relax_time_s)
+        ts += [t_now + tp, t_now + tau_s + tr]
+        vs += [vp, vr]
+        cs += [np.full(n_p, I), np.zeros(n_r)]
+        etas.append(E_end - E_eq[k])
+        t_now += tau_s + rest_s
+        e_prev = E_eq[k]
+    t = np.concatenate(ts)
+    v = np.concatenate(vs)
+    c = np.concatenate(cs)
+    if noise_V:
+        v = v + rng.normal(0.0, noise_V, v.size)
+    return SyntheticGITT(t, v, c, E_eq, np.array(etas), ir, dE_t, D, L, tau_s, mass_mg)
+
+
+def write_plain_csv(path, time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np.ndarray,
+                    header: Sequence[str] = (), step: np.ndarray | None = None) -> None:
+    """Write the team's plain cycler CSV (``time_s,voltage_V,current_mA[,step]``, ``#`` header lines)
+    atomically."""
+    import io
+
+    from dualion.io.atomic import atomic_write_text
+
+    buf = io.StringIO()
+    for line in header:
+        buf.write(f"# {line}\n")
+    cols = [time_s, voltage_V, current_mA]
+    names = ["time_s", "voltage_V", "current_mA"]
+    fmt = ["%.3f", "%.6f", "%.6g"]
+    if step is not None:
+        cols.append(step)
+        names.append("step")
+        fmt.append("%d")
+    buf.write(",".join(names) + "\n")
+    np.savetxt(buf, np.column_stack(cols), delimiter=",", fmt=fmt)
+    atomic_write_text(path, buf.getvalue())
+
+
+def plot_gitt(results: Sequence[GITTResult], x: str = "auto"):
+    """Fig. 3a-style figure: top, E under current and E_eq vs state of discharge; bottom, |η|.
+
+    ``x`` is ``"x"`` (electrons per formula unit), ``"mAh_g"``, ``"mAh"`` or ``"auto"`` (the most
+    specific one that every result has). Several results (e.g. with / without Li) share the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    from dualion.plotting import PALETTE
+
+    def has(key: str) -> bool:
+        return all(p.__getattribute__(key) is not None for r in results for p in r.pulses)
+
+    if x == "auto":
+        x = "x" if has("x_per_fu") else ("mAh_g" if has("q_mAh_g") else "mAh")
+    key = {"x": "x_per_fu", "mAh_g": "q_mAh_g", "mAh": "q_mAh"}[x]
+    xlabel = {"x": "Electrons per formula unit, x",
+              "mAh_g": "Specific capacity (mA h g$^{-1}$)", "mAh": "Capacity (mA h)"}[x]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.4), sharex=True,
+                                   gridspec_kw={"height_ratios": [1.4, 1.0], "hspace": 0.08})
+    for n, r in enumerate(results):
+        col = PALETTE[n % len(PALETTE)]
+        lab = r.label or (str(r.source) if r.source else f"record {n + 1}")
+        xs = np.array([getattr(p, key) for p in r.pulses], dtype=float)
+        eeq = np.array([p.E_eq_V for p in r.pulses])
+        eend = np.array([p.E_pulse_end_V for p in r.pulses])
+        eta = np.abs(np.array([p.eta_V for p in r.pulses]))
+        ax1.plot(xs, eend, ls="none", marker="v", ms=3, color=col, mfc="none", label=f"{lab}: end of pulse")
+        ax1.plot(xs, eeq, ls="-", marker="o", ms=3, color=col, label=f"{lab}: E$_{{eq}}$")
+        ax2.plot(xs, eta * 1000.0, ls="-", marker="o", ms=3, color=col, label=lab)
+    ax1.set_ylabel("Voltage (V)")
+    ax1.legend(fontsize=6)
+    ax2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
+    ax2.set_xlabel(xlabel)
+    if len(results) > 1:
+        ax2.legend(fontsize=7)
+    return fig

@@ -1,0 +1,193 @@
+"""Plain cycler CSV, the dualion interchange format.
+
+Columns (header names, any order): ``time_s`` (or ``time_min``, ``time_h``), ``voltage_V``,
+``current_mA`` (or ``current_A``, ``current_uA``), optional ``capacity_mAh`` (or ``capacity_Ah``),
+``cycle``, ``step``, ``control`` (rest/ocv/cc/cv/eis/cccv). Other columns are ignored. Lines starting
+with ``#`` before the header carry metadata ``key=value`` (``# mass_mg=1.6``, ``# reference=Mg``).
+Current sign: > 0 charge (team convention); ``# current_sign=discharge_positive`` flips it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dualion.echem.table import CONTROL_CODES, UNKNOWN, CyclerData, make_cycler_data
+from dualion.errors import DualionUserError
+
+_TIME = {"time_s": 1.0, "time_min": 60.0, "time_h": 3600.0}
+_CURRENT = {"current_mA": 1.0, "current_A": 1000.0, "current_uA": 1e-3}
+_CAPACITY = {"capacity_mAh": 1.0, "capacity_Ah": 1000.0}
+
+
+def parse_header(path: Path) -> tuple[dict[str, str], int]:
+    """``#`` metadata lines at the top as a dict, and the number of such lines."""
+    meta: dict[str, str] = {}
+    n = 0
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            s = line.strip()
+            if not s.startswith("#"):
+                if s == "":
+                    n += 1
+                    continue
+                break
+            n += 1
+            body = s.lstrip("#").strip()
+            for part in body.split(","):
+                if "=" in part:
+                    k, _, v = part.partition("=")
+                    meta[k.strip()] = v.strip()
+    return meta, n
+
+
+def _pick(cols: list[str], table: dict[str, float], what: str, path: Path, required: bool = True):
+    found = [c for c in table if c in cols]
+    if len(found) > 1:
+        raise DualionUserError(f"several {what} columns {found}; keep one", file=path, field=what)
+    if not found:
+        if required:
+            raise DualionUserError(f"missing {what} column (one of {', '.join(table)}); found columns: "
+                                   f"{', '.join(cols) or 'none'}", file=path, field=what)
+        return None, None
+    return found[0], table[found[0]]
+
+
+def read(path: Path, mass_mg: float | None = None) -> CyclerData:
+    """Read a plain dualion cycler CSV (see module docstring)."""
+    import pandas as pd
+
+    header, nskip = parse_header(path)
+    try:
+        head = pd.read_csv(path, skiprows=nskip, nrows=0, sep=None if path.suffix.lower() != ".csv" else ",",
+                           engine="python" if path.suffix.lower() != ".csv" else "c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DualionUserError(f"cannot parse the CSV header: {str(exc).splitlines()[0]}", file=path) from None
+    cols = [str(c).strip() for c in head.columns]
+    sep = "," if path.suffix.lower() == ".csv" else ("\t" if "\t" in _first_data_line(path, nskip) else ",")
+    tcol, tf = _pick(cols, _TIME, "time", path)
+    vcol = "voltage_V" if "voltage_V" in cols else None
+    if vcol is None:
+        if "voltage_mV" in cols:
+            vcol = "voltage_mV"
+        else:
+            raise DualionUserError(f"missing voltage column voltage_V; found columns: {', '.join(cols)}",
+                                   file=path, field="voltage_V")
+    icol, if_ = _pick(cols, _CURRENT, "current", path)
+    qcol, qf = _pick(cols, _CAPACITY, "capacity", path, required=False)
+    use = [c for c in (tcol, vcol, icol, qcol, "cycle" if "cycle" in cols else None,
+                       "step" if "step" in cols else None, "control" if "control" in cols else None) if c]
+    raw_names = {str(c).strip(): c for c in head.columns}
+    dtypes = {raw_names[c]: np.float64 for c in (tcol, vcol, icol, qcol) if c}
+    if "control" in use:
+        dtypes[raw_names["control"]] = "category"
+    try:
+        df = pd.read_csv(path, skiprows=nskip, sep=sep, usecols=[raw_names[c] for c in use], dtype=dtypes,
+                         on_bad_lines="error", low_memory=False)
+    except (ValueError, TypeError, pd.errors.ParserError) as exc:
+        msg = str(exc).splitlines()[0]
+        raise DualionUserError(f"cannot parse the CSV ({msg}); columns must be numbers", file=path) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    units = {"time": tcol, "voltage": vcol, "current": icol}
+    t = df[tcol].to_numpy(np.float64)
+    if tf != 1.0:
+        t = t * tf
+    v = df[vcol].to_numpy(np.float64)
+    if vcol == "voltage_mV":
+        v = v / 1000.0
+    i = df[icol].to_numpy(np.float64)
+    if if_ != 1.0:
+        i = i * if_
+    sign = header.get("current_sign", "charge_positive").lower()
+    if sign in ("discharge_positive", "reduction_positive", "negative_charge"):
+        i = -i
+        units["current_sign"] = "flipped (file: discharge positive)"
+    elif sign not in ("charge_positive", "oxidation_positive"):
+        raise DualionUserError(f"unknown current_sign {sign!r} (charge_positive or discharge_positive)",
+                               file=path, field="current_sign")
+    q = None
+    if qcol:
+        q = df[qcol].to_numpy(np.float64) * qf
+        units["capacity"] = qcol
+    cyc = _int_col(df, "cycle", path)
+    stp = _int_col(df, "step", path)
+    ctl = None
+    if "control" in df.columns:
+        cat = df["control"].astype("category")
+        names = [str(c).strip().lower() for c in cat.cat.categories]
+        bad = [n for n in names if n not in CONTROL_CODES]
+        if bad:
+            raise DualionUserError(f"unknown control value {bad[0]!r} (one of {', '.join(CONTROL_CODES)})",
+                                   file=path, field="control")
+        codes = cat.cat.codes.to_numpy()
+        if (codes < 0).any():
+            raise DualionUserError(f"empty control value at data row {int(np.flatnonzero(codes < 0)[0]) + 1}",
+                                   file=path, field="control")
+        lut = np.array([CONTROL_CODES[n] for n in names], dtype=np.int8)
+        ctl = lut[codes]
+        if (ctl == UNKNOWN).all():
+            ctl = None
+    del df
+    file_mass = None
+    if "mass_mg" in header:
+        try:
+            file_mass = float(header["mass_mg"])
+        except ValueError:
+            raise DualionUserError(f"mass_mg={header['mass_mg']!r} is not a number", file=path,
+                                   field="mass_mg") from None
+    meta = {"vendor": "dualion", "format": "csv", "units": units, "header": header,
+            "reference": header.get("reference")}
+    if file_mass is not None:
+        meta["mass_source"] = "file"
+    return make_cycler_data(t, v, i, step=stp, cycle=cyc, control=ctl, capacity_mAh=q,
+                            mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
+
+
+def _first_data_line(path: Path, nskip: int) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for k, line in enumerate(fh):
+            if k >= nskip:
+                return line
+    return ""
+
+
+def _int_col(df, name: str, path: Path):
+    if name not in df.columns:
+        return None
+    a = df[name].to_numpy()
+    if a.dtype.kind not in "iuf":
+        raise DualionUserError("column must hold integers", file=path, field=name)
+    return a
+
+
+def write(path, data: CyclerData | None = None, *, time_s=None, voltage_V=None, current_mA=None, cycle=None,
+          step=None, control=None, meta: dict | None = None, float_format: str = "%.9g") -> Path:
+    """Write a plain dualion CSV atomically (from a :class:`CyclerData` or from arrays)."""
+    import io
+
+    import pandas as pd
+
+    from dualion.io.atomic import atomic_write_text
+    from dualion.echem.table import CONTROL_NAMES
+
+    if data is not None:
+        time_s, voltage_V, current_mA = data.time_s, data.voltage_V, data.current_mA
+        cycle = data.cycle if data.has_cycle_index else None
+        step = data.step if (data.step >= 0).any() else None
+        control = data.control
+        meta = {**({"mass_mg": data.mass_mg} if data.mass_mg else {}), **(meta or {})}
+    cols = {"time_s": np.asarray(time_s, float), "voltage_V": np.asarray(voltage_V, float),
+            "current_mA": np.asarray(current_mA, float)}
+    if cycle is not None:
+        cols["cycle"] = np.asarray(cycle, np.int64)
+    if step is not None:
+        cols["step"] = np.asarray(step, np.int64)
+    if control is not None:
+        names = np.array([CONTROL_NAMES[k] for k in range(len(CONTROL_NAMES))])
+        cols["control"] = names[np.asarray(control, np.int64)]
+    buf = io.StringIO()
+    for k, v in (meta or {}).items():
+        buf.write(f"# {k}={v}\n")
+    pd.DataFrame(cols).to_csv(buf, index=False, float_format=float_format)
+    return atomic_write_text(path, buf.getvalue())

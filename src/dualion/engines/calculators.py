@@ -1,0 +1,166 @@
+"""Engines: which ASE calculator computes energies and forces, and which model version it is.
+
+An engine is named by a short string:
+
+* ``chgnet`` — CHGNet (pretrained weights ship in the ``chgnet`` wheel; loaded offline). The model
+  version defaults to :data:`CHGNET_DEFAULT_MODEL` and is recorded in every result.
+* ``sevenn`` — SevenNet (pretrained ``7net-0`` ships in the ``sevenn`` wheel; loaded offline).
+* ``package.module:ClassName`` — any ASE calculator class, constructed with ``kwargs``.
+
+Calculators are cached per process (one model load per Dask worker, not per structure).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dualion.errors import DualionUserError
+
+#: CHGNet pretrained model loaded by default (bundled in the chgnet wheel).
+CHGNET_DEFAULT_MODEL = "0.3.0"
+#: SevenNet pretrained model loaded by default (bundled in the sevenn wheel).
+SEVENN_DEFAULT_MODEL = "7net-0"
+
+_CACHE: dict[str, tuple[Any, str]] = {}
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """An engine: ``name`` (chgnet | sevenn | module:Class), optional ``model`` and constructor kwargs."""
+
+    name: str
+    model: str | None = None
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable text identifying the engine and its settings (part of the database skip key)."""
+        return json.dumps({"name": self.name, "model": self.model, "kwargs": dict(self.kwargs)},
+                          sort_keys=True, default=str)
+
+    @property
+    def short(self) -> str:
+        """``chgnet-0.3.0``, ``sevenn-7net-0`` or the class name: for file names and labels."""
+        if ":" in self.name:
+            return self.name.rsplit(":", 1)[1]
+        return f"{self.name}-{self.model}" if self.model else self.name
+
+    def __hash__(self) -> int:  # kwargs is a dict: hash the key instead
+        return hash(self.key)
+
+
+def parse_engine(text: str | EngineSpec, model: str | None = None,
+                 kwargs: Mapping[str, Any] | str | None = None) -> EngineSpec:
+    """Parse ``--engine`` (``chgnet``, ``sevenn`` or ``package.module:Class``) into an :class:`EngineSpec`.
+
+    ``kwargs`` may be a mapping or a JSON object string (from the command line).
+    """
+    if isinstance(text, EngineSpec):
+        return text
+    name = str(text).strip()
+    if isinstance(kwargs, str):
+        try:
+            kwargs = json.loads(kwargs) if kwargs.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise DualionUserError(f"engine kwargs are not a JSON object: {exc}", field="--engine-kwargs") from None
+        if not isinstance(kwargs, dict):
+            raise DualionUserError("engine kwargs must be a JSON object", field="--engine-kwargs")
+    kwargs = dict(kwargs or {})
+    low = name.lower()
+    if low == "chgnet":
+        return EngineSpec("chgnet", model or CHGNET_DEFAULT_MODEL, kwargs)
+    if low in ("sevenn", "sevennet", "7net"):
+        return EngineSpec("sevenn", model or SEVENN_DEFAULT_MODEL, kwargs)
+    if ":" in name:
+        mod, _, cls = name.partition(":")
+        if not mod or not cls or not all(p.isidentifier() for p in mod.split(".")) or not cls.isidentifier():
+            raise DualionUserError(f"expected 'package.module:ClassName', got {name!r}", field="--engine")
+        return EngineSpec(name, model, kwargs)
+    raise DualionUserError(f"unknown engine {name!r}; use chgnet, sevenn or 'package.module:ClassName'",
+                           field="--engine")
+
+
+def limit_threads(n: int | None) -> None:
+    """Limit torch's intra-op threads (one per Dask worker by default, so workers don't oversubscribe)."""
+    if not n:
+        return
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(int(n))
+
+
+def _load(spec: EngineSpec) -> tuple[Any, str]:
+    if spec.name == "chgnet":
+        import chgnet
+        from chgnet.model import CHGNet
+        from chgnet.model.dynamics import CHGNetCalculator
+
+        try:
+            model = CHGNet.load(model_name=spec.model, use_device="cpu", verbose=False)
+        except Exception as exc:  # unknown model name etc.
+            raise DualionUserError(f"cannot load CHGNet model {spec.model!r}: {exc}", field="--model") from None
+        kw = {"use_device": "cpu", **dict(spec.kwargs)}
+        calc = CHGNetCalculator(model=model, **kw)
+        return calc, f"chgnet {chgnet.__version__} model {model.version or spec.model}"
+    if spec.name == "sevenn":
+        import sevenn
+        from sevenn.calculator import SevenNetCalculator
+
+        kw = {"device": "cpu", **dict(spec.kwargs)}
+        try:
+            calc = SevenNetCalculator(spec.model, **kw)
+        except Exception as exc:
+            raise DualionUserError(f"cannot load SevenNet model {spec.model!r}: {exc}", field="--model") from None
+        return calc, f"sevenn {sevenn.__version__} model {spec.model}"
+    mod_name, _, cls_name = spec.name.partition(":")
+    try:
+        mod = importlib.import_module(mod_name)
+        cls = getattr(mod, cls_name)
+    except (ImportError, AttributeError) as exc:
+        raise DualionUserError(f"cannot import calculator {spec.name!r}: {exc}", field="--engine") from None
+    kw = dict(spec.kwargs)
+    if spec.model is not None:
+        kw.setdefault("model", spec.model)
+    calc = cls(**kw)
+    top = importlib.import_module(mod_name.split(".")[0])
+    version = getattr(top, "__version__", "unknown")
+    return calc, f"{spec.name} ({mod_name.split('.')[0]} {version})"
+
+
+def get_calculator(spec: EngineSpec, threads: int | None = None, cache: bool = True) -> tuple[Any, str]:
+    """Return ``(ase_calculator, model_version_text)`` for ``spec``, cached per process.
+
+    ``threads`` limits torch intra-op threads first (``None`` leaves torch's setting alone).
+    """
+    limit_threads(threads if threads is not None else _env_threads())
+    if cache and spec.key in _CACHE:
+        return _CACHE[spec.key]
+    out = _load(spec)
+    if cache:
+        _CACHE[spec.key] = out
+    return out
+
+
+def clear_cache() -> None:
+    """Forget cached calculators (tests)."""
+    _CACHE.clear()
+
+
+def _env_threads() -> int | None:
+    val = os.environ.get("DUALION_TORCH_THREADS")
+    return int(val) if val and val.isdigit() else None
+
+
+def settings_hash(*parts: Any) -> str:
+    """sha256 (hex, first 16 chars) of JSON-dumped ``parts``."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,269 @@
+r"""Compute a site model with an ML engine: structures → relaxations (database) → site-model file.
+
+For a named site model (``interstitial``, ``single-vacancy``, ``paired-vacancy``, built by
+:func:`dualion.structures.models.build_site_model`):
+
+1. every symmetry-distinct placement of every configuration is relaxed at fixed cell, plus the bulk
+   metal of each working ion with its cell relaxed (:func:`reference_tasks`);
+2. per configuration label the **lowest-energy placement** is kept, with its multiplicity;
+3. the energies go into a :class:`~dualion.thermo.sitemodel.SiteModel` whose provenance records the
+   engine, model version, fmax, date and (``calibrated=True``) the DFT calibration applied.
+
+Calibrated energies: the calibration (:mod:`dualion.engines.calibration`) corrects insertion
+energies, :math:`\Delta E^\text{cal}_c = \Delta E^\text{ML}_c + \sum_{k\in c}\delta(\text{ion}_k,
+\text{site}_k)`; the file keeps the ML host and metal energies and shifts each configuration's total
+energy by :math:`\sum_k \delta_k`, so that :func:`dualion.thermo.grand.insertion_energy_eV` returns
+the calibrated :math:`\Delta E_c`.
+
+With ``cross_check`` (e.g. SevenNet) every structure is also relaxed with the second engine and the
+uncertainty of each configuration is :math:`|\Delta E_c^{(1)} - \Delta E_c^{(2)}|` (eV).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ase import Atoms
+
+from dualion.engines.calculators import EngineSpec, parse_engine
+from dualion.engines.db import ResultsDB
+from dualion.engines.relax import RelaxSettings, metal_atoms
+from dualion.engines.runner import Record, Task, run_tasks
+from dualion.errors import DualionUserError
+from dualion.thermo.sitemodel import Configuration, SiteModel
+
+#: Site model name used for metal reference rows in the database.
+REFERENCES_MODEL = "metal-references"
+
+
+def site_type(site: str | None) -> str:
+    """Coarse insertion-site type used by the calibration: ``interstitial`` or ``vacancy`` (V_Ti, 2V_Ti)."""
+    if site is None or site == "":
+        return "host"
+    s = str(site).lower()
+    if "int" in s:
+        return "interstitial"
+    if "v_ti" in s or "vac" in s:
+        return "vacancy"
+    return s
+
+
+def to_atoms(structure: Any) -> Atoms:
+    """pymatgen Structure (or ASE Atoms) → ASE Atoms."""
+    if isinstance(structure, Atoms):
+        return structure.copy()
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    return AseAtomsAdaptor.get_atoms(structure)
+
+
+def tasks_from_models(models: Sequence[Any], site_model: str) -> list[Task]:
+    """Tasks for :class:`dualion.structures.models.ModelStructure` objects (placement = index per label)."""
+    seen: dict[tuple[str, str], int] = {}
+    tasks = []
+    for m in models:
+        k = (m.host, m.label)
+        seen[k] = seen.get(k, 0) + 1
+        meta = dict(m.meta)
+        occupied = meta.get("occupied")
+        placement = (",".join(f"{v}:{i}" for v, i in sorted(occupied.items())) if isinstance(occupied, Mapping)
+                     else f"p{seen[k]}")
+        tasks.append(Task(atoms=to_atoms(m.structure), site_model=site_model, label=m.label, host=m.host,
+                          placement=placement, counts=dict(m.counts), site=m.site, multiplicity=int(m.multiplicity),
+                          kind="host" if not m.counts else "configuration", meta=meta))
+    return tasks
+
+
+def reference_tasks(ions: Sequence[str]) -> list[Task]:
+    """Bulk metal of each ion, cell relaxed (bcc Li/Na, hcp Mg, fcc Ca/Al): the μ_metal references."""
+    return [Task(atoms=metal_atoms(ion), site_model=REFERENCES_MODEL, label=f"{ion} metal", host="",
+                 placement=metal_atoms(ion).get_chemical_formula(), counts={}, kind="reference", relax_cell=True,
+                 meta={"ion": ion}) for ion in ions]
+
+
+def references_from_records(records: Sequence[Record]) -> dict[str, float]:
+    """μ_metal (eV/atom) from reference records."""
+    out = {}
+    for r in records:
+        if r.task.kind == "reference":
+            out[r.task.meta["ion"]] = r.energy_eV / len(r.atoms)
+    return out
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Records of one engine run over a site model, plus the metal references (eV/atom)."""
+
+    engine: EngineSpec
+    records: tuple[Record, ...]
+    references_eV_per_atom: Mapping[str, float]
+
+    @property
+    def model_version(self) -> str:
+        versions = sorted({r.model_version for r in self.records})
+        return "; ".join(versions)
+
+
+def run_engine(tasks: Sequence[Task], ions: Sequence[str], engine: EngineSpec, settings: RelaxSettings,
+               db: ResultsDB | None, workers: int = 1, scheduler: str | None = None,
+               progress: bool | None = None) -> EngineResult:
+    """Relax ``tasks`` and the metals of ``ions`` with ``engine`` (skipping what ``db`` holds)."""
+    refs = reference_tasks(ions)
+    recs = run_tasks(list(tasks) + refs, engine, settings, db=db, workers=workers, scheduler=scheduler,
+                     progress=progress, description=f"{engine.short}")
+    return EngineResult(engine, tuple(r for r in recs if r.task.kind != "reference"),
+                        references_from_records(recs))
+
+
+def _lowest(records: Sequence[Record]) -> dict[tuple[str, str], Record]:
+    best: dict[tuple[str, str], Record] = {}
+    for r in records:
+        k = (r.task.host, r.task.label)
+        if k not in best or r.energy_eV < best[k].energy_eV:
+            best[k] = r
+    return best
+
+
+def insertion_energies(result: EngineResult) -> dict[tuple[str, str], float]:
+    """ΔE_c = E(c) − E(host) − Σ n_i μ_i (eV) for each (host, label) — lowest-energy placements."""
+    best = _lowest(result.records)
+    out = {}
+    for (host, label), r in best.items():
+        if not r.task.counts:
+            continue
+        e_host = best[(host, host)].energy_eV
+        out[(host, label)] = r.energy_eV - e_host - sum(n * result.references_eV_per_atom[i]
+                                                        for i, n in r.task.counts.items())
+    return out
+
+
+def assemble_site_model(name: str, result: EngineResult, ions: Sequence[str], settings: RelaxSettings,
+                        host: str | None = None, calibration: Any | None = None,
+                        cross: EngineResult | None = None, extra_provenance: Mapping[str, Any] | None = None
+                        ) -> SiteModel:
+    """One :class:`SiteModel` for ``host`` (default: the only / first host) from engine records.
+
+    Configuration status is ``finished`` when its relaxation converged, ``unconverged`` otherwise.
+    """
+    best = _lowest(result.records)
+    hosts = [r.task.label for r in result.records if not r.task.counts]
+    if not hosts:
+        raise DualionUserError(f"site model {name!r} has no host structure", field="SITE_MODEL")
+    host = host or hosts[0]
+    if (host, host) not in best:
+        raise DualionUserError(f"host {host!r} not in site model (hosts: {sorted(set(hosts))})", field="--host")
+    h = best[(host, host)]
+    dE_cross = insertion_energies(cross) if cross is not None else {}
+    dE_main = insertion_energies(result)
+    confs = []
+    cal_shifts = {}
+    for (hh, label), r in best.items():
+        if hh != host or not r.task.counts:
+            continue
+        energy = r.energy_eV
+        if calibration is not None:
+            shift = calibration.correction_for(r.task)
+            cal_shifts[label] = round(shift, 6)
+            energy += shift
+        unc = abs(dE_main[(hh, label)] - dE_cross[(hh, label)]) if (hh, label) in dE_cross else None
+        confs.append(Configuration(label=label, counts=dict(r.task.counts), energy_eV=energy,
+                                   status="finished" if r.converged else "unconverged",
+                                   title=f"{label} ({r.task.placement})", source=result.engine.short,
+                                   site=r.task.site, multiplicity=int(r.task.multiplicity), uncertainty_eV=unc))
+    if not confs:
+        raise DualionUserError(f"site model {name!r} has no configurations for host {host!r}", field="SITE_MODEL")
+    prov: dict[str, Any] = {
+        "engine": result.engine.name, "model_version": result.model_version, "fmax_eV_per_A": settings.fmax,
+        "max_steps": settings.steps, "optimizer": settings.optimizer,
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "energies": "total energies of the relaxed cells (eV); references: relaxed bulk metals (eV/atom)",
+        "placement": "lowest-energy symmetry-distinct placement per configuration label",
+        "host_converged": bool(h.converged),
+        "unconverged": sorted(c.label for c in confs if c.status != "finished") + ([] if h.converged else [host]),
+        "calibration": (calibration.provenance_summary(cal_shifts) if calibration is not None else "none (raw ML)"),
+    }
+    if cross is not None:
+        prov["cross_check"] = {"engine": cross.engine.name, "model_version": cross.model_version,
+                               "uncertainty": "|ΔE(engine) − ΔE(cross-check engine)| per configuration, eV"}
+    prov.update(dict(extra_provenance or {}))
+    return SiteModel(name=name, ions=tuple(ions), references_eV_per_atom=dict(result.references_eV_per_atom),
+                     host=Configuration(label=host, counts={}, energy_eV=h.energy_eV,
+                                        status="finished" if h.converged else "unconverged",
+                                        title=f"{host}", source=result.engine.short),
+                     configurations=tuple(confs), provenance=prov)
+
+
+def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), ions: Sequence[str] = ("Li", "Mg"),
+                       anions: str = "F", engine: EngineSpec | str = "chgnet", settings: RelaxSettings | None = None,
+                       db: ResultsDB | str | None = None, workers: int = 1, scheduler: str | None = None,
+                       calibrated: bool = False, cross_check: EngineSpec | str | None = None,
+                       calibration_file: str | None = None, progress: bool | None = None,
+                       models: Sequence[Any] | None = None, host: str | None = None
+                       ) -> tuple[SiteModel, EngineResult]:
+    """Build, relax and assemble a site model; returns the model and the engine records.
+
+    ``models`` may be given directly (a list of ModelStructure) instead of building ``name``.
+    """
+    settings = settings or RelaxSettings()
+    engine = parse_engine(engine)
+    if isinstance(db, str) or (db is not None and not isinstance(db, ResultsDB)):
+        db = ResultsDB(db)
+    calibration = None
+    if calibrated:
+        from dualion.engines.calibration import load_calibration
+
+        calibration = load_calibration(calibration_file)
+        calibration.check_engine(engine)
+    if models is None:
+        from dualion.structures.models import build_site_model
+
+        models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions)
+    tasks = tasks_from_models(models, site_model=name)
+    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress)
+    cross = None
+    if cross_check:
+        cross = run_engine(tasks, ions, parse_engine(cross_check), settings, db, workers, scheduler, progress)
+    sm = assemble_site_model(name, result, ions, settings, host=host, calibration=calibration, cross=cross,
+                             extra_provenance={"supercell": "x".join(map(str, _dims(supercell))),
+                                               "anions": anions})
+    return sm, result
+
+
+def _dims(supercell: Sequence[int] | str) -> tuple[int, ...]:
+    if isinstance(supercell, str):
+        from dualion.structures.anatase import parse_supercell
+
+        return tuple(parse_supercell(supercell))
+    return tuple(int(x) for x in supercell)
+
+
+def write_structures(result: EngineResult, out_dir: str | Path, host: str | None = None) -> list[Path]:
+    """Write the relaxed lowest-energy placement of each configuration (and the host) as extxyz.
+
+    File names: ``<label>.extxyz`` (``+`` kept); the comment line carries energy (eV) and labels.
+    """
+    from ase.io import write
+
+    from dualion.io.atomic import atomic_path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for (hh, label), r in sorted(_lowest(result.records).items()):
+        if host is not None and hh != host:
+            continue
+        a = r.atoms.copy()
+        a.calc = None
+        a.info.update({"energy_eV": r.energy_eV, "label": label, "host": hh, "placement": r.task.placement,
+                       "engine": result.engine.name, "model_version": r.model_version,
+                       "converged": bool(r.converged), "fmax_final_eV_per_A": r.fmax_final})
+        safe = "".join(ch if ch.isalnum() or ch in "+-_." else "_" for ch in label)
+        path = out / f"{safe}.extxyz"
+        with atomic_path(path) as tmp:
+            write(tmp, a, format="extxyz")
+        paths.append(path)
+    return paths

@@ -1,0 +1,785 @@
+r"""Galvanostatic dual-ion (Li+/Mg2+) cell: one spherical particle, Fick diffusion per ion, Butler–Volmer per ion.
+
+Model (single-particle, method of lines; full equations in ``docs/model_cell.md``)
+----------------------------------------------------------------------------------
+* State: site fractions :math:`x_i(r, t)` (ions *i* per formula unit, i ∈ {Li, Mg}) on ``n_shells`` finite-volume
+  shells of a sphere of radius *R* (µm); the shells are refined towards the surface.
+* Fick diffusion per ion (constant :math:`D_i`, cm² s⁻¹, independent species — no cross terms):
+
+  .. math:: \partial_t x_i = r^{-2}\partial_r (r^2 D_i \partial_r x_i), \qquad
+            D_i \partial_r x_i|_{R} = -\frac{M}{z_i F \rho}\, i_i
+
+  with :math:`i_i` the partial current density of ion *i* (A cm⁻², > 0 = oxidation = ions leave), *M* the molar
+  mass (g mol⁻¹) and ρ the density (g cm⁻³) of the host per formula unit.
+* Butler–Volmer per ion at the particle surface:
+
+  .. math:: i_i = i_{0,i}\,[\exp(\alpha z_i f\eta_i) - \exp(-(1-\alpha) z_i f\eta_i)],\quad
+            \eta_i = V - U_i(x^s_\mathrm{Li}, x^s_\mathrm{Mg}),\quad f = F/RT
+
+  with the equilibrium potentials (V vs Mg²⁺/Mg) from the equilibrium source's chemical potentials per charge:
+  :math:`U_\mathrm{Mg} = -\Delta\mu_\mathrm{Mg}`, :math:`U_\mathrm{Li} = -\Delta\mu_\mathrm{Li} - \Delta E_\mathrm{ref}
+  + (k_BT/e)\ln a_\mathrm{Li^+}` (:mod:`dualion.reference`).
+* Galvanostatic constraint :math:`\sum_i i_i = i = I_g R\rho/3` (A cm⁻²; :math:`I_g` in A g⁻¹, specific area
+  3/(Rρ)); the electrode potential *V* is solved from it at every right-hand-side evaluation (one monotone
+  scalar equation, safeguarded Newton) — an index-1 DAE reduced to an ODE.
+* Mg metal counter electrode at 0 V vs Mg²⁺/Mg. The paper measures in a three-electrode cell (Mg reference),
+  so by default the counter overpotential is excluded; ``counter_i0_mA`` adds a symmetric Butler–Volmer
+  (z = 2) counter overpotential to the reported cell voltage.
+* Current sign (team convention): current > 0 = charge (oxidation, ions leave), < 0 = discharge.
+
+The equilibrium enters only through :class:`EquilibriumSource` (``chemical_potentials`` and ``uptake``). The
+default source is MODEL-EQ's ``dualion.model.equilibrium.paper_model()`` when importable, otherwise the
+documented stand-in :class:`LangmuirPair`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from dualion.errors import DualionUserError
+from dualion.reference import (DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K,
+                               delta_mu_from_voltage)
+
+#: Ions of the cell and their formal charges z.
+IONS: tuple[str, str] = ("Li", "Mg")
+Z: dict[str, int] = {"Li": 1, "Mg": 2}
+
+#: The paper's voltage window, V vs Mg2+/Mg (Experimental section: 0.05–2.3 V).
+V_WINDOW_V: tuple[float, float] = (0.05, 2.3)
+
+#: Molar mass of Ti0.78□0.22O1.12F0.40(OH)0.48, g mol-1 (hand calculation:
+#: 0.78·47.867 + 1.12·15.999 + 0.40·18.998 + 0.48·(15.999 + 1.008) = 37.336 + 17.919 + 7.599 + 8.163 = 71.017).
+MOLAR_MASS_PAPER_G_MOL = 71.017
+#: Density of the same, g cm-3, from the paper's pristine cell a = 3.7991 Å, c = 9.475 Å (4 Ti sites per cell):
+#: ρ = 4·71.017 g mol-1 / (6.02214e23 mol-1 · 3.7991²·9.475e-24 cm3) = 4.7171e-22 g / 1.36754e-22 cm3 = 3.449.
+DENSITY_PAPER_G_CM3 = 3.449
+
+_X_FLOOR = 1e-12  # smallest site fraction handed to the equilibrium source (ln 0 guard)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Equilibrium source
+# --------------------------------------------------------------------------------------------------------------
+@runtime_checkable
+class EquilibriumSource(Protocol):
+    """What the cell needs from an equilibrium model (MODEL-EQ's ``EquilibriumModel`` satisfies it).
+
+    ``chemical_potentials(x)``: Δμ_i per transferred charge (eV, relative to the metals) at which the equilibrium
+    uptake equals ``x`` (ions per formula unit). ``uptake(dmu, per="charge")``: the inverse, x_i per formula unit.
+    """
+
+    def chemical_potentials(self, x: Mapping[str, float]) -> dict[str, float]: ...
+
+    def uptake(self, dmu: Mapping[str, float], per: str = "charge") -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class LangmuirPair:
+    r"""Stand-in equilibrium source: two Langmuir species competing for one set of sites.
+
+    ``n_sites`` sites per formula unit, each empty or holding one Li or one Mg; θ_i = x_i/n_sites,
+    θ_0 = 1 − θ_Li − θ_Mg. Per transferred charge (eV):
+
+    .. math:: \Delta\mu_i = \varepsilon_i + \frac{k_BT}{z_i}\ln\frac{\theta_i}{\theta_0}
+
+    so the single-ion isotherm is :math:`\theta_i = 1/(1+\exp(-z_i(\Delta\mu_i-\varepsilon_i)/k_BT))`.
+    ``eps_eV_per_charge[i]`` is Δμ_i at half filling (per charge): ε_Mg = −U°_Mg (V vs Mg), ε_Li = −U°_Li (V vs Li).
+    It does NOT enforce the Ti4+/Ti3+ electron limit (MODEL-EQ's model does); it exists so the cell can be
+    built and tested on a model with closed forms.
+    """
+
+    n_sites: float = 0.78
+    eps_eV_per_charge: Mapping[str, float] = field(default_factory=lambda: {"Li": -1.67, "Mg": -0.60})
+    T_K: float = T_DEFAULT_K
+
+    def chemical_potentials(self, x: Mapping[str, float]) -> dict[str, float]:
+        kT = K_B_EV_PER_K * self.T_K
+        th = {i: min(max(float(x.get(i, 0.0)) / self.n_sites, _X_FLOOR), 1.0) for i in IONS}
+        th0 = max(1.0 - th["Li"] - th["Mg"], _X_FLOOR)
+        return {i: self.eps_eV_per_charge[i] + kT / Z[i] * math.log(th[i] / th0) for i in IONS}
+
+    def uptake(self, dmu: Mapping[str, float], per: str = "charge") -> dict[str, float]:
+        kT = K_B_EV_PER_K * self.T_K
+        w = {}
+        for i in IONS:
+            mu = float(dmu[i]) if per == "charge" else float(dmu[i]) / Z[i]
+            w[i] = math.exp(min(Z[i] * (mu - self.eps_eV_per_charge[i]) / kT, 700.0))
+        den = 1.0 + w["Li"] + w["Mg"]
+        return {i: self.n_sites * w[i] / den for i in IONS}
+
+    def max_electrons(self) -> float:
+        """Upper bound of Σ z_i x_i (electrons per formula unit) for this stand-in: 2·n_sites (all Mg)."""
+        return 2.0 * self.n_sites
+
+
+def default_equilibrium() -> EquilibriumSource:
+    """MODEL-EQ's ``paper_model()`` (Ti0.78□0.22O1.12F0.40(OH)0.48) when available, else :class:`LangmuirPair`."""
+    try:
+        from dualion.model.equilibrium import paper_model  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - not there yet / broken import: documented stand-in
+        return LangmuirPair()
+    try:
+        model = paper_model()
+    except Exception:  # noqa: BLE001
+        return LangmuirPair()
+    if not (hasattr(model, "chemical_potentials") and hasattr(model, "uptake")):
+        return LangmuirPair()
+    return model
+
+
+def equilibrium_uptake(source: EquilibriumSource, V_vs_Mg: float, li_activity: float | None,
+                       delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V, T_K: float = T_DEFAULT_K) -> dict[str, float]:
+    """Equilibrium x_Li, x_Mg (per formula unit) at electrode potential ``V_vs_Mg`` (V vs Mg2+/Mg).
+
+    ``li_activity=None`` means a Li-free electrolyte (Li channel off: Δμ_Li = −∞ → x_Li = 0).
+    """
+    a = 1.0 if li_activity is None else li_activity
+    dmu = delta_mu_from_voltage(V_vs_Mg, li_activity=a, delta_e_ref_V=delta_e_ref_V, T_K=T_K, per="charge")
+    if li_activity is None:
+        dmu = {"Li": -50.0, "Mg": dmu["Mg"]}
+    x = source.uptake(dmu, per="charge")
+    out = {i: float(np.sum(np.asarray(x[i], dtype=float))) for i in IONS}
+    if li_activity is None:
+        out["Li"] = 0.0
+    return out
+
+
+def equilibrium_potentials_V(source: EquilibriumSource, x: Mapping[str, float], li_activity: float | None,
+                             delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
+                             T_K: float = T_DEFAULT_K) -> dict[str, float]:
+    """U_i (V vs Mg2+/Mg) at composition ``x``: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li (per charge)."""
+    xx = {i: max(float(x.get(i, 0.0)), _X_FLOOR) for i in IONS}
+    mu = source.chemical_potentials(xx)
+    U = {"Mg": -float(mu["Mg"])}
+    if li_activity is None:
+        U["Li"] = -math.inf
+    else:
+        U["Li"] = -float(mu["Li"]) - delta_e_ref_V + K_B_EV_PER_K * T_K * math.log(li_activity)
+    return U
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Kinetics: small pure functions
+# --------------------------------------------------------------------------------------------------------------
+def thermal_f(T_K: float = T_DEFAULT_K) -> float:
+    """f = F/(RT) = e/(k_B T), V-1 (38.92 V-1 at 298.15 K)."""
+    return 1.0 / (K_B_EV_PER_K * T_K)
+
+
+def butler_volmer_A_cm2(eta_V: float, i0_A_cm2: float, z: int, alpha: float = 0.5, T_K: float = T_DEFAULT_K) -> float:
+    """Partial current density (A cm-2, > 0 = oxidation) of one ion: i0[exp(αzfη) − exp(−(1−α)zfη)]."""
+    f = thermal_f(T_K)
+    a = min(alpha * z * f * eta_V, 700.0)
+    c = min(-(1.0 - alpha) * z * f * eta_V, 700.0)
+    return i0_A_cm2 * (math.exp(a) - math.exp(c))
+
+
+def charge_transfer_resistance_ohm_cm2(i0_A_cm2: float, z: int, T_K: float = T_DEFAULT_K) -> float:
+    """Linearised Butler–Volmer resistance R_ct = RT/(zF i0) = (k_BT/e)/(z i0), Ω cm²."""
+    return K_B_EV_PER_K * T_K / (z * i0_A_cm2)
+
+
+def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_A_cm2: Sequence[float],
+                                z: Sequence[int], alpha: float = 0.5, T_K: float = T_DEFAULT_K,
+                                guess_V: float | None = None, tol_V: float = 1e-11) -> float:
+    """Electrode potential V (vs Mg2+/Mg) with Σ_i i_i(V − U_i) = i_target (A cm-2).
+
+    g(V) = Σ_i i0_i[exp(αz_i f(V−U_i)) − exp(−(1−α)z_i f(V−U_i))] − i_target is strictly increasing in V, so
+    the root is unique; found by Newton steps kept inside a bracket (bisection fallback). Species with
+    i0 = 0 or U = −∞ (channel off) are ignored.
+    """
+    f = thermal_f(T_K)
+    act = [(u, i0, zz) for u, i0, zz in zip(U_V, i0_A_cm2, z) if i0 > 0 and math.isfinite(u)]
+    if not act:
+        raise DualionUserError("no active ion: every exchange current is zero or every channel is off", field="j0")
+
+    def g_dg(V: float) -> tuple[float, float]:
+        g = -i_target_A_cm2
+        dg = 0.0
+        for u, i0, zz in act:
+            a = min(alpha * zz * f * (V - u), 700.0)
+            c = min(-(1.0 - alpha) * zz * f * (V - u), 700.0)
+            ea, ec = math.exp(a), math.exp(c)
+            g += i0 * (ea - ec)
+            dg += i0 * zz * f * (alpha * ea + (1.0 - alpha) * ec)
+        return g, dg
+
+    V = guess_V if guess_V is not None and math.isfinite(guess_V) else sum(a[0] for a in act) / len(act)
+    g, dg = g_dg(V)
+    if g == 0.0:
+        return V
+    # bracket by expanding steps from the guess
+    step = 0.05
+    lo = hi = V
+    if g < 0:
+        glo = g
+        while True:
+            hi = V + step
+            ghi, _ = g_dg(hi)
+            if ghi >= 0:
+                break
+            lo, glo = hi, ghi
+            step *= 2.0
+            if step > 1e4:
+                raise RuntimeError("could not bracket the electrode potential")
+    else:
+        ghi = g
+        while True:
+            lo = V - step
+            glo, _ = g_dg(lo)
+            if glo <= 0:
+                break
+            hi, ghi = lo, glo
+            step *= 2.0
+            if step > 1e4:
+                raise RuntimeError("could not bracket the electrode potential")
+    V = 0.5 * (lo + hi)
+    for _ in range(200):
+        g, dg = g_dg(V)
+        if g == 0.0:
+            return V
+        if g < 0:
+            lo = V
+        else:
+            hi = V
+        Vn = V - g / dg if dg > 0 else 0.5 * (lo + hi)
+        if not (lo < Vn < hi):
+            Vn = 0.5 * (lo + hi)
+        if abs(Vn - V) < tol_V or hi - lo < tol_V:
+            return Vn
+        V = Vn
+    return V
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Parameters, protocol, result
+# --------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CellParameters:
+    """Single-particle dual-ion cell parameters (units in the names).
+
+    Defaults are illustrative (order-of-magnitude for ~10 nm F-doped anatase particles; not fitted):
+    D_Li ≫ D_Mg and j0_Li ≫ j0_Mg as the paper argues (Fig. 2c, Fig. 3a). ``licl_M = 0`` means a Li-free
+    electrolyte (Li channel off); otherwise a_Li+ = c/1 M (ideal). ``j0_*`` are exchange current densities in
+    the given electrolyte (no concentration dependence modelled).
+    """
+
+    radius_um: float = 0.01
+    D_Li_cm2_s: float = 1e-14
+    D_Mg_cm2_s: float = 3e-17
+    j0_Li_mA_cm2: float = 1e-4
+    j0_Mg_mA_cm2: float = 2e-6
+    alpha: float = 0.5
+    licl_M: float = 0.2
+    delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V
+    T_K: float = T_DEFAULT_K
+    molar_mass_g_mol: float = MOLAR_MASS_PAPER_G_MOL
+    density_g_cm3: float = DENSITY_PAPER_G_CM3
+    mass_mg: float = 1.6
+    n_shells: int = 20
+    surface_refinement: float = 5.0
+    counter_i0_mA: float | None = None
+    v_min_V: float = V_WINDOW_V[0]
+    v_max_V: float = V_WINDOW_V[1]
+
+    def __post_init__(self) -> None:
+        validate_parameters(self)
+
+    @property
+    def li_activity(self) -> float | None:
+        """a_Li+ = c/(1 M), or None for a Li-free electrolyte."""
+        return None if self.licl_M == 0 else self.licl_M
+
+    @property
+    def specific_area_cm2_g(self) -> float:
+        """Particle surface area per gram of active material, 3/(Rρ) (cm² g-1)."""
+        return 3.0 / (self.radius_um * 1e-4 * self.density_g_cm3)
+
+    def i0_A_cm2(self) -> dict[str, float]:
+        """Exchange current densities in A cm-2 (0 for Li in a Li-free electrolyte)."""
+        return {"Li": 0.0 if self.li_activity is None else self.j0_Li_mA_cm2 * 1e-3, "Mg": self.j0_Mg_mA_cm2 * 1e-3}
+
+    def D_cm2_s(self) -> dict[str, float]:
+        return {"Li": self.D_Li_cm2_s, "Mg": self.D_Mg_cm2_s}
+
+    def capacity_mAh_g(self, electrons_per_fu: float) -> float:
+        """Q = F·n_e/(3.6·M), mA h g-1, for n_e electrons per formula unit."""
+        return FARADAY_C_PER_MOL * electrons_per_fu / (3.6 * self.molar_mass_g_mol)
+
+
+def _positive(name: str, value: float, opt: str) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise DualionUserError(f"{name} must be a positive finite number, got {value!r}", field=opt)
+
+
+def validate_parameters(p: CellParameters) -> None:
+    """Raise :class:`DualionUserError` (one line, naming the option) for any unusable parameter."""
+    _positive("particle radius (µm)", p.radius_um, "--radius-um")
+    _positive("D_Li (cm2 s-1)", p.D_Li_cm2_s, "--D-Li")
+    _positive("D_Mg (cm2 s-1)", p.D_Mg_cm2_s, "--D-Mg")
+    _positive("j0_Li (mA cm-2)", p.j0_Li_mA_cm2, "--j0-Li")
+    _positive("j0_Mg (mA cm-2)", p.j0_Mg_mA_cm2, "--j0-Mg")
+    _positive("active mass (mg)", p.mass_mg, "--mass-mg")
+    _positive("molar mass (g mol-1)", p.molar_mass_g_mol, "molar_mass_g_mol")
+    _positive("density (g cm-3)", p.density_g_cm3, "density_g_cm3")
+    _positive("temperature (K)", p.T_K, "T_K")
+    if not (0.0 < p.alpha < 1.0):
+        raise DualionUserError(f"transfer coefficient alpha must be in (0, 1), got {p.alpha!r}", field="alpha")
+    if not (math.isfinite(p.licl_M) and p.licl_M >= 0):
+        raise DualionUserError(f"LiCl concentration must be >= 0 M (0 = Li-free), got {p.licl_M!r}", field="--licl")
+    if not (isinstance(p.n_shells, int) and 3 <= p.n_shells <= 400):
+        raise DualionUserError(f"n_shells must be an integer in 3..400, got {p.n_shells!r}", field="--shells")
+    if not (math.isfinite(p.surface_refinement) and 1.0 <= p.surface_refinement <= 100.0):
+        raise DualionUserError(f"surface_refinement must be in [1, 100], got {p.surface_refinement!r}",
+                               field="surface_refinement")
+    if p.counter_i0_mA is not None:
+        _positive("counter-electrode exchange current (mA)", p.counter_i0_mA, "--counter-i0-mA")
+    lo, hi = V_WINDOW_V
+    for name, v in (("lower cutoff", p.v_min_V), ("upper cutoff", p.v_max_V)):
+        if not (math.isfinite(v) and lo - 1e-12 <= v <= hi + 1e-12):
+            raise DualionUserError(f"{name} {v!r} V is outside the window {lo}–{hi} V vs Mg2+/Mg", field="--cutoff")
+    if not p.v_min_V < p.v_max_V:
+        raise DualionUserError(f"lower cutoff {p.v_min_V} V must be below upper cutoff {p.v_max_V} V", field="--cutoff")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One protocol step: constant current (mA g-1; < 0 discharge, > 0 charge, 0 = rest) for up to ``duration_s``
+    or until the voltage cutoff in the direction of the current (V vs Mg2+/Mg; defaults: the parameters')."""
+
+    current_mA_g: float
+    duration_s: float = math.inf
+    cutoff_V: float | None = None
+    label: str = ""
+
+
+@dataclass
+class CellResult:
+    """Time series of a simulated protocol (one row per recorded time). Units in the names."""
+
+    time_s: np.ndarray
+    voltage_V: np.ndarray
+    current_mA: np.ndarray
+    current_mA_g: np.ndarray
+    step: np.ndarray
+    x_Li: np.ndarray          # particle-average Li per formula unit
+    x_Mg: np.ndarray          # particle-average Mg per formula unit
+    xs_Li: np.ndarray         # surface-shell Li
+    xs_Mg: np.ndarray         # surface-shell Mg
+    charge_mAh_g: np.ndarray  # ∫I dt / m, signed (negative = net discharge), mA h g-1
+    params: CellParameters
+    stop_reasons: list[str]
+    final_state: np.ndarray
+
+    def table(self) -> dict[str, np.ndarray]:
+        return {"time_s": self.time_s, "voltage_V": self.voltage_V, "current_mA": self.current_mA,
+                "current_mA_g": self.current_mA_g, "step": self.step, "x_Li": self.x_Li, "x_Mg": self.x_Mg,
+                "xs_Li": self.xs_Li, "xs_Mg": self.xs_Mg, "charge_mAh_g": self.charge_mAh_g}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The particle model
+# --------------------------------------------------------------------------------------------------------------
+class SingleParticleCell:
+    """Method-of-lines model of one spherical particle; state y = [x_Li(shells), x_Mg(shells)]."""
+
+    def __init__(self, params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None):
+        self.p = params or CellParameters()
+        self.eq = equilibrium if equilibrium is not None else default_equilibrium()
+        if not (hasattr(self.eq, "chemical_potentials") and hasattr(self.eq, "uptake")):
+            raise DualionUserError("equilibrium source needs chemical_potentials(x) and uptake(dmu)", field="equilibrium")
+        p = self.p
+        n = p.n_shells
+        R = p.radius_um * 1e-4  # cm
+        # shell thicknesses: geometric, centre/surface thickness ratio = surface_refinement
+        q = p.surface_refinement ** (-1.0 / max(n - 1, 1))
+        w = q ** np.arange(n)
+        faces = np.concatenate([[0.0], np.cumsum(w)]) / w.sum() * R
+        self.faces_cm = faces
+        self.centres_cm = 0.5 * (faces[:-1] + faces[1:])
+        self.vol_cm3 = 4.0 / 3.0 * np.pi * (faces[1:] ** 3 - faces[:-1] ** 3)
+        self.vol_frac = self.vol_cm3 / self.vol_cm3.sum()
+        # unit-D Laplacian (finite volume, zero flux at r = 0)
+        L = np.zeros((n, n))
+        for k in range(1, n):
+            g = 4.0 * np.pi * faces[k] ** 2 / (self.centres_cm[k] - self.centres_cm[k - 1])
+            L[k - 1, k - 1] -= g / self.vol_cm3[k - 1]
+            L[k - 1, k] += g / self.vol_cm3[k - 1]
+            L[k, k] -= g / self.vol_cm3[k]
+            L[k, k - 1] += g / self.vol_cm3[k]
+        self.n = n
+        D = p.D_cm2_s()
+        self.A = np.zeros((2 * n, 2 * n))
+        self.A[:n, :n] = D["Li"] * L
+        self.A[n:, n:] = D["Mg"] * L
+        # surface source: dx_i/dt (outer shell) = (4πR²/V_out)·(−i_i M/(z_i F ρ))
+        self._src = {i: -4.0 * np.pi * R ** 2 / self.vol_cm3[-1] * p.molar_mass_g_mol
+                     / (Z[i] * FARADAY_C_PER_MOL * p.density_g_cm3) for i in IONS}
+        self._i0 = p.i0_A_cm2()
+        self._a_li = p.li_activity
+        self._V_guess: float | None = None
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    def current_density_A_cm2(self, current_mA_g: float) -> float:
+        """i = I_g/(specific area) = I_g·Rρ/3 (A cm-2) for a specific current I_g in mA g-1."""
+        return current_mA_g * 1e-3 / self.p.specific_area_cm2_g
+
+    def equilibrium_state(self, V_vs_Mg: float) -> np.ndarray:
+        """Uniform particle at equilibrium with the electrolyte at electrode potential ``V_vs_Mg``."""
+        x = equilibrium_uptake(self.eq, V_vs_Mg, self._a_li, self.p.delta_e_ref_V, self.p.T_K)
+        return np.concatenate([np.full(self.n, x["Li"]), np.full(self.n, x["Mg"])])
+
+    def mean_x(self, y: np.ndarray) -> tuple[float, float]:
+        """Particle-average x_Li, x_Mg (volume-weighted)."""
+        return float(self.vol_frac @ y[: self.n]), float(self.vol_frac @ y[self.n:])
+
+    def potentials(self, xs_li: float, xs_mg: float) -> dict[str, float]:
+        return equilibrium_potentials_V(self.eq, {"Li": xs_li, "Mg": xs_mg}, self._a_li,
+                                        self.p.delta_e_ref_V, self.p.T_K)
+
+    def surface_currents(self, xs_li: float, xs_mg: float, i_A_cm2: float) -> tuple[float, dict[str, float]]:
+        """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at surface composition xs."""
+        U = self.potentials(xs_li, xs_mg)
+        V = solve_electrode_potential_V(i_A_cm2, [U[i] for i in IONS], [self._i0[i] for i in IONS],
+                                        [Z[i] for i in IONS], self.p.alpha, self.p.T_K, guess_V=self._V_guess)
+        self._V_guess = V
+        ii = {i: (butler_volmer_A_cm2(V - U[i], self._i0[i], Z[i], self.p.alpha, self.p.T_K)
+                  if self._i0[i] > 0 and math.isfinite(U[i]) else 0.0) for i in IONS}
+        return V, ii
+
+    def cell_voltage_V(self, V_electrode: float, current_mA_g: float) -> float:
+        """Reported voltage: working electrode vs Mg2+/Mg, minus the Mg counter overpotential if modelled."""
+        if self.p.counter_i0_mA is None:
+            return V_electrode
+        I_mA = current_mA_g * self.p.mass_mg * 1e-3
+        # counter: Mg plated on charge (I > 0) → its potential falls by (1/f)·asinh(I/(2 i0)) for z = 2, α = 1/2
+        return V_electrode + math.asinh(I_mA / (2.0 * self.p.counter_i0_mA)) / thermal_f(self.p.T_K)
+
+    def rhs_factory(self, current_mA_g: float) -> tuple[Callable, Callable, Callable]:
+        n = self.n
+        i_app = self.current_density_A_cm2(current_mA_g)
+        A = self.A
+        src_li, src_mg = self._src["Li"], self._src["Mg"]
+
+        def surface_terms(xl: float, xm: float) -> tuple[float, float, float]:
+            V, ii = self.surface_currents(xl, xm, i_app)
+            return V, src_li * ii["Li"], src_mg * ii["Mg"]
+
+        def rhs(t: float, y: np.ndarray) -> np.ndarray:
+            dy = A @ y
+            _, sl, sm = surface_terms(y[n - 1], y[2 * n - 1])
+            dy[n - 1] += sl
+            dy[2 * n - 1] += sm
+            return dy
+
+        def jac(t: float, y: np.ndarray) -> np.ndarray:
+            J = A.copy()
+            xl, xm = y[n - 1], y[2 * n - 1]
+            _, sl, sm = surface_terms(xl, xm)
+            for col, (dxl, dxm) in ((n - 1, (1.0, 0.0)), (2 * n - 1, (0.0, 1.0))):
+                base = xl if dxl else xm
+                h = 1e-7 * max(abs(base), 1e-4)
+                _, sl2, sm2 = surface_terms(xl + h * dxl, xm + h * dxm)
+                J[n - 1, col] += (sl2 - sl) / h
+                J[2 * n - 1, col] += (sm2 - sm) / h
+            return J
+
+        def voltage(t: float, y: np.ndarray) -> float:
+            V, _ = self.surface_currents(y[n - 1], y[2 * n - 1], i_app)
+            return self.cell_voltage_V(V, current_mA_g)
+
+        return rhs, jac, voltage
+
+    # -- protocol ------------------------------------------------------------------------------------------------
+    def run(self, steps: Sequence[Step], y0: np.ndarray | None = None, record_dt_s: float | None = None,
+            rtol: float = 1e-6, atol: float = 1e-9, max_steps: int | None = None) -> CellResult:
+        """Simulate ``steps`` in order from state ``y0`` (default: equilibrium at the upper cutoff).
+
+        A step ends at its duration or when the voltage crosses its cutoff (discharge: lower cutoff; charge: upper
+        cutoff). With ``max_steps`` the protocol stops after that many executed steps. Records the solver's own
+        time points plus a uniform grid of ``record_dt_s`` (default: 1/200 of the step or 60 s, whichever is
+        smaller) and a log-spaced grid from 1 s (to resolve relaxation).
+        """
+        p = self.p
+        if not steps:
+            raise DualionUserError("empty protocol: give at least one step", field="protocol")
+        for s in steps:
+            if not math.isfinite(s.current_mA_g):
+                raise DualionUserError(f"current must be finite, got {s.current_mA_g!r} mA g-1", field="--rate-mA-g")
+            if s.current_mA_g == 0 and not math.isfinite(s.duration_s):
+                raise DualionUserError("a rest step needs a finite duration", field="protocol")
+            if not s.duration_s > 0:
+                raise DualionUserError(f"step duration must be > 0 s, got {s.duration_s!r}", field="protocol")
+            if s.cutoff_V is not None and not (V_WINDOW_V[0] - 1e-12 <= s.cutoff_V <= V_WINDOW_V[1] + 1e-12):
+                raise DualionUserError(f"cutoff {s.cutoff_V} V is outside the window {V_WINDOW_V[0]}–{V_WINDOW_V[1]} V",
+                                       field="--cutoff")
+        y = (self.equilibrium_state(p.v_max_V) if y0 is None else np.asarray(y0, dtype=float)).copy()
+        t0 = 0.0
+        q = 0.0
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "V", "I", "step", "xl", "xm", "sl", "sm", "q")}
+        reasons: list[str] = []
+        self._V_guess = None
+        for k, s in enumerate(steps, start=1):
+            if max_steps is not None and k > max_steps:
+                break
+            rhs, jac, voltage = self.rhs_factory(s.current_mA_g)
+            events = []
+            if s.current_mA_g < 0:
+                cut = p.v_min_V if s.cutoff_V is None else s.cutoff_V
+
+                def ev(t, yy, _c=cut, _v=voltage):
+                    return _v(t, yy) - _c
+                ev.terminal, ev.direction = True, -1
+                events.append(ev)
+                if voltage(0.0, y) <= cut:
+                    reasons.append(f"step {k}: at cutoff {cut} V before start")
+                    break
+            elif s.current_mA_g > 0:
+                cut = p.v_max_V if s.cutoff_V is None else s.cutoff_V
+
+                def ev(t, yy, _c=cut, _v=voltage):
+                    return _v(t, yy) - _c
+                ev.terminal, ev.direction = True, 1
+                events.append(ev)
+                if voltage(0.0, y) >= cut:
+                    reasons.append(f"step {k}: at cutoff {cut} V before start")
+                    break
+            T = s.duration_s
+            if not math.isfinite(T):
+                # longest possible: time to pass the stand-in's full electron capacity at this current, ×3
+                T = 3.0 * 3.6 * p.capacity_mAh_g(2.0) / abs(s.current_mA_g) * 1e3
+            sol = solve_ivp(rhs, (0.0, T), y, method="BDF", jac=jac, events=events or None, rtol=rtol, atol=atol,
+                            dense_output=True)
+            if sol.status < 0:
+                raise RuntimeError(f"cell integration failed in step {k}: {sol.message}")
+            t_end = float(sol.t[-1])
+            dt = record_dt_s if record_dt_s is not None else min(60.0, T / 200.0)
+            grid = np.concatenate([sol.t, np.arange(0.0, t_end, dt),
+                                   np.geomspace(1.0, max(t_end, 1.0), 30) if t_end > 1.0 else [], [t_end]])
+            grid = np.unique(np.clip(grid, 0.0, t_end))
+            Y = sol.sol(grid)
+            Y[:, -1] = sol.y[:, -1]
+            Vs = np.array([voltage(tt, Y[:, j]) for j, tt in enumerate(grid)])
+            cols["t"].append(t0 + grid)
+            cols["V"].append(Vs)
+            cols["I"].append(np.full(grid.size, s.current_mA_g))
+            cols["step"].append(np.full(grid.size, k))
+            cols["xl"].append(self.vol_frac @ Y[: self.n])
+            cols["xm"].append(self.vol_frac @ Y[self.n:])
+            cols["sl"].append(Y[self.n - 1])
+            cols["sm"].append(Y[2 * self.n - 1])
+            cols["q"].append(q + s.current_mA_g * grid / 3600.0)
+            q += s.current_mA_g * t_end / 3600.0
+            t0 += t_end
+            y = sol.y[:, -1].copy()
+            if sol.status == 1:
+                reasons.append(f"step {k}: voltage cutoff at {t_end:.1f} s")
+            else:
+                reasons.append(f"step {k}: duration {t_end:.1f} s")
+        cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
+        I = cat["I"]
+        return CellResult(time_s=cat["t"], voltage_V=cat["V"], current_mA=I * p.mass_mg * 1e-3, current_mA_g=I,
+                          step=cat["step"].astype(int), x_Li=cat["xl"], x_Mg=cat["xm"], xs_Li=cat["sl"],
+                          xs_Mg=cat["sm"], charge_mAh_g=cat["q"], params=p, stop_reasons=reasons, final_state=y)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Experiments
+# --------------------------------------------------------------------------------------------------------------
+PAPER_RATES_MA_G: tuple[float, ...] = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+
+
+def _check_rate(rate_mA_g: float) -> float:
+    if not (isinstance(rate_mA_g, (int, float)) and math.isfinite(rate_mA_g) and rate_mA_g > 0):
+        raise DualionUserError(f"rate must be a positive number of mA g-1 (magnitude; the sign is set by "
+                               f"discharge/charge), got {rate_mA_g!r}", field="--rate-mA-g")
+    return float(rate_mA_g)
+
+
+def discharge(params: CellParameters | None = None, rate_mA_g: float = 20.0,
+              equilibrium: EquilibriumSource | None = None, **kw: Any) -> CellResult:
+    """One galvanostatic discharge at ``rate_mA_g`` (magnitude) from equilibrium at the upper cutoff to the lower."""
+    rate = _check_rate(rate_mA_g)
+    return SingleParticleCell(params, equilibrium).run([Step(-rate, label="discharge")], **kw)
+
+
+def discharge_charge(params: CellParameters | None = None, rate_mA_g: float = 20.0,
+                     equilibrium: EquilibriumSource | None = None, **kw: Any) -> CellResult:
+    """Discharge to the lower cutoff, then charge to the upper cutoff, both at ``rate_mA_g`` (step 1, step 2)."""
+    rate = _check_rate(rate_mA_g)
+    return SingleParticleCell(params, equilibrium).run([Step(-rate, label="discharge"), Step(rate, label="charge")],
+                                                       **kw)
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """Summary of one discharge–charge at one rate (capacities positive, mA h g-1; x per formula unit)."""
+
+    rate_mA_g: float
+    discharge_capacity_mAh_g: float
+    charge_capacity_mAh_g: float
+    x_Li_discharged: float
+    x_Mg_discharged: float
+    mean_discharge_voltage_V: float
+    licl_M: float
+
+
+def summarize(res: CellResult) -> RatePoint:
+    """Capacities and end-of-discharge composition of a discharge(–charge) result."""
+    d = res.step == 1
+    c = res.step == 2
+    qd = float(-res.charge_mAh_g[d][-1]) if d.any() else float("nan")
+    qc = float(res.charge_mAh_g[c][-1] - res.charge_mAh_g[c][0]) if c.any() else float("nan")
+    td = res.time_s[d]
+    vmean = float(np.trapezoid(res.voltage_V[d], td) / (td[-1] - td[0])) if d.sum() > 1 else float("nan")
+    return RatePoint(rate_mA_g=float(abs(res.current_mA_g[0])), discharge_capacity_mAh_g=qd,
+                     charge_capacity_mAh_g=qc, x_Li_discharged=float(res.x_Li[d][-1] - res.x_Li[0]),
+                     x_Mg_discharged=float(res.x_Mg[d][-1] - res.x_Mg[0]), mean_discharge_voltage_V=vmean,
+                     licl_M=res.params.licl_M)
+
+
+def rate_capability(params: CellParameters | None = None, rates_mA_g: Sequence[float] = PAPER_RATES_MA_G,
+                    equilibrium: EquilibriumSource | None = None,
+                    progress: Callable[[float], None] | None = None) -> tuple[list[RatePoint], list[CellResult]]:
+    """Discharge–charge at each rate (each from equilibrium at the upper cutoff); the paper's Fig. 2a rates."""
+    rates = [_check_rate(r) for r in rates_mA_g]
+    if not rates:
+        raise DualionUserError("give at least one rate", field="--rate-mA-g")
+    cell = SingleParticleCell(params, equilibrium)
+    points, results = [], []
+    for r in rates:
+        res = cell.run([Step(-r, label="discharge"), Step(r, label="charge")])
+        points.append(summarize(res))
+        results.append(res)
+        if progress is not None:
+            progress(r)
+    return points, results
+
+
+def gitt_protocol(pulse_mA_g: float = 10.0, pulse_s: float = 3600.0, rest_s: float = 36000.0,
+                  n_pulses: int = 60) -> list[Step]:
+    """The paper's GITT (Experimental section): −10 mA g-1 for 1 h, rest 10 h, repeated (until 0.05 V)."""
+    _check_rate(pulse_mA_g)
+    if not (pulse_s > 0 and rest_s > 0 and math.isfinite(pulse_s) and math.isfinite(rest_s)):
+        raise DualionUserError("GITT pulse and rest durations must be positive finite seconds", field="--pulse-s")
+    if not (isinstance(n_pulses, int) and n_pulses >= 1):
+        raise DualionUserError(f"n_pulses must be a positive integer, got {n_pulses!r}", field="--max-pulses")
+    steps = []
+    for _ in range(n_pulses):
+        steps += [Step(-pulse_mA_g, pulse_s, label="pulse"), Step(0.0, rest_s, label="rest")]
+    return steps
+
+
+def simulate_gitt(params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None,
+                  pulse_mA_g: float = 10.0, pulse_s: float = 3600.0, rest_s: float = 36000.0,
+                  max_pulses: int = 60, record_dt_s: float = 60.0) -> CellResult:
+    """First-discharge GITT until the lower cutoff: pulses (step 2k−1) and rests (step 2k), as in the paper.
+
+    The run stops after the pulse that reaches the lower cutoff and its rest (a real cycler relaxes the cell
+    after the cutoff too), or after ``max_pulses`` pulses.
+    """
+    cell = SingleParticleCell(params, equilibrium)
+    steps = gitt_protocol(pulse_mA_g, pulse_s, rest_s, max_pulses)
+    res_parts: list[CellResult] = []
+    y = None
+    p = cell.p
+    t_off, q_off, k_off = 0.0, 0.0, 0
+    reasons: list[str] = []
+    for k in range(0, len(steps), 2):
+        part = cell.run(steps[k:k + 2], y0=y, record_dt_s=record_dt_s)
+        if part.time_s.size == 0:
+            break
+        part.time_s = part.time_s + t_off
+        part.charge_mAh_g = part.charge_mAh_g + q_off
+        part.step = part.step + k_off
+        res_parts.append(part)
+        reasons += part.stop_reasons
+        y = part.final_state
+        t_off = float(part.time_s[-1])
+        q_off = float(part.charge_mAh_g[-1])
+        k_off = int(part.step[-1])
+        if any("cutoff" in r for r in part.stop_reasons):
+            break
+    if not res_parts:
+        raise DualionUserError("GITT did not start: the electrode is already at the lower cutoff", field="protocol")
+    cat = {f: np.concatenate([getattr(r, f) for r in res_parts]) for f in
+           ("time_s", "voltage_V", "current_mA", "current_mA_g", "step", "x_Li", "x_Mg", "xs_Li", "xs_Mg",
+            "charge_mAh_g")}
+    return CellResult(**cat, params=p, stop_reasons=reasons, final_state=y)
+
+
+@dataclass(frozen=True)
+class GittPoint:
+    """One GITT pulse: closed-circuit voltage at the pulse end, relaxed voltage at the rest end (V vs Mg),
+    overpotential η = V_relaxed − V_pulse_end (V), capacity passed so far (mA h g-1, positive) and composition."""
+
+    pulse: int
+    capacity_mAh_g: float
+    V_pulse_end: float
+    V_relaxed: float
+    overpotential_V: float
+    x_Li: float
+    x_Mg: float
+
+
+def gitt_points(res: CellResult) -> list[GittPoint]:
+    """Per-pulse summary of :func:`simulate_gitt` output (pulses have current < 0, rests current 0)."""
+    out = []
+    steps = np.unique(res.step)
+    pulse_no = 0
+    for s in steps:
+        m = res.step == s
+        if res.current_mA_g[m][0] >= 0:
+            continue
+        pulse_no += 1
+        rest = res.step == s + 1
+        if not rest.any() or res.current_mA_g[rest][0] != 0:
+            continue
+        Vp = float(res.voltage_V[m][-1])
+        Vr = float(res.voltage_V[rest][-1])
+        out.append(GittPoint(pulse_no, float(-res.charge_mAh_g[rest][-1]), Vp, Vr, Vr - Vp,
+                             float(res.x_Li[rest][-1]), float(res.x_Mg[rest][-1])))
+    return out
+
+
+def cycler_csv_text(res: CellResult, cycle: int = 1, extra_meta: Mapping[str, Any] | None = None) -> str:
+    """The team's plain cycler CSV: ``# key=value`` header lines, then time_s,voltage_V,current_mA,step,cycle.
+
+    Current sign: > 0 charge, < 0 discharge (mA, for the active mass ``mass_mg``); voltage vs Mg2+/Mg.
+    """
+    p = res.params
+    meta = {"mass_mg": f"{p.mass_mg:g}", "reference": "Mg", "source": "dualion.model.cell (simulated)",
+            "licl_M": f"{p.licl_M:g}", "radius_um": f"{p.radius_um:g}", "D_Li_cm2_s": f"{p.D_Li_cm2_s:g}",
+            "D_Mg_cm2_s": f"{p.D_Mg_cm2_s:g}", "j0_Li_mA_cm2": f"{p.j0_Li_mA_cm2:g}",
+            "j0_Mg_mA_cm2": f"{p.j0_Mg_mA_cm2:g}", "T_K": f"{p.T_K:g}"}
+    meta.update({k: str(v) for k, v in (extra_meta or {}).items()})
+    lines = [f"# {k}={v}" for k, v in meta.items()]
+    lines.append("time_s,voltage_V,current_mA,step,cycle")
+    # the first row of a step has the time of the previous step's last row; shift it by 1 ms so that time is
+    # strictly increasing (as a cycler records the first point just after the current switches)
+    last = -math.inf
+    for t, V, I, s in zip(res.time_s, res.voltage_V, res.current_mA, res.step):
+        t = max(float(t), last + 1e-3)
+        last = t
+        lines.append(f"{t:.3f},{V:.6f},{I:.6g},{int(s)},{cycle}")
+    return "\n".join(lines) + "\n"
+
+
+def write_cycler_csv(res: CellResult, path: str | Path, cycle: int = 1,
+                     extra_meta: Mapping[str, Any] | None = None) -> Path:
+    """Write :func:`cycler_csv_text` atomically to ``path``."""
+    from dualion.io.atomic import atomic_write_text
+
+    return atomic_write_text(path, cycler_csv_text(res, cycle, extra_meta))
+
+
+def with_params(params: CellParameters | None = None, **changes: Any) -> CellParameters:
+    """A copy of ``params`` (default parameters if None) with ``changes`` applied (validated)."""
+    return replace(params or CellParameters(), **changes)

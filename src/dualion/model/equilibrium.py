@@ -1,0 +1,812 @@
+r"""Finite-temperature equilibrium model of dual-ion (e.g. Li+/Mg2+) insertion on independent sites.
+
+Physics (all energies in eV; chemical potentials relative to the metals)
+------------------------------------------------------------------------
+A host has site *types* ``s`` with :math:`N_s` sites per formula unit (fu). Every site is in one of
+its *states* ``k`` (empty, one Li, one Mg, or for a vacancy pair Li+Li, Mg+Mg, Li+Mg, ...), each
+with ion counts :math:`n_{k,i}`, total insertion energy :math:`\Delta E_k` (relative to the empty
+site and the metals, eV) and multiplicity :math:`m_k`. With per-charge chemical potentials
+:math:`\Delta\mu_i` (the thermodynamics core's default; ``per="atom"`` inputs are divided by
+:math:`z_i`), the grand potential of a state is the core's formula
+
+.. math:: \Omega_k = \Delta E_k + o_s\,n_{e,k} + \sum_i o_{s,i}\,n_{k,i} z_i - \sum_i n_{k,i} z_i \Delta\mu_i,
+          \qquad n_{e,k} = \sum_i n_{k,i} z_i
+
+(:math:`o_s`, :math:`o_{s,i}`: optional fitted offsets, eV per transferred charge). Occupancies are
+Boltzmann/Langmuir within each site (sites are independent):
+
+.. math:: P_{s,k} = \frac{m_k\,e^{-(\Omega_k + \eta\,n_{e,k})/(\omega k_BT)}}{\sum_{k'} m_{k'}\,e^{-(\Omega_{k'} + \eta\,n_{e,k'})/(\omega k_BT)}}
+
+(:math:`\omega` = 1 by default: an optional, temperature-independent MSMR-style width factor).
+The electrons go to a shared Ti4+/Ti3+ reservoir of :math:`N_\mathrm{redox}` levels per fu. The
+electron chemical-potential shift :math:`\eta \ge 0` (eV) enforces the limit through one monotone
+equation
+
+.. math:: \sum_s N_s \sum_k P_{s,k}\,n_{e,k} = N_\mathrm{redox}\,f(\eta)
+
+with, by default (``electron_statistics="availability"``), :math:`f(\eta) = 1 - e^{-\eta/k_BT}`,
+i.e. :math:`\eta = -k_BT\ln(1-\theta_e)` with :math:`\theta_e` the fraction of Ti reduced: every
+transferred electron needs a Ti4+ that is still available. This leaves the dilute (DFT) limit
+unchanged (:math:`\eta\to0`), makes the electron count approach but never exceed
+:math:`N_\mathrm{redox}`, and couples Li and Mg even when they sit on different sites. The
+alternative ``"fermi"`` treats the Ti3+ polarons as a lattice gas with their own configurational
+entropy, :math:`f(\eta) = 1/(1+e^{-\eta/k_BT})` (η of either sign; the dilute limit then carries an
+extra :math:`k_BT\ln\theta_e` per electron), and ``"none"`` switches the limit off (η = 0).
+
+Electrochemistry: the cell voltage V vs Mg2+/Mg and the Li+ activity map to
+:math:`\Delta\mu_\mathrm{Mg} = -V`, :math:`\Delta\mu_\mathrm{Li} = -(V + \Delta E_\mathrm{ref} - (k_BT/e)\ln a_\mathrm{Li^+})`
+(per charge; :func:`dualion.reference.delta_mu_from_voltage`). A Li-free electrolyte
+(``li_activity=0``) removes every Li-containing state (:math:`\Delta\mu_\mathrm{Li}\to-\infty`).
+Capacity (mA h g-1): :math:`Q = F\sum_i z_i x_i / (3.6\,M)` with M in g mol-1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+
+from dualion.errors import DualionUserError
+from dualion.ions import formal_charge
+from dualion.reference import (DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K,
+                               check_convention, delta_mu_from_voltage)
+
+ElectronStatistics = Literal["availability", "fermi", "none"]
+
+__all__ = ["SiteState", "SiteType", "Uptake", "EquilibriumModel", "EquilibriumCurve", "FiniteElectrolyte",
+           "capacity_mAh_g", "dqdv_peaks", "paper_model", "from_site_models"]
+
+
+class SiteState(NamedTuple):
+    """One state of a site: ``counts`` ions ({ion: n}), total insertion energy ``dE_eV`` (eV, relative
+    to the empty site and the metals; not per ion, not per charge) and ``multiplicity``."""
+
+    label: str
+    counts: Mapping[str, int]
+    dE_eV: float
+    multiplicity: float = 1.0
+
+
+@dataclass(frozen=True)
+class SiteType:
+    """A type of insertion site with ``sites_per_fu`` sites per formula unit.
+
+    ``states`` are :class:`SiteState` (or plain ``(label, counts, dE_eV, multiplicity)`` tuples); the
+    empty state (no ions, ΔE = 0, multiplicity 1) is added when missing. An independent site has the
+    states empty + one ion of each kind; a vacancy *pair* is one combined site whose states are the
+    pair configurations (empty, Li, Mg, Li+Li, Mg+Mg, Li+Mg with multiplicities).
+
+    ``offset_eV`` (eV per transferred charge) is added to every occupied state,
+    :math:`\\Delta E_k \\to \\Delta E_k + o\\,n_{e,k}`, and ``ion_offsets_eV`` ({ion: eV per charge of that
+    ion}) the same per ion kind; both are the knobs :mod:`dualion.model.fit` adjusts.
+    """
+
+    name: str
+    sites_per_fu: float
+    states: tuple[SiteState, ...]
+    offset_eV: float = 0.0
+    ion_offsets_eV: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise DualionUserError("a site type needs a name", field="site_types.name")
+        if not (math.isfinite(self.sites_per_fu) and self.sites_per_fu >= 0):
+            raise DualionUserError(f"sites_per_fu must be a finite number >= 0, got {self.sites_per_fu!r}",
+                                   field=f"{self.name}.sites_per_fu")
+        states: list[SiteState] = []
+        for st in self.states:
+            st = st if isinstance(st, SiteState) else SiteState(*st)
+            counts = {str(i): int(n) for i, n in dict(st.counts).items() if int(n) != 0}
+            if any(n < 0 for n in counts.values()):
+                raise DualionUserError(f"negative ion count in state {st.label!r}", field=f"{self.name}.states")
+            if not math.isfinite(float(st.dE_eV)):
+                raise DualionUserError(f"state {st.label!r} has a non-finite energy", field=f"{self.name}.states")
+            if not (float(st.multiplicity) > 0):
+                raise DualionUserError(f"state {st.label!r} needs a multiplicity > 0",
+                                       field=f"{self.name}.states")
+            states.append(SiteState(str(st.label), counts, float(st.dE_eV), float(st.multiplicity)))
+        keys = [tuple(sorted(s.counts.items())) for s in states]
+        if () not in keys:
+            states.insert(0, SiteState("empty", {}, 0.0, 1.0))
+        labels = [s.label for s in states]
+        if len(set(labels)) != len(labels):
+            raise DualionUserError(f"duplicate state labels {labels}", field=f"{self.name}.states")
+        object.__setattr__(self, "states", tuple(states))
+        object.__setattr__(self, "ion_offsets_eV", {str(k): float(v) for k, v in dict(self.ion_offsets_eV).items()})
+        object.__setattr__(self, "offset_eV", float(self.offset_eV))
+        object.__setattr__(self, "sites_per_fu", float(self.sites_per_fu))
+
+    @property
+    def ions(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for st in self.states:
+            for ion in st.counts:
+                if ion not in out:
+                    out.append(ion)
+        return tuple(out)
+
+    def with_offsets(self, offset_eV: float | None = None, ion_offsets_eV: Mapping[str, float] | None = None,
+                     sites_per_fu: float | None = None) -> SiteType:
+        """A copy with new offsets (eV per charge) and/or site count."""
+        return replace(self, offset_eV=self.offset_eV if offset_eV is None else offset_eV,
+                       ion_offsets_eV=self.ion_offsets_eV if ion_offsets_eV is None else dict(ion_offsets_eV),
+                       sites_per_fu=self.sites_per_fu if sites_per_fu is None else sites_per_fu)
+
+    def without_ions(self, ions: Iterable[str]) -> SiteType:
+        """A copy without the states that contain any of ``ions`` (e.g. Li-free electrolyte)."""
+        drop = set(ions)
+        return replace(self, states=tuple(s for s in self.states if not drop & set(s.counts)))
+
+
+@dataclass(frozen=True, eq=False)
+class Uptake(Mapping):
+    """Equilibrium uptake; arrays have the broadcast shape of the Δμ inputs.
+
+    ``x``: ions per formula unit ({ion: array}); ``x_site``: {site: {ion: ions per fu on that site
+    type}}; ``occupancy``: {site: {state label: probability per site}}; ``electrons``: transferred
+    e- per fu (Σ z_i x_i); ``eta_eV``: electron chemical-potential shift η (eV) that enforces the
+    redox limit; ``dmu_per_charge``: the Δμ used, eV per transferred charge.
+    """
+
+    x: dict[str, np.ndarray]
+    x_site: dict[str, dict[str, np.ndarray]]
+    occupancy: dict[str, dict[str, np.ndarray]]
+    electrons: np.ndarray
+    eta_eV: np.ndarray
+    dmu_per_charge: dict[str, np.ndarray]
+
+    # Mapping protocol: ``uptake[ion]`` is ``uptake.x[ion]`` (ions per formula unit).
+    def __getitem__(self, ion: str) -> np.ndarray:
+        return self.x[ion]
+
+    def __iter__(self):
+        return iter(self.x)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass(frozen=True)
+class FiniteElectrolyte:
+    """A finite electrolyte reservoir: Li inserted into the electrode is taken out of it.
+
+    ``volume_uL`` (µL; the paper's Swagelok cells hold 400 µL), ``licl_M`` (initial LiCl, mol L-1),
+    ``mg_M`` (Mg2+ of the APC salt, mol L-1; bookkeeping only: Δμ_Mg = −V vs Mg2+/Mg in the same
+    electrolyte does not depend on it), ``mass_mg`` (active material, mg).
+    The Li+ activity follows :math:`a = c/c^\\circ`, :math:`c = c_0 - x_\\mathrm{Li} m/(M V)`.
+    """
+
+    volume_uL: float
+    licl_M: float
+    mass_mg: float
+    mg_M: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("volume_uL", "mass_mg"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v > 0):
+                raise DualionUserError(f"{name} must be a positive finite number, got {v!r}", field=name)
+        if not (math.isfinite(self.licl_M) and self.licl_M >= 0):
+            raise DualionUserError(f"licl_M must be >= 0 (mol L-1), got {self.licl_M!r}", field="licl_M")
+
+    def li_per_fu_available(self, molar_mass_g_mol: float) -> float:
+        """Li+ in the electrolyte per formula unit of active material at the start."""
+        return self.licl_M * self.volume_uL * 1e-6 / (self.mass_mg * 1e-3 / molar_mass_g_mol)
+
+
+def capacity_mAh_g(x: Mapping[str, Any], charges: Mapping[str, int], molar_mass_g_mol: float) -> np.ndarray:
+    """Q = F Σ_i z_i x_i / (3.6 M): capacity in mA h g-1 for x ions per formula unit of mass M (g mol-1)."""
+    total = sum(charges[i] * np.asarray(v, dtype=float) for i, v in x.items())
+    return np.asarray(FARADAY_C_PER_MOL * total / (3.6 * molar_mass_g_mol))
+
+
+def dqdv_peaks(V: np.ndarray, dqdv: np.ndarray, prominence_frac: float = 0.05) -> list[dict[str, float]]:
+    """Peaks of a −dQ/dV curve (mA h g-1 V-1) on a voltage grid; position refined by a parabola
+    through the three grid points around each maximum. Returns [{V, height, prominence}], highest first."""
+    from scipy.signal import find_peaks
+
+    V = np.asarray(V, float)
+    y = np.asarray(dqdv, float)
+    if y.size < 3 or not np.any(np.isfinite(y)) or np.nanmax(y) <= 0:
+        return []
+    y = np.nan_to_num(y, nan=0.0)
+    ypad = np.concatenate([[0.0], y, [0.0]])  # allow peaks at the ends of the window
+    idx, props = find_peaks(ypad, prominence=prominence_frac * float(np.max(y)))
+    out = []
+    for j, prom in zip(idx - 1, props["prominences"]):
+        vj = float(V[j])
+        if 0 < j < len(y) - 1:
+            y0, y1, y2 = y[j - 1], y[j], y[j + 1]
+            den = y0 - 2 * y1 + y2
+            if den < 0:
+                d = 0.5 * (y0 - y2) / den
+                if abs(d) <= 1:
+                    vj = float(V[j] + d * (V[j + 1] - V[j - 1]) / 2)
+        out.append({"V": vj, "height": float(y[j]), "prominence": float(prom)})
+    out.sort(key=lambda p: -p["height"])
+    return out
+
+
+@dataclass(frozen=True)
+class EquilibriumCurve:
+    """An equilibrium discharge curve on a voltage grid (V vs Mg2+/Mg, descending or ascending).
+
+    ``x``/``x_site``: ions per fu; ``Q_mAh_g``: capacity (mA h g-1); ``dqdv``: −dQ/dV (mA h g-1 V-1,
+    positive on discharge); ``peaks``: :func:`dqdv_peaks`; ``li_activity``: the Li+ activity at each
+    point (varies with a finite electrolyte); ``delta_e_ref_V``, ``T_K``: conditions; chemical
+    potentials in ``uptake.dmu_per_charge`` are per charge.
+    """
+
+    V: np.ndarray
+    li_activity: np.ndarray
+    x: dict[str, np.ndarray]
+    x_site: dict[str, dict[str, np.ndarray]]
+    electrons: np.ndarray
+    eta_eV: np.ndarray
+    Q_mAh_g: np.ndarray
+    dqdv: np.ndarray
+    peaks: list[dict[str, float]]
+    delta_e_ref_V: float
+    T_K: float
+    uptake: Uptake
+
+    def V_of_Q(self, Q_mAh_g: Any) -> np.ndarray:
+        """Equilibrium voltage (V vs Mg2+/Mg) at capacity Q (mA h g-1), by interpolation (NaN outside)."""
+        order = np.argsort(self.Q_mAh_g, kind="stable")
+        q, v = self.Q_mAh_g[order], self.V[order]
+        keep = np.concatenate([[True], np.diff(q) > 0])
+        return np.interp(Q_mAh_g, q[keep], v[keep], left=np.nan, right=np.nan)
+
+    def to_records(self) -> list[dict[str, float]]:
+        """One row per voltage: V, a_Li, x per ion, x per site type and ion, e-, η, Q, −dQ/dV."""
+        rows = []
+        for j in range(self.V.size):
+            r = {"V_vs_Mg": float(self.V[j]), "li_activity": float(self.li_activity[j])}
+            for ion, v in self.x.items():
+                r[f"x_{ion}"] = float(v[j])
+            for site, d in self.x_site.items():
+                for ion, v in d.items():
+                    r[f"x_{ion}[{site}]"] = float(v[j])
+            r.update({"electrons_per_fu": float(self.electrons[j]), "eta_eV": float(self.eta_eV[j]),
+                      "Q_mAh_g": float(self.Q_mAh_g[j]), "minus_dQdV_mAh_g_V": float(self.dqdv[j])})
+            rows.append(r)
+        return rows
+
+
+class EquilibriumModel:
+    """Independent-site Li/Mg (any ions) insertion model with a shared electron (redox) reservoir.
+
+    Parameters
+    ----------
+    site_types:
+        :class:`SiteType` objects (their ``sites_per_fu`` are per formula unit).
+    n_redox_per_fu:
+        Electron limit per fu (N_Ti for Ti4+/Ti3+); ``None`` or ``inf`` for no limit.
+    charges:
+        {ion: z}; defaults to the formal charges (Li 1, Mg 2, ...).
+    T_K:
+        Temperature (K).
+    molar_mass_g_mol:
+        Molar mass of the formula unit (g mol-1), for capacities; ``None`` leaves Q undefined (NaN).
+    electron_statistics:
+        ``"availability"`` (default), ``"fermi"`` or ``"none"``; see the module docstring.
+    width_factor:
+        ω, multiplies k_BT in the site occupancies (1 = ideal; >1 broadens, phenomenological disorder).
+    """
+
+    def __init__(self, site_types: Sequence[SiteType], n_redox_per_fu: float | None = None,
+                 charges: Mapping[str, int] | None = None, T_K: float = T_DEFAULT_K,
+                 molar_mass_g_mol: float | None = None, electron_statistics: ElectronStatistics = "availability",
+                 width_factor: float = 1.0, name: str = "") -> None:
+        self.site_types = tuple(site_types)
+        if not self.site_types:
+            raise DualionUserError("an equilibrium model needs at least one site type", field="site_types")
+        names = [s.name for s in self.site_types]
+        if len(set(names)) != len(names):
+            raise DualionUserError(f"duplicate site-type names {names}", field="site_types")
+        if not (math.isfinite(T_K) and T_K > 0):
+            raise DualionUserError(f"temperature must be > 0 K, got {T_K!r}", field="T_K")
+        if electron_statistics not in ("availability", "fermi", "none"):
+            raise DualionUserError(f"electron_statistics must be availability, fermi or none, got "
+                                   f"{electron_statistics!r}", field="electron_statistics")
+        if not (math.isfinite(width_factor) and width_factor > 0):
+            raise DualionUserError(f"width_factor must be > 0, got {width_factor!r}", field="width_factor")
+        self.name = name
+        self.T_K = float(T_K)
+        self.width_factor = float(width_factor)
+        self.molar_mass_g_mol = None if molar_mass_g_mol is None else float(molar_mass_g_mol)
+        limit = None if n_redox_per_fu is None or not math.isfinite(n_redox_per_fu) else float(n_redox_per_fu)
+        if limit is not None and limit <= 0:
+            raise DualionUserError(f"n_redox_per_fu must be > 0, got {n_redox_per_fu!r}", field="n_redox_per_fu")
+        self.electron_statistics: ElectronStatistics = "none" if limit is None else electron_statistics
+        self.n_redox_per_fu = limit
+        ions: list[str] = []
+        for s in self.site_types:
+            for ion in s.ions:
+                if ion not in ions:
+                    ions.append(ion)
+        self.ions = tuple(ions)
+        ch = dict(charges or {})
+        self.charges = {ion: int(ch[ion]) if ion in ch else formal_charge(ion) for ion in self.ions}
+        self._build()
+
+    # ------------------------------------------------------------------ construction helpers
+    def _build(self) -> None:
+        S = len(self.site_types)
+        K = max(len(s.states) for s in self.site_types)
+        I = len(self.ions)
+        counts = np.zeros((S, K, I))
+        dE = np.zeros((S, K))
+        logm = np.full((S, K), -np.inf)
+        for a, s in enumerate(self.site_types):
+            for k, st in enumerate(s.states):
+                ne = 0.0
+                off = 0.0
+                for ion, n in st.counts.items():
+                    counts[a, k, self.ions.index(ion)] = n
+                    z = self.charges[ion]
+                    ne += n * z
+                    off += n * z * s.ion_offsets_eV.get(ion, 0.0)
+                dE[a, k] = st.dE_eV + s.offset_eV * ne + off
+                logm[a, k] = math.log(st.multiplicity)
+        self._counts = counts
+        self._z = np.array([self.charges[i] for i in self.ions], float)
+        self._ne = counts @ self._z                      # (S, K) electrons per state
+        self._dE = dE
+        self._logm = logm
+        self._valid = np.isfinite(logm)
+        self._N = np.array([s.sites_per_fu for s in self.site_types], float)
+
+    def replace(self, **changes: Any) -> EquilibriumModel:
+        """A copy with some constructor arguments changed (``site_types``, ``T_K``, ...)."""
+        kw = dict(site_types=self.site_types, n_redox_per_fu=self.n_redox_per_fu, charges=self.charges,
+                  T_K=self.T_K, molar_mass_g_mol=self.molar_mass_g_mol,
+                  electron_statistics=self.electron_statistics if self.n_redox_per_fu is not None else "availability",
+                  width_factor=self.width_factor, name=self.name)
+        kw.update(changes)
+        return EquilibriumModel(**kw)
+
+    def with_offsets(self, offsets: Mapping[str, float]) -> EquilibriumModel:
+        """Copy with offsets (eV per charge): keys ``"site"`` (all ions) or ``"site:ion"``."""
+        by_name = {s.name: s for s in self.site_types}
+        new = dict(by_name)
+        for key, val in offsets.items():
+            site, _, ion = key.partition(":")
+            if site not in by_name:
+                raise DualionUserError(f"unknown site type {site!r} (known: {', '.join(by_name)})", field=key)
+            st = new[site]
+            if ion:
+                st = st.with_offsets(ion_offsets_eV={**st.ion_offsets_eV, ion: float(val)})
+            else:
+                st = st.with_offsets(offset_eV=float(val))
+            new[site] = st
+        return self.replace(site_types=[new[s.name] for s in self.site_types])
+
+    def without_ions(self, ions: Iterable[str]) -> EquilibriumModel:
+        """Copy with every state holding any of ``ions`` removed (e.g. a Li-free electrolyte)."""
+        return self.replace(site_types=[s.without_ions(ions) for s in self.site_types])
+
+    @property
+    def kT(self) -> float:
+        """k_B T in eV."""
+        return K_B_EV_PER_K * self.T_K
+
+    @property
+    def max_capacity_mAh_g(self) -> float:
+        """F N_redox / (3.6 M): the redox-limited capacity (mA h g-1); NaN without limit or mass."""
+        if self.n_redox_per_fu is None or self.molar_mass_g_mol is None:
+            return float("nan")
+        return FARADAY_C_PER_MOL * self.n_redox_per_fu / (3.6 * self.molar_mass_g_mol)
+
+    def describe(self) -> dict[str, Any]:
+        """Plain-data description of the model (for JSON outputs)."""
+        return {
+            "name": self.name, "ions": list(self.ions), "charges": dict(self.charges), "T_K": self.T_K,
+            "n_redox_per_fu": self.n_redox_per_fu, "electron_statistics": self.electron_statistics,
+            "molar_mass_g_mol": self.molar_mass_g_mol, "width_factor": self.width_factor,
+            "energy_convention": "dE_eV: total insertion energy of the state vs empty site + metals (eV); "
+                                 "offsets in eV per transferred charge",
+            "site_types": [{"name": s.name, "sites_per_fu": s.sites_per_fu, "offset_eV": s.offset_eV,
+                            "ion_offsets_eV": dict(s.ion_offsets_eV),
+                            "states": [{"label": st.label, "counts": dict(st.counts), "dE_eV": st.dE_eV,
+                                        "multiplicity": st.multiplicity} for st in s.states]}
+                           for s in self.site_types],
+        }
+
+    # ------------------------------------------------------------------ core evaluation
+    def _mu_array(self, dmu: Mapping[str, Any], per: str) -> tuple[np.ndarray, tuple[int, ...]]:
+        check_convention(per)
+        missing = [i for i in self.ions if i not in dmu]
+        if missing:
+            raise DualionUserError(f"missing chemical potential for {missing} (eV)", field="dmu")
+        arrs = [np.asarray(dmu[i], dtype=float) for i in self.ions]
+        shape = np.broadcast_shapes(*(a.shape for a in arrs)) if arrs else ()
+        mu = np.stack([np.broadcast_to(a, shape).reshape(-1) for a in arrs], axis=-1) if arrs else np.zeros((1, 0))
+        if per == "atom":
+            mu = mu / self._z
+        if np.any(np.isnan(mu)) or np.any(mu == np.inf):
+            raise DualionUserError("chemical potentials must be finite numbers or -inf (eV)", field="dmu")
+        return mu, shape
+
+    def _omega(self, mu: np.ndarray) -> np.ndarray:
+        """Ω (P, S, K), eV; states of invalid padding or with a Δμ = −∞ ion → +inf."""
+        zmu = mu * self._z                                   # (P, I) eV per ion
+        finite = np.isfinite(zmu)
+        zmu_f = np.where(finite, zmu, 0.0)
+        om = self._dE[None] - np.einsum("ski,pi->psk", self._counts, zmu_f)
+        if not finite.all():
+            blocked = np.einsum("ski,pi->psk", self._counts, (~finite).astype(float)) > 0
+            om = np.where(blocked, np.inf, om)
+        return np.where(self._valid[None], om, np.inf)
+
+    def _probabilities(self, A: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """P (P, S, K) from A = log m − Ω/(ωkT) and η (P,)."""
+        logw = A - (eta[:, None, None] * self._ne[None]) / (self.width_factor * self.kT)
+        mx = np.max(logw, axis=2, keepdims=True)
+        w = np.exp(logw - mx)
+        return w / np.sum(w, axis=2, keepdims=True)
+
+    def _electron_side(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """N_redox f(η) and its derivative (e- per fu, e- per fu per eV)."""
+        kT = self.kT
+        L = self.n_redox_per_fu
+        if self.electron_statistics == "availability":
+            e = np.exp(-np.maximum(eta, 0.0) / kT)
+            return L * (-np.expm1(-np.maximum(eta, 0.0) / kT)), L * e / kT
+        # fermi
+        f = 0.5 * (1.0 + np.tanh(eta / (2 * kT)))
+        return L * f, L * f * (1 - f) / kT
+
+    def _solve_eta(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Solve Σ_s N_s <n_e>_s(η) = N_redox f(η) per point; safeguarded Newton in η. Returns (η, P)."""
+        P_ = A.shape[0]
+        if self.electron_statistics == "none" or P_ == 0:
+            eta = np.zeros(P_)
+            return eta, self._probabilities(A, eta)
+        kTw = self.width_factor * self.kT
+        ne = self._ne
+        # bracket: at η_hi every occupied state is suppressed by e^-50 relative to empty
+        with np.errstate(invalid="ignore"):
+            thr = np.where(ne[None] > 0, (A * kTw) / np.where(ne[None] > 0, ne[None], 1.0), -np.inf)
+        thr = np.where(np.isfinite(thr), thr, -np.inf)
+        tmax = np.max(thr.reshape(P_, -1), axis=1)
+        tmax = np.where(np.isfinite(tmax), tmax, 0.0)
+        hi = np.maximum(tmax, 0.0) + 60 * max(kTw, self.kT) + 1e-9
+        if self.electron_statistics == "availability":
+            lo = np.zeros(P_)
+        else:
+            tmin = np.min(np.where(np.isfinite(thr), thr, np.inf).reshape(P_, -1), axis=1)
+            tmin = np.where(np.isfinite(tmin), tmin, 0.0)
+            lo = np.minimum(tmin, 0.0) - 60 * max(kTw, self.kT) - 1e-9
+        eta = 0.5 * (lo + hi)
+        warm = getattr(self, "_eta_warm", None)
+        if P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
+            eta = np.clip(np.array([warm]), lo, hi)
+        L = self.n_redox_per_fu
+        for _ in range(200):
+            P = self._probabilities(A, eta)
+            mean_ne = np.sum(P * ne[None], axis=2)                 # (P, S)
+            var_ne = np.sum(P * ne[None] ** 2, axis=2) - mean_ne ** 2
+            ion_side = mean_ne @ self._N
+            e_side, de = self._electron_side(eta)
+            r = ion_side - e_side                                  # decreasing in η
+            dr = -(np.maximum(var_ne, 0.0) @ self._N) / kTw - de
+            lo = np.where(r > 0, eta, lo)
+            hi = np.where(r <= 0, eta, hi)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = -r / dr
+            new = eta + step
+            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
+            new = np.where(bad, 0.5 * (lo + hi), new)
+            exact = np.abs(r) <= 1e-15 * max(L, 1.0)             # converged here: keep η
+            done = exact | (np.abs(new - eta) < 1e-14) | (hi - lo < 1e-14)
+            eta = np.where(exact, eta, new)
+            if np.all(done):
+                break
+        if P_ == 1:
+            self._eta_warm = float(eta[0])
+        return eta, self._probabilities(A, eta)
+
+    def _evaluate(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        om = self._omega(mu)
+        A = self._logm[None] - om / (self.width_factor * self.kT)
+        A = np.where(np.isfinite(A), A, -np.inf)
+        return self._solve_eta(A)
+
+    # ------------------------------------------------------------------ public API
+    def uptake(self, dmu: Mapping[str, Any], per: str = "charge") -> Uptake:
+        """Equilibrium uptake at chemical potentials ``dmu`` ({ion: eV, relative to the metal};
+        per transferred charge by default, ``per="atom"`` for per atom). Vectorised: arrays broadcast;
+        an ion given as −inf is excluded (its states are empty)."""
+        mu, shape = self._mu_array(dmu, per)
+        eta, P = self._evaluate(mu)
+        x_site_arr = np.einsum("psk,ski->psi", P, self._counts)   # ions per site
+        x_site: dict[str, dict[str, np.ndarray]] = {}
+        occ: dict[str, dict[str, np.ndarray]] = {}
+        for a, s in enumerate(self.site_types):
+            x_site[s.name] = {ion: (s.sites_per_fu * x_site_arr[:, a, i]).reshape(shape)
+                              for i, ion in enumerate(self.ions)}
+            occ[s.name] = {st.label: P[:, a, k].reshape(shape) for k, st in enumerate(s.states)}
+        x = {ion: np.einsum("ps,s->p", x_site_arr[:, :, i], self._N).reshape(shape) for i, ion in enumerate(self.ions)}
+        electrons = sum(self.charges[i] * x[i] for i in self.ions) if self.ions else np.zeros(shape)
+        dmu_c = {ion: mu[:, i].reshape(shape) for i, ion in enumerate(self.ions)}
+        return Uptake(x=x, x_site=x_site, occupancy=occ, electrons=np.asarray(electrons),
+                      eta_eV=eta.reshape(shape), dmu_per_charge=dmu_c)
+
+    def _x_and_jac(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x (P, I) and ∂x/∂μ^atom (P, I, I) at per-charge μ (P, I)."""
+        eta, P = self._evaluate(mu)
+        kTw = self.width_factor * self.kT
+        c = self._counts                                       # (S, K, I)
+        ne = self._ne
+        Pn = P[..., None] * c[None]                            # (P, S, K, I)
+        mean_n = Pn.sum(axis=2)                                # (P, S, I)
+        mean_e = np.sum(P * ne[None], axis=2)
+        cov_nn = np.einsum("pski,skj->psij", Pn, c) - mean_n[..., :, None] * mean_n[..., None, :]
+        cov_ne = np.sum(Pn * ne[None, :, :, None], axis=2) - mean_n * mean_e[..., None]
+        var_e = np.sum(P * ne[None] ** 2, axis=2) - mean_e ** 2
+        x = np.einsum("psi,s->pi", mean_n, self._N)
+        Cnn = np.einsum("psij,s->pij", cov_nn, self._N)
+        Cne = np.einsum("psi,s->pi", cov_ne, self._N)
+        Vee = var_e @ self._N
+        # per-atom μ: Ω = ... − Σ n_i μ_i^atom, so ∂<n_i>/∂μ_j = Cov(n_i, n_j)/(ωkT)
+        J = Cnn / kTw
+        if self.electron_statistics != "none":
+            _, de = self._electron_side(eta)
+            denom = Vee / kTw + de
+            J = J - (Cne[:, :, None] * Cne[:, None, :]) / kTw ** 2 / denom[:, None, None]
+        return x, J
+
+    def jacobian(self, dmu: Mapping[str, Any], per: str = "atom") -> np.ndarray:
+        """∂x_i/∂Δμ_j (ions per fu per eV), shape (..., I, I), analytic (fluctuation formula with the
+        electron constraint eliminated). Symmetric for ``per="atom"`` (Maxwell relation); for
+        ``per="charge"`` column j is multiplied by z_j."""
+        mu, shape = self._mu_array(dmu, per)
+        _, J = self._x_and_jac(mu)
+        if per == "charge":
+            J = J * self._z[None, None, :]
+        return J.reshape(shape + (len(self.ions), len(self.ions)))
+
+    def _log_xi(self, mu_atom: np.ndarray) -> np.ndarray:
+        """k_BT ln Ξ(μ) (eV per fu) for per-atom μ (P, I): convex; its gradient is x."""
+        mu_c = mu_atom / self._z
+        om = self._omega(mu_c)
+        A = self._logm[None] - om / (self.width_factor * self.kT)
+        A = np.where(np.isfinite(A), A, -np.inf)
+        eta, _ = self._solve_eta(A)
+        kTw = self.width_factor * self.kT
+        logw = A - (eta[:, None, None] * self._ne[None]) / kTw
+        mx = np.max(logw, axis=2, keepdims=True)
+        lnZ = (mx[..., 0] + np.log(np.sum(np.exp(logw - mx), axis=2)))      # (P, S)
+        val = kTw * (lnZ @ self._N)
+        if self.electron_statistics == "availability":
+            kT = self.kT
+            val = val + self.n_redox_per_fu * (eta + kT * np.expm1(-eta / kT))
+        elif self.electron_statistics == "fermi":
+            kT = self.kT
+            val = val + self.n_redox_per_fu * kT * np.logaddexp(0.0, eta / kT)
+        return val
+
+    def _inverse_grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cached grid of per-atom μ and k_BT ln Ξ(μ) used to start :meth:`chemical_potentials`."""
+        cache = getattr(self, "_grid_cache", None)
+        if cache is not None:
+            return cache
+        axes = []
+        for i, ion in enumerate(self.ions):
+            e = [(st.dE_eV + (s.offset_eV + s.ion_offsets_eV.get(ion, 0.0)) * self.charges[ion]
+                  * sum(st.counts.values())) / max(sum(st.counts.values()), 1)
+                 for s in self.site_types for st in s.states if set(st.counts) == {ion}]
+            lo, hi = (min(e) - 1.0, max(e) + 1.0) if e else (-5.0, 0.0)
+            axes.append(np.linspace(lo, hi, 81 if len(self.ions) <= 2 else 21))
+        grids = np.meshgrid(*axes, indexing="ij")
+        mu_g = np.stack([g.reshape(-1) for g in grids], axis=-1)
+        lnxi = self._log_xi(mu_g)
+        self._grid_cache = (mu_g, lnxi)
+        return self._grid_cache
+
+    def chemical_potentials(self, x: Mapping[str, Any], per: str = "charge", strict: bool = True,
+                            tol: float = 1e-10) -> dict[str, Any]:
+        """Inverse of :meth:`uptake`: the Δμ (eV; per charge by default) at which the equilibrium uptake
+        equals ``x`` ({ion: ions per fu}, arrays broadcast; scalars give floats).
+
+        Damped Newton on the convex function k_BT ln Ξ(μ) − Σ_i x_i μ_i (per-atom μ; its gradient is
+        x(μ) − x, its Hessian the symmetric Jacobian), i.e. a monotone root solve; steps are capped at
+        0.25 eV and backtracked on the objective when the residual grows; scalar calls start from the
+        previous scalar solution (fast for ODE solvers). Unattainable targets (x ≤ 0, beyond the sites
+        or the electron limit) raise :class:`DualionUserError` (``strict``) or give NaN."""
+        check_convention(per)
+        missing = [i for i in self.ions if i not in x]
+        if missing:
+            raise DualionUserError(f"missing uptake for {missing} (ions per formula unit)", field="x")
+        arrs = [np.asarray(x[i], dtype=float) for i in self.ions]
+        shape = np.broadcast_shapes(*(a.shape for a in arrs))
+        X = np.stack([np.broadcast_to(a, shape).reshape(-1) for a in arrs], axis=-1)
+        P_ = X.shape[0]
+        I = len(self.ions)
+        ok0 = np.all(X > 0, axis=1) & np.all(np.isfinite(X), axis=1)
+        if self.n_redox_per_fu is not None:
+            ok0 &= (X @ self._z) < self.n_redox_per_fu
+        cap = np.array([sum(s.sites_per_fu * max(st.counts.get(ion, 0) for st in s.states) for s in self.site_types)
+                        for ion in self.ions])
+        ok0 &= np.all(X < cap[None], axis=1)
+        mu = np.zeros((P_, I))                                 # per-atom μ
+        warm = getattr(self, "_warm", None)
+        cold = np.ones(P_, bool)
+        if P_ == 1 and warm is not None:
+            mu[:] = warm
+            xw = self._x_and_jac(mu / self._z)[0]
+            # keep the warm start only when it is close (within a factor 2 in every x)
+            cold[:] = not np.all((xw > 0.5 * X) & (xw < 2.0 * X))
+        if np.any(cold):
+            mu_g, lnxi_g = self._inverse_grid()
+            F = lnxi_g[None, :] - X[cold] @ mu_g.T             # convex objective on the grid
+            mu[cold] = mu_g[np.argmin(F, axis=1)]
+        active = ok0.copy()
+        conv = np.zeros(P_, bool)
+        z = self._z
+        for _ in range(400):
+            idx = np.nonzero(active)[0]
+            if idx.size == 0:
+                break
+            m = mu[idx]
+            xx, J = self._x_and_jac(m / z)
+            g = xx - X[idx]
+            c_ = np.all(np.abs(g) <= tol * X[idx], axis=1)
+            conv[idx[c_]] = True
+            active[idx[c_]] = False
+            if np.all(c_):
+                break
+            keep = ~c_
+            idx, m, g, J = idx[keep], m[keep], g[keep], J[keep]
+            J = J + 1e-14 * np.eye(I)[None]
+            with np.errstate(all="ignore"):
+                # (1) Newton on ln x − ln X (exact in the dilute, Langmuir-like regime): δμ = −J⁻¹ x (ln x − ln X)
+                xg = g + X[idx]
+                lg = np.log(np.maximum(xg, 1e-300)) - np.log(X[idx])
+                try:
+                    step = -np.linalg.solve(J, (xg * lg)[..., None])[..., 0]
+                except np.linalg.LinAlgError:
+                    step = np.full_like(g, np.nan)
+            step = np.where(np.isfinite(step), step, 0.0)
+            big = np.max(np.abs(step), axis=1, keepdims=True)
+            step = step * np.minimum(1.0, 0.25 / np.maximum(big, 1e-300))
+            trial = m + step
+            g1 = self._x_and_jac(trial / z)[0] - X[idx]
+            with np.errstate(all="ignore"):
+                l1 = np.log(np.maximum(g1 + X[idx], 1e-300)) - np.log(X[idx])
+            better = np.sum(l1 ** 2, axis=1) < np.sum(lg ** 2, axis=1)
+            if not np.all(better):
+                # (2) Newton on the convex objective F = kT ln Ξ − X·μ (gradient g, Hessian J) + Armijo
+                b = np.nonzero(~better)[0]
+                mb, gb, Xb = m[b], g[b], X[idx[b]]
+                Jb = J[b] + (1e-10 + 1e-8 * np.trace(J[b], axis1=1, axis2=2))[:, None, None] * np.eye(I)[None]
+                with np.errstate(all="ignore"):
+                    sb = -np.linalg.solve(Jb, gb[..., None])[..., 0]
+                sb = np.where(np.isfinite(sb), sb, -gb)
+                bigb = np.max(np.abs(sb), axis=1, keepdims=True)
+                sb = sb * np.minimum(1.0, 0.25 / np.maximum(bigb, 1e-300))
+                f0 = self._log_xi(mb) - np.sum(Xb * mb, axis=1)
+                slope = np.sum(gb * sb, axis=1)
+                t = np.ones(len(b))
+                for _bt in range(50):
+                    tr = mb + t[:, None] * sb
+                    f1 = self._log_xi(tr) - np.sum(Xb * tr, axis=1)
+                    good = f1 <= f0 + 1e-4 * t * slope + 1e-15 * np.abs(f0)
+                    if np.all(good):
+                        break
+                    t = np.where(good, t, 0.5 * t)
+                trial[b] = mb + t[:, None] * sb
+            mu[idx] = trial
+            stalled = (np.max(np.abs(trial - m), axis=1) < 1e-13) & np.all(np.abs(g) <= 1e-7 * X[idx], axis=1)
+            conv[idx[stalled]] = True
+            active[idx[stalled]] = False
+            diverged = np.any(np.abs(trial) > 100.0, axis=1)
+            active[idx[diverged]] = False
+        conv &= ok0
+        if strict and not np.all(conv):
+            bad = int(np.argmin(conv))
+            raise DualionUserError(
+                f"uptake {dict(zip(self.ions, X[bad].tolist()))} (ions per fu) is not attainable: each x must be "
+                f"> 0, below the available sites and (Σ z x) below the electron limit {self.n_redox_per_fu}",
+                field="x")
+        if P_ == 1 and conv[0]:
+            self._warm = mu[0].copy()
+        out: dict[str, Any] = {}
+        for i, ion in enumerate(self.ions):
+            v = mu[:, i] if per == "atom" else mu[:, i] / z[i]
+            v = np.where(conv, v, np.nan).reshape(shape)
+            out[ion] = float(v) if v.ndim == 0 else v
+        return out
+
+    def curve(self, V_vs_Mg: Any, li_activity: float = 1.0, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
+              finite_electrolyte: FiniteElectrolyte | None = None) -> EquilibriumCurve:
+        """Equilibrium discharge curve on a voltage grid ``V_vs_Mg`` (V vs Mg2+/Mg).
+
+        ``li_activity``: Li+ activity (≈ c/1 M); 0 means a Li-free electrolyte (Li states excluded).
+        ``finite_electrolyte``: if given, its ``licl_M`` sets the initial activity (``li_activity`` is
+        ignored) and the Li taken up by the electrode depletes it, solved self-consistently at every
+        voltage (unique: x_Li rises with a_Li, a_Li falls with x_Li).
+        """
+        V = np.atleast_1d(np.asarray(V_vs_Mg, dtype=float))
+        if V.ndim != 1 or V.size == 0 or not np.all(np.isfinite(V)):
+            raise DualionUserError("voltages must be a non-empty 1-D array of finite numbers (V vs Mg)",
+                                   field="V_vs_Mg")
+        has_li = "Li" in self.ions
+        if finite_electrolyte is not None:
+            a0 = finite_electrolyte.licl_M
+        else:
+            a0 = float(li_activity)
+            if not (math.isfinite(a0) and a0 >= 0):
+                raise DualionUserError(f"Li+ activity must be >= 0, got {li_activity!r}", field="li_activity")
+        if not has_li or a0 == 0:
+            dmu = {"Mg": -V}
+            if has_li:
+                dmu["Li"] = np.full_like(V, -np.inf)
+            dmu = {k: v for k, v in dmu.items() if k in self.ions}
+            for ion in self.ions:
+                dmu.setdefault(ion, np.full_like(V, -np.inf))
+            u = self.uptake(dmu)
+            a = np.zeros_like(V)
+        elif finite_electrolyte is None:
+            dmu = delta_mu_from_voltage(V, a0, delta_e_ref_V, self.T_K, per="charge")
+            for ion in self.ions:
+                dmu.setdefault(ion, np.full_like(V, -np.inf))
+            u = self.uptake(dmu)
+            a = np.full_like(V, a0)
+        else:
+            if self.molar_mass_g_mol is None:
+                raise DualionUserError("a finite electrolyte needs the molar mass of the host",
+                                       field="molar_mass_g_mol")
+            avail = finite_electrolyte.li_per_fu_available(self.molar_mass_g_mol)
+            u, a = self._finite_solve(V, a0, avail, delta_e_ref_V)
+        Q = (capacity_mAh_g(u.x, self.charges, self.molar_mass_g_mol) if self.molar_mass_g_mol
+             else np.full_like(V, np.nan))
+        dqdv = -np.gradient(Q, V) if V.size > 1 else np.zeros_like(V)
+        peaks = dqdv_peaks(V, dqdv)
+        return EquilibriumCurve(V=V, li_activity=a, x=u.x, x_site=u.x_site, electrons=u.electrons,
+                                eta_eV=u.eta_eV, Q_mAh_g=np.asarray(Q), dqdv=dqdv, peaks=peaks,
+                                delta_e_ref_V=float(delta_e_ref_V), T_K=self.T_K, uptake=u)
+
+    def _finite_solve(self, V: np.ndarray, a0: float, avail: float, dE_ref: float) -> tuple[Uptake, np.ndarray]:
+        """Bisection on x_Li per voltage: x = x_Li(V, a0 (1 − x/avail)) (x in Li per fu)."""
+        lo = np.zeros_like(V)
+        hi = np.full_like(V, avail * (1 - 1e-12))
+        kT = self.kT
+
+        def at(xli: np.ndarray) -> Uptake:
+            a = a0 * np.maximum(1.0 - xli / avail, 1e-300)
+            dmu = {"Mg": -V, "Li": -(V + dE_ref - kT * np.log(a))}
+            return self.uptake({k: dmu.get(k, np.full_like(V, -np.inf)) for k in self.ions})
+
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            r = at(mid).x["Li"] - mid          # decreasing in mid
+            lo = np.where(r > 0, mid, lo)
+            hi = np.where(r <= 0, mid, hi)
+            if np.max(hi - lo) < 1e-12 * max(avail, 1.0):
+                break
+        xli = 0.5 * (lo + hi)
+        return at(xli), a0 * np.maximum(1.0 - xli / avail, 0.0)
+
+    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+        sites = ", ".join(f"{s.name}×{s.sites_per_fu:g}" for s in self.site_types)
+        return (f"EquilibriumModel({self.name!r}: {sites}; ions={self.ions}; N_redox={self.n_redox_per_fu}; "
+                f"T={self.T_K} K; {self.electron_statistics})")
+
+
+def paper_model(**kwargs: Any) -> EquilibriumModel:
+    """The paper's Ti0.78□0.22O1.12F0.40(OH)0.48 model; see :func:`dualion.model.builders.paper_model`."""
+    from dualion.model.builders import paper_model as _pm
+
+    return _pm(**kwargs)
+
+
+def from_site_models(*args: Any, **kwargs: Any) -> EquilibriumModel:
+    """Build a model from site-model files/objects; see :func:`dualion.model.builders.from_site_models`."""
+    from dualion.model.builders import from_site_models as _fsm
+
+    return _fsm(*args, **kwargs)

@@ -1,0 +1,99 @@
+"""Write model structures (CIF or POSCAR) with a ``manifest.yaml`` describing each one."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dualion.errors import DualionUserError
+from dualion.io.atomic import atomic_write_text
+
+FORMATS = ("cif", "poscar")
+MANIFEST = "manifest.yaml"
+MANIFEST_FORMAT = "dualion-structures/1"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text).strip("_")
+
+
+def structure_text(structure, fmt: str, comment: str = "") -> str:
+    """CIF or POSCAR text of a pymatgen structure."""
+    if fmt == "cif":
+        from pymatgen.io.cif import CifWriter
+
+        return str(CifWriter(structure))
+    if fmt == "poscar":
+        from pymatgen.io.vasp.inputs import Poscar
+
+        return Poscar(structure, comment=comment or structure.composition.formula).get_str()
+    raise DualionUserError(f"unknown structure format {fmt!r}; choose {', '.join(FORMATS)}", field="--format")
+
+
+def manifest_entry(m: Any, file: str) -> dict[str, Any]:
+    """Plain-data description of a :class:`~dualion.structures.ModelStructure`."""
+    meta = {k: v for k, v in m.meta.items()}
+    return {"file": file, "label": m.label, "host": m.host, "counts": dict(m.counts), "site": m.site,
+            "multiplicity": int(m.multiplicity), "formula": m.formula, "natoms": len(m.structure), "meta": meta}
+
+
+def write_structures(models: Sequence[Any], out_dir: str | os.PathLike, fmt: str = "cif",
+                     site_model: str = "") -> Path:
+    """Write each model structure to ``out_dir`` and a ``manifest.yaml``; return the manifest path.
+
+    File names: ``NNN_<host>[__<label>].cif`` (or ``.vasp`` for POSCAR). All texts are generated
+    first; files are written atomically.
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise DualionUserError(f"unknown structure format {fmt!r}; choose {', '.join(FORMATS)}", field="--format")
+    models = list(models)
+    if not models:
+        raise DualionUserError("no structures to write")
+    ext = "cif" if fmt == "cif" else "vasp"
+    files, entries = [], []
+    for k, m in enumerate(models):
+        name = f"{k:03d}_{_safe(m.host)}" + ("" if m.is_host else f"__{_safe(m.label)}") + f".{ext}"
+        files.append((name, structure_text(m.structure, fmt, f"{m.host} | {m.label}")))
+        entries.append(manifest_entry(m, name))
+    doc = {"format": MANIFEST_FORMAT, "site_model": site_model, "structures": entries}
+    text = yaml.safe_dump(doc, sort_keys=False, width=120)
+    out = Path(out_dir)
+    for name, body in files:
+        atomic_write_text(out / name, body)
+    return atomic_write_text(out / MANIFEST, text)
+
+
+def read_structure(path: str | os.PathLike):
+    """Read a CIF/POSCAR/any pymatgen-readable structure; DualionUserError when it cannot."""
+    from pymatgen.core import Structure
+
+    p = Path(path)
+    if not p.is_file():
+        raise DualionUserError("file not found", file=p)
+    try:
+        return Structure.from_file(str(p))
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a user error
+        raise DualionUserError(f"cannot read a structure: {type(exc).__name__}: {exc}".splitlines()[0], file=p) from None
+
+
+def read_manifest_vacancies(directory: str | os.PathLike) -> dict[str, list[list[float]]]:
+    """``{file name: vacancy fractional sites}`` from a ``manifest.yaml`` written by :func:`write_structures`."""
+    p = Path(directory) / MANIFEST
+    if not p.is_file():
+        return {}
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return {}
+    out = {}
+    for e in doc.get("structures", []) if isinstance(doc, dict) else []:
+        vac = (e.get("meta") or {}).get("vacancies")
+        if vac:
+            out[str(e.get("file"))] = vac
+    return out

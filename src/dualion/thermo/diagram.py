@@ -1,0 +1,450 @@
+r"""Exact competitive-insertion phase diagrams in the (Δμ_x, Δμ_y) plane.
+
+Each configuration *c* (the empty host included, Ω = 0) has a grand potential that is an affine
+function of the two chemical potentials (see :mod:`dualion.thermo.grand`):
+
+.. math:: \Omega_c(\Delta\mu) = \Delta E_c - s_{c,x}\,\Delta\mu_x - s_{c,y}\,\Delta\mu_y,
+          \qquad s_{c,i} = n_{c,i} z_i \text{ (per charge) or } n_{c,i} \text{ (per atom)}
+
+The stable product is :math:`\arg\min_c \Omega_c`. Its region
+:math:`R_c = \{\Delta\mu : \Omega_c \le \Omega_d\ \forall d\}` is an intersection of half-planes,
+:math:`(s_d - s_c)\cdot\Delta\mu \le \Delta E_d - \Delta E_c`, hence a convex polygon. The lower
+envelope of the planes is dual to the lower convex hull of the points :math:`(s_{c,x}, s_{c,y}, \Delta E_c)`:
+only lower-hull vertices have non-empty regions, and a region is bounded only by its hull neighbours.
+So: (1) lower hull with Qhull (:class:`scipy.spatial.ConvexHull`), (2) each candidate's window
+rectangle clipped by the half-planes of its hull neighbours. No sampling grid. Degenerate inputs
+(collinear slopes, fewer than 4 distinct points) fall back to clipping by all other configurations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from dualion.errors import DualionUserError
+from dualion.reference import Convention, check_convention
+from dualion.thermo.grand import grand_potential_eV, insertion_energies_eV
+from dualion.thermo.sitemodel import SiteModel
+
+#: Label of the empty host in diagrams, queries and paths (Ω = 0 by definition).
+EMPTY = "empty"
+
+#: Default drawing window (Δμ_x min, max, Δμ_y min, max), eV; per charge.
+DEFAULT_WINDOW: tuple[float, float, float, float] = (-4.0, 0.0, -2.5, 0.0)
+
+
+# ----------------------------------------------------------------------------------------- geometry
+def clip_halfplane(poly: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
+    """Clip convex polygon ``poly`` (k×2, counter-clockwise) to the half-plane a·p ≤ b (Sutherland–Hodgman)."""
+    if len(poly) == 0:
+        return poly
+    d = poly @ a - b
+    inside = d <= 0.0
+    if inside.all():
+        return poly
+    if not inside.any():
+        return poly[:0]
+    out = []
+    k = len(poly)
+    for i in range(k):
+        j = (i + 1) % k
+        if inside[i]:
+            out.append(poly[i])
+        if inside[i] != inside[j]:
+            t = d[i] / (d[i] - d[j])
+            out.append(poly[i] + t * (poly[j] - poly[i]))
+    return np.asarray(out, dtype=float).reshape(-1, 2)
+
+
+def polygon_area(poly: np.ndarray) -> float:
+    """Signed-area magnitude (shoelace) of a polygon (k×2)."""
+    if len(poly) < 3:
+        return 0.0
+    x, y = poly[:, 0], poly[:, 1]
+    return float(0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def _window_polygon(window: Sequence[float]) -> np.ndarray:
+    x0, x1, y0, y1 = map(float, window)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=float)
+
+
+def check_window(window: Sequence[float]) -> tuple[float, float, float, float]:
+    """Validate ``(xmin, xmax, ymin, ymax)`` (finite, min < max)."""
+    try:
+        w = tuple(float(v) for v in window)
+    except (TypeError, ValueError):
+        raise DualionUserError(f"window must be 4 numbers XMIN XMAX YMIN YMAX, got {window!r}", field="--window") from None
+    if len(w) != 4 or not all(np.isfinite(w)) or not (w[0] < w[1] and w[2] < w[3]):
+        raise DualionUserError(f"window must be 4 finite numbers with XMIN < XMAX and YMIN < YMAX, got {window!r}",
+                               field="--window")
+    return w  # type: ignore[return-value]
+
+
+def _canonical(slopes: np.ndarray, dE: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Indices of the distinct slope vectors, each with its lowest ΔE (ties: lowest ``rank``)."""
+    order = np.lexsort((rank, dE, slopes[:, 1], slopes[:, 0]))
+    s = slopes[order]
+    keep = np.ones(len(order), dtype=bool)
+    keep[1:] = np.any(s[1:] != s[:-1], axis=1)
+    return order[keep]
+
+
+def _neighbours(pts: np.ndarray) -> list[set[int]] | None:
+    """Lower-hull vertices' neighbour sets of points (m×3), or None when Qhull cannot be used."""
+    if len(pts) < 4:
+        return None
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        hull = ConvexHull(pts)
+    except (QhullError, ValueError):
+        return None
+    lower = hull.equations[:, 2] < -1e-12
+    nb: list[set[int]] = [set() for _ in range(len(pts))]
+    for simplex in hull.simplices[lower]:
+        a, b, c = (int(v) for v in simplex)
+        nb[a] |= {b, c}
+        nb[b] |= {a, c}
+        nb[c] |= {a, b}
+    return nb
+
+
+def stable_regions(slopes: np.ndarray, dE: np.ndarray, window: Sequence[float],
+                   rank: np.ndarray | None = None, rel_area_tol: float = 1e-12,
+                   pairs_out: set[tuple[int, int]] | None = None) -> list[tuple[int, np.ndarray]]:
+    """Exact stability regions of planes Ω_c = ΔE_c − slopes_c·Δμ inside ``window``.
+
+    ``slopes`` (n×2), ``dE`` (n,), eV. Returns ``[(c, polygon k×2 counter-clockwise), ...]`` for every
+    c whose region has positive area in the window, sorted by c. ``rank`` breaks exact ties (lowest wins).
+    """
+    slopes = np.asarray(slopes, dtype=float)
+    dE = np.asarray(dE, dtype=float)
+    n = len(dE)
+    rank = np.arange(n) if rank is None else np.asarray(rank)
+    idx = _canonical(slopes, dE, rank)
+    S, E = slopes[idx], dE[idx]
+    pts = np.column_stack([S, E])
+    nb = _neighbours(pts)
+    if nb is None:
+        cand = range(len(idx))
+        nb = [set(range(len(idx))) - {i} for i in cand]
+    else:
+        cand = [i for i in range(len(idx)) if nb[i]]
+    win = _window_polygon(window)
+    tol = rel_area_tol * polygon_area(win)
+    out = []
+    for i in cand:
+        poly = win
+        for j in nb[i]:
+            poly = clip_halfplane(poly, S[j] - S[i], E[j] - E[i])
+            if len(poly) == 0:
+                break
+        if len(poly) >= 3 and polygon_area(poly) > tol:
+            out.append((int(idx[i]), poly))
+    out.sort(key=lambda t: t[0])
+    if pairs_out is not None:
+        with_region = {c for c, _ in out}
+        inv = {int(idx[i]): i for i in cand}
+        for c in with_region:
+            for j in nb[inv[c]]:
+                d = int(idx[j])
+                if d in with_region and c < d:
+                    pairs_out.add((c, d))
+    return out
+
+
+def line_window_intersections(a: float, b: float, c: float, window: Sequence[float]) -> list[tuple[float, float]]:
+    """Points where the line a·x + b·y = c crosses the window boundary (0 or 2 points)."""
+    x0, x1, y0, y1 = window
+    pts = []
+    if abs(b) > 0:
+        for x in (x0, x1):
+            y = (c - a * x) / b
+            if y0 - 1e-12 <= y <= y1 + 1e-12:
+                pts.append((x, float(min(max(y, y0), y1))))
+    if abs(a) > 0:
+        for y in (y0, y1):
+            x = (c - b * y) / a
+            if x0 - 1e-12 <= x <= x1 + 1e-12:
+                pts.append((float(min(max(x, x0), x1)), y))
+    uniq: list[tuple[float, float]] = []
+    for p in pts:
+        if not any(abs(p[0] - q[0]) < 1e-9 and abs(p[1] - q[1]) < 1e-9 for q in uniq):
+            uniq.append((float(p[0]), float(p[1])))
+    return uniq[:2]
+
+
+# ------------------------------------------------------------------------------------ model level
+class Entry(NamedTuple):
+    """A configuration as it enters the diagram (the empty host included); immutable record."""
+
+    label: str
+    counts: Mapping[str, int]
+    dE_eV: float
+    slopes: tuple[float, float]
+    status: str = "finished"
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """Stability region of one product: convex polygon (counter-clockwise vertices, eV)."""
+
+    label: str
+    counts: Mapping[str, int]
+    polygon: tuple[tuple[float, float], ...]
+    area: float
+    status: str = "finished"
+    site: str | None = None
+
+    def contains(self, x: float, y: float, tol: float = 1e-12) -> bool:
+        p = np.asarray(self.polygon)
+        e = np.roll(p, -1, axis=0) - p
+        r = np.array([x, y]) - p
+        return bool(np.all(e[:, 0] * r[:, 1] - e[:, 1] * r[:, 0] >= -tol))
+
+    @property
+    def centroid(self) -> tuple[float, float]:
+        p = np.asarray(self.polygon)
+        x, y = p[:, 0], p[:, 1]
+        cr = x * np.roll(y, -1) - np.roll(x, -1) * y
+        A = cr.sum() / 2
+        return (float(((x + np.roll(x, -1)) * cr).sum() / (6 * A)), float(((y + np.roll(y, -1)) * cr).sum() / (6 * A)))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Boundary between two adjacent regions: a·Δμ_x + b·Δμ_y = c (``below`` stable where a·x+b·y < c)."""
+
+    below: str
+    above: str
+    a: float
+    b: float
+    c: float
+    segment: tuple[tuple[float, float], tuple[float, float]]
+    window_points: tuple[tuple[float, float], ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Exact phase diagram of a site model in a window of (Δμ_x, Δμ_y)."""
+
+    model_name: str
+    ions: tuple[str, str]
+    per: Convention
+    window: tuple[float, float, float, float]
+    regions: tuple[Region, ...]
+    thresholds: tuple[Threshold, ...]
+    entries: tuple[Entry, ...]
+    excluded: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    host: str = ""
+
+    def locate(self, x: float, y: float) -> Region | None:
+        """The region containing (x, y) (first one on a shared boundary), None outside the window."""
+        for r in self.regions:
+            if r.contains(x, y):
+                return r
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model_name,
+            "host": self.host,
+            "ions": list(self.ions),
+            "convention": convention_text(self.per, self.ions),
+            "per": self.per,
+            "axes": axis_labels(self.ions, self.per, plain=True),
+            "window": {"x": list(self.window[:2]), "y": list(self.window[2:])},
+            "regions": [{"label": r.label, "counts": dict(r.counts), "status": r.status,
+                         "incomplete": r.status != "finished", "area_eV2": r.area,
+                         "polygon": [list(p) for p in r.polygon]} for r in self.regions],
+            "thresholds": [{"between": [t.below, t.above], "line": {"a": t.a, "b": t.b, "c": t.c},
+                            "equation": t.text, "below_side": t.below, "segment": [list(p) for p in t.segment],
+                            "window_points": [list(p) for p in t.window_points]} for t in self.thresholds],
+            "configurations": [{"label": e.label, "counts": dict(e.counts), "dE_eV": e.dE_eV,
+                                "status": e.status} for e in self.entries],
+            "excluded": list(self.excluded),
+        }
+
+
+def convention_text(per: str, ions: Sequence[str]) -> str:
+    if per == "charge":
+        return ("Δμ per transferred charge (eV per e-): Ω_c = ΔE_c − Σ_i n_i z_i Δμ_i; "
+                "chemical potentials relative to the metals")
+    return "Δμ per atom (eV per atom): Ω_c = ΔE_c − Σ_i n_i Δμ_i; chemical potentials relative to the metals"
+
+
+def axis_labels(ions: Sequence[str], per: str, plain: bool = False, charges: Mapping[str, int] | None = None) -> list[str]:
+    """Axis labels: "Δμ_Li (eV)", "Δμ_Mg (eV per charge)" (per charge) or "... (eV per atom)"."""
+    from dualion.ions import formal_charge
+
+    out = []
+    for ion in ions:
+        if per == "charge":
+            u = "eV" if formal_charge(ion, dict(charges or {})) == 1 else "eV per charge"
+        else:
+            u = "eV per atom"
+        out.append(f"Δμ_{ion} ({u})" if plain else f"$\\Delta\\mu_{{\\mathrm{{{ion}}}}}$ ({u})")
+    return out
+
+
+def diagram_entries(model: SiteModel, ions: Sequence[str], per: Convention = "charge",
+                    allow_incomplete: bool = False, exclude_ions: Sequence[str] = ()) -> tuple[list[Entry], list[dict]]:
+    """Entries (host first, Ω = 0) and the configurations left out (with the reason)."""
+    check_convention(per)
+    w = {ion: (model.charge(ion) if per == "charge" else 1) for ion in ions}
+    ion_set, excl_set = set(ions), set(exclude_ions)
+    entries = [Entry(label=EMPTY, counts={}, dE_eV=0.0, slopes=tuple(0.0 for _ in ions),  # type: ignore[arg-type]
+                     status=model.host.status, site=model.host.site)]
+    excluded = []
+    kept = []
+    for c in model.configurations:
+        reason = None
+        if c.status != "finished" and not allow_incomplete:
+            reason = f"status {c.status!r} (use --allow-incomplete to include)"
+        elif not ion_set.issuperset(c.counts):
+            reason = f"contains {sorted(set(c.counts) - ion_set)}, not on the diagram axes"
+        elif excl_set and excl_set.intersection(c.counts):
+            reason = f"contains {sorted(set(c.counts) & excl_set)} (absent from the electrolyte)"
+        if reason:
+            excluded.append({"label": c.label, "title": c.title, "counts": dict(c.counts), "status": c.status,
+                             "reason": reason})
+        else:
+            kept.append(c)
+    dE = insertion_energies_eV(model, kept)
+    ws = [(i, float(w[i])) for i in ions]
+    entries += [Entry(c.label, c.counts, e, tuple([c.counts.get(i, 0) * wi for i, wi in ws]), c.status, c.site)
+                for c, e in zip(kept, dE.tolist())]
+    return entries, excluded
+
+
+def _label_rank(labels: Sequence[str]) -> np.ndarray:
+    """Rank of each label in alphabetical order (tie-breaker independent of input order)."""
+    order = np.argsort(np.array(labels, dtype=str), kind="stable")
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    return rank
+
+
+def _diagram_ions(model: SiteModel, ions: Sequence[str] | None) -> tuple[str, str]:
+    ions = tuple(ions) if ions else tuple(model.ions)
+    if len(ions) != 2:
+        raise DualionUserError(f"a phase diagram needs exactly two working ions, got {list(ions)}", field="--ions")
+    for ion in ions:
+        if ion not in model.ions:
+            raise DualionUserError(f"ion {ion} is not a working ion of model {model.name!r} ({list(model.ions)})",
+                                   field="--ions")
+    return ions  # type: ignore[return-value]
+
+
+def _threshold_text(a: float, b: float, c: float, ions: Sequence[str], per: str) -> str:
+    lab = [f"Δμ_{i}" for i in ions]
+    if abs(b) < 1e-12:
+        return f"{lab[0]} = {c / a:+.4f} eV"
+    if abs(a) < 1e-12:
+        return f"{lab[1]} = {c / b:+.4f} eV" + (" (per charge)" if per == "charge" else " (per atom)")
+    return f"{a:+g}·{lab[0]} {b:+g}·{lab[1]} = {c:+.4f} eV"
+
+
+def thresholds_of(regions: Sequence[Region], entries_by_label: Mapping[str, Entry], ions: Sequence[str], per: str,
+                  window: Sequence[float], tol: float = 1e-9,
+                  pairs: set[frozenset[str]] | None = None) -> list[Threshold]:
+    """Boundaries between adjacent regions (sharing an edge of positive length); ``pairs`` (label pairs)
+    restricts the candidates (e.g. to lower-hull neighbours)."""
+    out = []
+    span = max(window[1] - window[0], window[3] - window[2])
+    for i, ri in enumerate(regions):
+        ei = entries_by_label[ri.label]
+        P = np.asarray(ri.polygon)
+        for rj in regions[i + 1:]:
+            if pairs is not None and frozenset((ri.label, rj.label)) not in pairs:
+                continue
+            ej = entries_by_label[rj.label]
+            a, b = (ej.slopes[0] - ei.slopes[0], ej.slopes[1] - ei.slopes[1])
+            c = ej.dE_eV - ei.dE_eV
+            on = np.abs(P @ np.array([a, b]) - c) <= tol * max(1.0, abs(c), np.hypot(a, b) * span)
+            pts = P[on]
+            if len(pts) < 2:
+                continue
+            d = np.array([-b, a]) / np.hypot(a, b)
+            proj = pts @ d
+            p0, p1 = pts[np.argmin(proj)], pts[np.argmax(proj)]
+            if np.hypot(*(p1 - p0)) <= 1e-9 * span:
+                continue
+            # normalise so that the first nonzero coefficient is positive; `below` is the side a·x+b·y < c
+            below, above = ri.label, rj.label
+            if a < 0 or (a == 0 and b < 0):
+                a, b, c = -a, -b, -c
+                below, above = above, below
+            out.append(Threshold(below=below, above=above, a=float(a), b=float(b), c=float(c),
+                                 segment=(tuple(map(float, p0)), tuple(map(float, p1))),
+                                 window_points=tuple(line_window_intersections(a, b, c, window)),
+                                 text=_threshold_text(a, b, c, ions, per)))
+    return out
+
+
+def phase_diagram(model: SiteModel, ions: Sequence[str] | None = None, per: Convention = "charge",
+                  window: Sequence[float] | None = None, allow_incomplete: bool = False,
+                  exclude_ions: Sequence[str] = ()) -> PhaseDiagram:
+    """Exact phase diagram of ``model`` over ``window`` = (xmin, xmax, ymin, ymax) of (Δμ_x, Δμ_y), eV."""
+    check_convention(per)
+    ions = _diagram_ions(model, ions)
+    if window is None:
+        window = DEFAULT_WINDOW if per == "charge" else _per_atom_window(model, ions)
+    window = check_window(window)
+    if not model.host.finished and not allow_incomplete:
+        raise DualionUserError(f"host run {model.host.title!r} has status {model.host.status!r}; "
+                               "use --allow-incomplete to draw it anyway", file=model.host.source, field="status")
+    entries, excluded = diagram_entries(model, ions, per, allow_incomplete, exclude_ions)
+    slopes = np.array([e.slopes for e in entries], dtype=float)
+    dE = np.array([e.dE_eV for e in entries], dtype=float)
+    rank = _label_rank([e.label for e in entries])
+    regs = []
+    hull_pairs: set[tuple[int, int]] = set()
+    for k, poly in stable_regions(slopes, dE, window, rank=rank, pairs_out=hull_pairs):
+        e = entries[k]
+        regs.append(Region(label=e.label, counts=dict(e.counts), polygon=tuple(map(tuple, poly.tolist())),
+                           area=polygon_area(poly), status=e.status, site=e.site))
+    regs.sort(key=lambda r: (sum(r.counts.values()), sorted(r.counts.items()), r.label))
+    by_label = {e.label: e for e in entries}
+    pairs = {frozenset((entries[c].label, entries[d].label)) for c, d in hull_pairs}
+    thr = thresholds_of(regs, by_label, ions, per, window, pairs=pairs)
+    return PhaseDiagram(model_name=model.name, ions=ions, per=per, window=window, regions=tuple(regs),
+                        thresholds=tuple(thr), entries=tuple(entries), excluded=tuple(excluded),
+                        host=model.host.title or model.host.label)
+
+
+def _per_atom_window(model: SiteModel, ions: Sequence[str]) -> tuple[float, float, float, float]:
+    x0, x1, y0, y1 = DEFAULT_WINDOW
+    zx, zy = model.charge(ions[0]), model.charge(ions[1])
+    return (x0 * zx, x1 * zx, y0 * zy, y1 * zy)
+
+
+def query(model: SiteModel, mu: Mapping[str, float], per: Convention = "charge", allow_incomplete: bool = False,
+          ions: Sequence[str] | None = None) -> dict[str, Any]:
+    """Stable product at chemical potentials ``mu`` ({ion: Δμ, eV}): ``{"label", "counts", "omega_eV"}``.
+
+    Direct argmin over all configurations (exact at any point, inside a window or not). Exact ties are
+    broken by label (alphabetical) so the answer never depends on the order of the configurations.
+    """
+    check_convention(per)
+    ions = tuple(ions) if ions else tuple(model.ions)
+    missing = [i for i in ions if i not in mu]
+    if missing:
+        raise DualionUserError(f"missing chemical potential for {missing} (give --mu {missing[0]}=VALUE)", field="--mu")
+    extra = set(mu) - set(ions)
+    if extra:
+        raise DualionUserError(f"chemical potential given for {sorted(extra)}, not a working ion of the model "
+                               f"({list(ions)})", field="--mu")
+    entries, _ = diagram_entries(model, ions, per, allow_incomplete)
+    charges = {i: model.charge(i) for i in ions}
+    omegas = [grand_potential_eV(e.dE_eV, e.counts, {i: float(mu[i]) for i in ions}, charges, per) for e in entries]
+    best = min(range(len(entries)), key=lambda k: (omegas[k], entries[k].label))
+    e = entries[best]
+    return {"label": e.label, "counts": dict(e.counts), "omega_eV": float(omegas[best]), "status": e.status,
+            "per": per, "convention": convention_text(per, ions)}

@@ -1,0 +1,83 @@
+r"""Insertion energies per configuration: total, per inserted ion, per transferred charge, voltage.
+
+For configuration *c* of a site model (ΔE from :func:`dualion.thermo.grand.insertion_energy_eV`):
+
+* total: :math:`\Delta E_c` (eV)
+* per inserted ion: :math:`\Delta E_c / \sum_i n_i` (eV/ion)
+* per transferred charge: :math:`\Delta E_c / \sum_i n_i z_i` (eV/e)
+* average insertion voltage vs the metal(s): :math:`\bar V_c = -\Delta E_c / (e \sum_i n_i z_i)` (V; for a
+  mixed configuration each ion is referenced to its own metal)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from dualion.thermo.grand import charges_transferred, insertion_energy_eV
+from dualion.thermo.sitemodel import Configuration, SiteModel
+
+
+def per_ion_eV(dE_eV: float, counts: Mapping[str, int]) -> float:
+    """ΔE / Σ n_i, eV per inserted ion."""
+    return float(dE_eV / sum(counts.values()))
+
+
+def per_charge_eV(dE_eV: float, n_charges: int) -> float:
+    """ΔE / Σ n_i z_i, eV per transferred electron."""
+    return float(dE_eV / n_charges)
+
+
+def average_voltage_V(dE_eV: float, n_charges: int) -> float:
+    """Average insertion voltage vs the metal(s), V: −ΔE / (e Σ n_i z_i)."""
+    return float(-dE_eV / n_charges)
+
+
+@dataclass(frozen=True)
+class InsertionRecord:
+    """One configuration's insertion energies (eV) and flags; ``insertion_energy_eV`` is per inserted ion
+    when one ion kind is inserted, else the total (``insertion_energy_basis`` says which)."""
+
+    title: str
+    host: str
+    label: str
+    counts: dict[str, int]
+    status: str
+    flag: str
+    total_eV: float
+    per_ion_eV: float
+    per_charge_eV: float
+    n_charges: int
+    average_voltage_V: float
+    insertion_energy_eV: float
+    insertion_energy_basis: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def insertion_record(model: SiteModel, conf: Configuration) -> InsertionRecord:
+    """All insertion-energy numbers of ``conf`` in ``model``."""
+    dE = insertion_energy_eV(model, conf)
+    nq = charges_transferred(model, conf.counts)
+    single = len([i for i, n in conf.counts.items() if n > 0]) == 1
+    per_ion = per_ion_eV(dE, conf.counts)
+    flags = []
+    if not conf.finished:
+        flags.append(f"INCOMPLETE run (status: {conf.status})")
+    if not model.host.finished:
+        flags.append(f"INCOMPLETE host (status: {model.host.status})")
+    return InsertionRecord(title=conf.title or conf.label, host=model.host.title or model.name, label=conf.label,
+                           counts=dict(conf.counts), status=conf.status, flag="; ".join(flags), total_eV=dE,
+                           per_ion_eV=per_ion, per_charge_eV=per_charge_eV(dE, nq), n_charges=nq,
+                           average_voltage_V=average_voltage_V(dE, nq),
+                           insertion_energy_eV=per_ion if single else dE,
+                           insertion_energy_basis="per inserted ion" if single else "total",
+                           source=conf.source)
+
+
+def insertion_table(models: Sequence[SiteModel]) -> list[InsertionRecord]:
+    """Records for every configuration of every model (incomplete runs kept, flagged)."""
+    return [insertion_record(m, c) for m in models for c in m.configurations]

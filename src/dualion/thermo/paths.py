@@ -1,0 +1,164 @@
+r"""Electrochemical discharge paths through the (Δμ_Li, Δμ_Mg) plane.
+
+With :func:`dualion.reference.delta_mu_from_voltage` (per charge):
+:math:`\Delta\mu_\mathrm{Mg} = -V`, :math:`\Delta\mu_\mathrm{Li} = -(V + \Delta E_\mathrm{ref} - (k_BT/e)\ln a_{\mathrm{Li^+}})`,
+V vs Mg2+/Mg. At fixed Li+ activity both are affine in V, so a discharge is a straight line in the plane
+and every :math:`\Omega_c(V) = \alpha_c + \beta_c V` is a line in V. The stable product along the
+discharge is the lower envelope of these lines over [V_min, V_max], computed exactly from the pairwise
+crossing voltages (no sampling). The sequence does not depend on the per-charge/per-atom convention.
+
+LiCl concentration 0 M: :math:`\ln 0` is undefined — we treat it as a Li-free electrolyte, in which
+Li-containing configurations cannot form (Δμ_Li → −∞); they are excluded and the path is a Mg-only one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dualion.errors import DualionUserError
+from dualion.reference import (DELTA_E_REF_DEFAULT_V, T_DEFAULT_K, Convention, activity_from_concentration,
+                               check_convention, delta_mu_from_voltage)
+from dualion.thermo.diagram import _label_rank, diagram_entries
+from dualion.thermo.sitemodel import SiteModel
+
+#: Default voltage range of a discharge, V vs Mg2+/Mg (from high to low).
+DEFAULT_V_RANGE = (0.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Product ``label`` is stable for V_low < V < V_high (V vs Mg2+/Mg)."""
+
+    label: str
+    counts: dict[str, int]
+    V_high: float
+    V_low: float
+    status: str = "finished"
+
+
+@dataclass(frozen=True)
+class DischargePath:
+    """Sequence of stable products along a discharge (high → low voltage) at one Li+ activity."""
+
+    licl_M: float | None
+    li_activity: float
+    segments: tuple[Segment, ...]
+    delta_e_ref_V: float
+    T_K: float
+    excluded: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def transitions(self) -> list[dict[str, Any]]:
+        return [{"V_vs_Mg": s.V_low, "from": s.label, "to": n.label}
+                for s, n in zip(self.segments[:-1], self.segments[1:])]
+
+    @property
+    def no_li(self) -> bool:
+        return self.li_activity == 0
+
+    def line(self, V: np.ndarray, per: Convention = "charge") -> dict[str, np.ndarray]:
+        """(Δμ_Li, Δμ_Mg) along voltages ``V`` (not defined for a Li-free electrolyte)."""
+        if self.no_li:
+            raise DualionUserError("Li-free electrolyte: Δμ_Li is −∞, the path has no line in the plane",
+                                   field="--licl")
+        return delta_mu_from_voltage(np.asarray(V, dtype=float), self.li_activity, self.delta_e_ref_V, self.T_K, per)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"licl_M": self.licl_M, "li_activity": self.li_activity,
+                "li_free": self.no_li,
+                "segments": [{"label": s.label, "counts": s.counts, "V_high_vs_Mg": s.V_high,
+                              "V_low_vs_Mg": s.V_low, "status": s.status} for s in self.segments],
+                "transitions": self.transitions, "excluded": list(self.excluded)}
+
+
+def lower_envelope_1d(alpha: np.ndarray, beta: np.ndarray, lo: float, hi: float,
+                      rank: np.ndarray | None = None) -> list[tuple[int, float, float]]:
+    """Lower envelope of lines f_c(V) = α_c + β_c V on [lo, hi]: ``[(c, V_high, V_low), ...]`` from high to low V."""
+    alpha = np.asarray(alpha, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    n = len(alpha)
+    rank = np.arange(n) if rank is None else np.asarray(rank)
+    db = beta[:, None] - beta[None, :]
+    da = alpha[None, :] - alpha[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = np.where(db != 0, da / db, np.nan)
+    cuts = cross[np.isfinite(cross)]
+    cuts = np.unique(np.concatenate([[lo, hi], cuts[(cuts > lo) & (cuts < hi)]]))[::-1]
+    segs: list[list] = []
+    for vh, vl in zip(cuts[:-1], cuts[1:]):
+        vm = 0.5 * (vh + vl)
+        f = alpha + beta * vm
+        fmin = f.min()
+        ties = np.flatnonzero(f <= fmin + 1e-12 * max(1.0, abs(fmin)))
+        c = int(ties[np.argmin(rank[ties])])
+        if segs and segs[-1][0] == c:
+            segs[-1][2] = float(vl)
+        else:
+            segs.append([c, float(vh), float(vl)])
+    return [tuple(s) for s in segs]  # type: ignore[misc]
+
+
+def discharge_path(model: SiteModel, licl_M: float | None = None, li_activity: float | None = None,
+                   V_range: Sequence[float] = DEFAULT_V_RANGE, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
+                   T_K: float = T_DEFAULT_K, allow_incomplete: bool = False) -> DischargePath:
+    """Stable products from V_max down to V_min (V vs Mg2+/Mg) at LiCl concentration ``licl_M`` (M).
+
+    The Li+ activity is ``li_activity`` if given, else ``licl_M`` / 1 M. Activity 0 = Li-free electrolyte
+    (Li configurations excluded). Needs a model with working ions Li and Mg.
+    """
+    for ion in ("Li", "Mg"):
+        if ion not in model.ions:
+            raise DualionUserError(f"a LiCl discharge path needs working ions Li and Mg; model {model.name!r} has "
+                                   f"{list(model.ions)}", field="--ions")
+    vmin, vmax = (float(v) for v in V_range)
+    if not (np.isfinite(vmin) and np.isfinite(vmax) and vmin < vmax):
+        raise DualionUserError(f"voltage range must be finite with V_min < V_max, got {V_range!r}", field="--vmin/--vmax")
+    if li_activity is None:
+        if licl_M is None:
+            raise DualionUserError("give a LiCl concentration or a Li+ activity", field="--licl")
+        if not np.isfinite(licl_M) or licl_M < 0:
+            raise DualionUserError(f"LiCl concentration must be ≥ 0 M, got {licl_M!r}", field="--licl")
+        li_activity = 0.0 if licl_M == 0 else activity_from_concentration(licl_M)
+    if not np.isfinite(li_activity) or li_activity < 0:
+        raise DualionUserError(f"Li+ activity must be ≥ 0, got {li_activity!r}", field="--activity")
+    no_li = li_activity == 0
+    entries, excluded = diagram_entries(model, ("Li", "Mg"), "charge", allow_incomplete,
+                                        exclude_ions=("Li",) if no_li else ())
+    a_eff = 1.0 if no_li else li_activity  # any activity: Li slopes are zero for every remaining entry
+    mu0 = delta_mu_from_voltage(0.0, a_eff, delta_e_ref_V, T_K, "charge")
+    mu1 = delta_mu_from_voltage(1.0, a_eff, delta_e_ref_V, T_K, "charge")
+    s = np.array([e.slopes for e in entries], dtype=float)
+    dE = np.array([e.dE_eV for e in entries], dtype=float)
+    alpha = dE - s[:, 0] * mu0["Li"] - s[:, 1] * mu0["Mg"]
+    beta = -s[:, 0] * (mu1["Li"] - mu0["Li"]) - s[:, 1] * (mu1["Mg"] - mu0["Mg"])
+    rank = _label_rank([e.label for e in entries])
+    segs = tuple(Segment(label=entries[c].label, counts=dict(entries[c].counts), V_high=vh, V_low=vl,
+                         status=entries[c].status)
+                 for c, vh, vl in lower_envelope_1d(alpha, beta, vmin, vmax, rank))
+    return DischargePath(licl_M=licl_M, li_activity=float(li_activity), segments=segs, delta_e_ref_V=delta_e_ref_V,
+                         T_K=T_K, excluded=tuple(excluded))
+
+
+def discharge_paths(model: SiteModel, licl_M: Sequence[float], activities: Sequence[float] | None = None,
+                    **kw: Any) -> list[DischargePath]:
+    """:func:`discharge_path` for each concentration (``activities``, if given, pair with them 1:1)."""
+    if activities is not None and len(activities) != len(licl_M):
+        raise DualionUserError(f"{len(activities)} activities for {len(licl_M)} concentrations", field="--activity")
+    return [discharge_path(model, c, None if activities is None else activities[k], **kw)
+            for k, c in enumerate(licl_M)]
+
+
+def path_rows(paths: Sequence[DischargePath]) -> list[dict[str, Any]]:
+    """Flat table rows: one per (concentration, product segment)."""
+    rows = []
+    for p in paths:
+        for k, s in enumerate(p.segments):
+            rows.append({"licl_M": p.licl_M, "li_activity": p.li_activity, "step": k + 1, "product": s.label,
+                         "counts": ";".join(f"{i}={n}" for i, n in s.counts.items()) or "-",
+                         "V_high_vs_Mg": round(s.V_high, 6), "V_low_vs_Mg": round(s.V_low, 6),
+                         "status": s.status, "note": "Li-free: Li configurations excluded" if p.no_li else ""})
+    return rows

@@ -1,0 +1,257 @@
+"""GITT: pulses/relaxations, E_eq, η, IR drop, Weppner–Huggins D and its validity flags, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dualion.echem.gitt import (
+    GITTGeometry,
+    analyse_gitt,
+    detect_pulses,
+    electrons_per_formula_unit,
+    synthetic_gitt,
+    weppner_huggins_D,
+    write_plain_csv,
+)
+from dualion.errors import DualionUserError
+
+from .test_dqdv_support import make_cli_runner
+
+
+def _analyse(s, **geom):
+    g = GITTGeometry(mass_mg=s.mass_mg, radius_um=geom.pop("radius_um", 2.0), **geom)
+    return analyse_gitt(s.time_s, s.voltage_V, s.current_mA, g)
+
+
+# ---------------------------------------------------------------------------------------------
+# hand calculations
+# ---------------------------------------------------------------------------------------------
+
+def test_weppner_huggins_hand_value():
+    # τ = 3600 s, n_m V_m / S = 1e-4 cm, ΔE_s = 10 mV, ΔE_t = 20 mV:
+    # D = 4/(π·3600) · 1e-8 · (0.5)^2 = 8.8419e-13 cm2/s
+    assert weppner_huggins_D(3600.0, 1e-4, 0.010, 0.020) == pytest.approx(8.8419e-13, rel=1e-4)
+    # the sign of the voltage changes does not matter (discharge: both negative)
+    assert weppner_huggins_D(3600.0, 1e-4, -0.010, -0.020) == pytest.approx(8.8419e-13, rel=1e-4)
+
+
+def test_geometry_volume_to_surface():
+    # 1.6 mg of M = 71.02 g/mol: n = 2.25289e-5 mol; V_m = 20.6 cm3/mol on 1 cm2 → 4.6410e-4 cm
+    g = GITTGeometry(mass_mg=1.6, molar_mass_g_mol=71.02, molar_volume_cm3_mol=20.6, area_cm2=1.0)
+    assert g.volume_to_surface_cm() == pytest.approx(4.6410e-4, rel=1e-4)
+    # spheres of 3 µm: V/S = r/3 = 1e-4 cm, and the diffusion length for τ ≪ L²/D is r
+    s = GITTGeometry(radius_um=3.0)
+    assert s.volume_to_surface_cm() == pytest.approx(1e-4)
+    assert s.diffusion_length_cm() == pytest.approx(3e-4)
+    with pytest.raises(DualionUserError):
+        GITTGeometry(area_cm2=1.0, radius_um=1.0).validate()
+    with pytest.raises(DualionUserError):
+        GITTGeometry(area_cm2=1.0).validate()             # area without mass/M/Vm
+    with pytest.raises(DualionUserError):
+        GITTGeometry(radius_um=-1.0).validate()
+
+
+def test_electrons_per_formula_unit_hand_value():
+    # 10 mA h/g of M = 71.02 g/mol: 10 · 3.6 C/g · 71.02 g/mol / 96485.33 C/mol = 0.026499 e-/f.u.
+    assert electrons_per_formula_unit(10.0, 71.02) == pytest.approx(0.026499, rel=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------
+# synthetic record with known answers
+# ---------------------------------------------------------------------------------------------
+
+def test_synthetic_gitt_recovers_everything_exactly_without_noise():
+    s = synthetic_gitt(n_pulses=8, R_ohm=2000.0, D_cm2_s=1e-12, radius_um=2.0)
+    r = _analyse(s, molar_mass_g_mol=71.02)
+    assert len(r.pulses) == 8
+    I = -10.0 * 1.6 / 1000.0                             # mA
+    for k, p in enumerate(r.pulses):
+        assert p.direction == "discharge"
+        assert p.current_mA == pytest.approx(I)
+        assert p.tau_s == pytest.approx(3600.0)
+        assert p.E_eq_V == pytest.approx(s.E_eq_V[k], abs=1e-9)
+        assert p.eta_V == pytest.approx(s.eta_V[k], abs=1e-9)
+        # IR: I·R = −0.016 mA · 2000 Ω = −32 mV (recovered by the √t intercept and at the pulse end)
+        assert p.ir_fit_V == pytest.approx(-0.032, abs=1e-9)
+        assert p.ir_end_V == pytest.approx(+0.032, abs=1e-9)
+        # the first-point jump also holds the transient of the first 20 s: I R + ΔE_t √(20/3600)
+        assert p.ir_start_V == pytest.approx(-0.032 + s.dE_t_V[k] * math.sqrt(20 / 3600), abs=1e-9)
+        assert p.R_ohm > 2000.0
+        assert p.dE_t_V == pytest.approx(s.dE_t_V[k], rel=1e-9)
+        assert p.sqrt_t_r2 == pytest.approx(1.0)
+        assert p.D_cm2_s == pytest.approx(1e-12, rel=1e-9)
+        # τD/r² = 3600 · 1e-12 / (2e-4)^2 = 0.09 < 0.1: valid
+        assert p.tau_D_over_L2 == pytest.approx(0.09)
+        assert p.D_valid, p.notes
+        # state of discharge: k+1 pulses of 10 mA/g for 1 h = 10 (k+1) mA h/g
+        assert p.q_mAh_g == pytest.approx(10.0 * (k + 1), rel=1e-12)
+        assert p.x_per_fu == pytest.approx(electrons_per_formula_unit(10.0 * (k + 1), 71.02))
+
+
+def test_synthetic_gitt_with_noise_recovers_D_within_10_percent():
+    # 0.5 mV noise; ΔE_s = 83 mV per pulse: one-point E_eq differences carry ~0.9 % error, D ∝ ΔE_s²
+    s = synthetic_gitt(n_pulses=10, D_cm2_s=np.geomspace(1e-12, 2e-13, 10), noise_V=0.0005, seed=7)
+    r = _analyse(s)
+    D = np.array([p.D_cm2_s for p in r.pulses])
+    np.testing.assert_allclose(D, s.D_cm2_s, rtol=0.10)
+    eta = np.array([p.eta_V for p in r.pulses])
+    np.testing.assert_allclose(eta, s.eta_V, atol=0.002)
+
+
+@settings(max_examples=20, deadline=None)
+@given(ratio=st.floats(0.05, 1.0), R=st.floats(0.0, 5000.0), n=st.integers(2, 6),
+       span=st.floats(0.1, 1.2), radius=st.floats(0.5, 20.0))
+def test_property_D_eta_and_eeq_recovered(ratio, R, n, span, radius):
+    # D from the ratio ΔE_s/ΔE_t (physical transients, |ΔE_t| ≤ 20 |ΔE_s|): D = 4/(πτ) (r/3)² ratio²
+    D = 4.0 / (math.pi * 3600.0) * (radius * 1e-4 / 3.0) ** 2 * ratio ** 2
+    s = synthetic_gitt(n_pulses=n, R_ohm=R, D_cm2_s=D, E0_V=1.6, E_end_V=1.6 - span, radius_um=radius,
+                       dt_rest_s=600.0)
+    assert np.allclose(np.abs(s.dE_t_V), span / n / ratio)
+    r = _analyse(s, radius_um=radius)
+    assert len(r.pulses) == n
+    for k, p in enumerate(r.pulses):
+        assert p.D_cm2_s == pytest.approx(D, rel=1e-6)
+        assert p.eta_V == pytest.approx(s.eta_V[k], abs=1e-9)
+        assert p.E_eq_V == pytest.approx(s.E_eq_V[k], abs=1e-9)
+        # validity: τD/r² = 4/(9π) ratio² ≤ 0.1  ⇔  ratio ≤ 0.84
+        assert p.D_valid == (3600.0 * D / (radius * 1e-4) ** 2 <= 0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# validity flags
+# ---------------------------------------------------------------------------------------------
+
+def test_flag_tau_not_much_smaller_than_L2_over_D():
+    # D = 1e-10 on 2 µm spheres: τD/r² = 3600·1e-10/4e-8 = 9 > 0.1
+    s = synthetic_gitt(n_pulses=3, D_cm2_s=1e-10, radius_um=2.0)
+    r = _analyse(s)
+    assert all(not p.D_valid and "L²/D" in p.notes for p in r.pulses)
+    assert r.pulses[0].tau_D_over_L2 == pytest.approx(9.0, rel=1e-6)
+
+
+def test_flag_transient_not_linear_in_sqrt_t():
+    s = synthetic_gitt(n_pulses=3)
+    v = s.voltage_V.copy()
+    pulse = s.current_mA < 0
+    # replace the √t transient by one linear in t over each pulse (same end point)
+    t_in = np.zeros_like(v)
+    starts = np.flatnonzero(np.diff(pulse.astype(int)) == 1) + 1
+    for st_ in starts:
+        e = st_
+        while e < v.size and pulse[e]:
+            e += 1
+        t_rel = s.time_s[st_:e] - s.time_s[st_ - 1]
+        v0 = v[st_ - 1] + s.ir_V
+        v[st_:e] = v0 + (v[e - 1] - v0) * (t_rel / t_rel[-1]) ** 2
+        t_in[st_:e] = 1
+    r = analyse_gitt(s.time_s, v, s.current_mA, GITTGeometry(radius_um=2.0))
+    assert all(p.sqrt_t_r2 < 0.98 and not p.D_valid and "√t" in p.notes for p in r.pulses)
+
+
+def test_flag_relaxation_not_at_equilibrium():
+    # relaxation time constant 20000 s against a 10 h rest: after the IR recovery the voltage is
+    # E_eq + (η − IR)·exp(−(t − 120 s)/20000 s); over the last 10 % of the rest (t = 32400 → 36000 s)
+    # it moves by |η − IR|·(e^(−32280/20000) − e^(−35880/20000)) per hour — far above 1 mV/h here
+    s = synthetic_gitt(n_pulses=3, D_cm2_s=2e-13, relax_time_s=20000.0)
+    r = _analyse(s)
+    assert all("equilibrium" in p.notes and not p.D_valid for p in r.pulses)
+    for k, p in enumerate(r.pulses):
+        expect = abs(s.eta_V[k] - s.ir_V) * (math.exp(-32280 / 20000) - math.exp(-35880 / 20000))
+        assert p.relax_drift_V_per_h == pytest.approx(expect, rel=1e-6)
+        assert p.relax_drift_V_per_h > 1e-3
+    # the same record with a fast relaxation is not flagged
+    r = _analyse(synthetic_gitt(n_pulses=3, D_cm2_s=2e-13))
+    assert all("equilibrium" not in p.notes for p in r.pulses)
+
+
+def test_no_geometry_reports_potentials_but_no_D():
+    s = synthetic_gitt(n_pulses=2)
+    r = analyse_gitt(s.time_s, s.voltage_V, s.current_mA)
+    assert all(p.D_cm2_s is None and not p.D_valid for p in r.pulses)
+    assert r.pulses[0].q_mAh_g is None and r.pulses[0].x_per_fu is None
+    assert r.pulses[1].q_mAh == pytest.approx(2 * 0.016 * 1.0)       # 2 pulses of 0.016 mA for 1 h
+
+
+# ---------------------------------------------------------------------------------------------
+# detection and errors
+# ---------------------------------------------------------------------------------------------
+
+def test_detect_pulses_and_charge_direction():
+    s = synthetic_gitt(n_pulses=4, current_mA_g=+10.0, E0_V=0.5, E_end_V=1.5)
+    runs = detect_pulses(s.time_s, s.current_mA)
+    assert len(runs) == 4 and all(r[0] == 1 for r in runs)
+    r = _analyse(s)
+    assert all(p.direction == "charge" and p.eta_V > 0 for p in r.pulses)
+    assert r.pulses[0].D_cm2_s == pytest.approx(1e-12, rel=1e-9)
+
+
+def test_user_errors():
+    t = np.arange(100.0)
+    with pytest.raises(DualionUserError, match="zero everywhere"):
+        analyse_gitt(t, np.ones(100), np.zeros(100))
+    # continuous discharge: pulses but no relaxation → not a GITT record
+    with pytest.raises(DualionUserError, match="not a GITT"):
+        analyse_gitt(t, np.linspace(2, 1, 100), np.full(100, -0.1))
+    v = np.ones(100)
+    v[10] = np.nan
+    with pytest.raises(DualionUserError, match="NaN"):
+        analyse_gitt(t, v, np.full(100, -0.1))
+    with pytest.raises(DualionUserError, match="monotonic"):
+        analyse_gitt(t[::-1], np.ones(100), np.full(100, -0.1))
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI (two files compared in one figure)
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def echem_cli(capsys):
+    return make_cli_runner(capsys)
+
+
+def _write(path, s):
+    write_plain_csv(path, s.time_s, s.voltage_V, s.current_mA, header=[f"mass_mg={s.mass_mg}", "reference=Mg"])
+
+
+def test_cli_gitt_two_files(tmp_path, echem_cli):
+    a = synthetic_gitt(n_pulses=5, D_cm2_s=1e-12, R_ohm=800.0)
+    b = synthetic_gitt(n_pulses=4, D_cm2_s=2e-13, R_ohm=2000.0, E0_V=1.5, E_end_V=0.6)
+    fa, fb = tmp_path / "li.csv", tmp_path / "noli.csv"
+    _write(fa, a)
+    _write(fb, b)
+    out = tmp_path / "out"
+    res = echem_cli("echem", "gitt", fa, fb, "--molar-mass", "71.02", "--radius-um", "2",
+                    "--label", "with Li", "--label", "without Li", "--out", out, "--json")
+    assert res.code == 0, res.stderr
+    payload = json.loads(res.stdout)
+    recs = payload["records"]
+    assert [r["label"] for r in recs] == ["with Li", "without Li"]
+    assert len(recs[0]["pulses"]) == 5 and len(recs[1]["pulses"]) == 4
+    assert recs[1]["pulses"][0]["D_cm2_s"] == pytest.approx(2e-13, rel=1e-3)   # CSV rounding to 1 µV
+    assert recs[0]["pulses"][-1]["eta_V"] == pytest.approx(a.eta_V[-1], abs=2e-6)
+    for name in ("li_vs_noli_gitt.png", "li_vs_noli_gitt.svg", "li_vs_noli_gitt.csv", "li_vs_noli_gitt.json"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_cli_gitt_errors(tmp_path, echem_cli):
+    f = tmp_path / "cc.csv"
+    t = np.arange(200.0) * 10
+    write_plain_csv(f, t, np.linspace(2.0, 1.0, 200), np.full(200, -0.05))
+    res = echem_cli("echem", "gitt", f, "--out", tmp_path / "o")
+    assert res.code == 2 and "GITT" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+    s = synthetic_gitt(n_pulses=2)
+    g = tmp_path / "g.csv"
+    _write(g, s)
+    res = echem_cli("echem", "gitt", g, "--area-cm2", "1", "--radius-um", "2", "--out", tmp_path / "o")
+    assert res.code == 2 and "either" in res.stderr
+    res = echem_cli("echem", "gitt", g, "--radius-um", "-2", "--out", tmp_path / "o")
+    assert res.code == 2 and "--radius-um" in res.stderr
+    res = echem_cli("echem", "gitt", g, g, "--label", "only one", "--out", tmp_path / "o")
+    assert res.code == 2 and "--label" in res.stderr
