@@ -64,6 +64,21 @@ def test_charge_direction_is_positive_too_and_mirrors_discharge():
     np.testing.assert_allclose(yc, yd, atol=1e-9 * yd.max())
 
 
+def test_smoothing_equals_explicit_numpy_gaussian_convolution():
+    # the documented kernel g_m = exp(-(m h)^2/2σ^2)/Σ, |m h| ≤ 4σ, applied with numpy only: the result
+    # must not depend on scipy's implementation (or version)
+    from dualion.echem.dqdv import gaussian_smooth
+
+    rng = np.random.default_rng(5)
+    y = rng.random(400)
+    h, sigma = 0.002, 0.01
+    r = int(4 * sigma / h + 0.5)
+    m = np.arange(-r, r + 1)
+    g = np.exp(-(m * h) ** 2 / (2 * sigma ** 2))
+    g /= g.sum()
+    np.testing.assert_allclose(gaussian_smooth(y, sigma, h), np.convolve(y, g, mode="same"), atol=1e-12)
+
+
 def test_charge_per_bin_hand_example():
     # one segment passing 1 mA h from 0.1 V to 0.3 V over bins of 0.1 V on [0, 0.4]:
     # 0.5 mA h in [0.1, 0.2) and 0.5 mA h in [0.2, 0.3); a flat segment (constant 0.35 V) puts its

@@ -12,9 +12,9 @@ from dualion.structures import anatase, interstitial_sites, parse_supercell, sup
 
 A, C, U = 3.7842, 9.5146, 0.2081
 # Hand calculation (origin choice 1, Ti at 0,0,0):
-#   axial Ti–O  = u c                          = 0.2081 * 9.5146            = 1.98009 Å
+#   axial Ti–O  = u c                          = 0.2081 * 9.5146            = 1.980008 Å
 #   equatorial  = sqrt((a/2)^2 + ((u-1/4) c)^2) = sqrt(1.8921^2 + 0.39870^2) = 1.93365 Å
-D_AX = 1.98009
+D_AX = 1.980008
 D_EQ = 1.93365
 
 
@@ -67,8 +67,9 @@ def test_4b_sites_are_empty_octahedral_interstitials():
         # four O at d_eq (same geometry as the Ti equatorial plane) and two at (1/2 - u) c = 2.7773 Å
         np.testing.assert_allclose(o[:4], D_EQ, atol=2e-4)
         np.testing.assert_allclose(o[4:6], (0.5 - U) * C, atol=2e-4)
-        # nearest Ti at sqrt((a/2)^2 + (c/4)^2) = sqrt(1.8921^2 + 2.37865^2) = 3.0395 Å (no overlap)
-        assert np.min(d[species == "Ti"]) == pytest.approx(3.0395, abs=2e-4)
+        # nearest Ti in the same (001) plane, at (a/2, a/2, 0): a / sqrt(2) = 3.7842 / 1.41421 = 2.67584 Å
+        # (edge-sharing with the TiO6 octahedra; the site is empty, nothing closer)
+        assert np.min(d[species == "Ti"]) == pytest.approx(2.67584, abs=2e-4)
         # octahedron centre: the six O displacement vectors sum to zero
         vecs = []
         for site in s:

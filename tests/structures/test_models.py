@@ -17,7 +17,7 @@ from dualion.structures.models import parse_anions
 
 A, C, U = 3.7842, 9.5146, 0.2081
 D_EQ = 1.93365  # sqrt((a/2)^2 + ((u-1/4)c)^2), see test_anatase
-D_AX = 1.98009  # u c
+D_AX = 1.980008  # u c = 0.2081 * 9.5146
 D_TI_TI_EDGE = 3.0395  # sqrt((a/2)^2 + (c/4)^2): edge-sharing Ti–Ti
 
 

@@ -67,3 +67,26 @@ def test_interstitial_sites_all_equivalent(frame):
     cands = [{s: "Li"} for s in sites]
     classes = distinct_placements(frame, {}, cands)
     assert [k.multiplicity for k in classes] == [16] == _brute_force(frame, {}, cands)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None)
+@given(n_f=st.integers(0, 6), n_oh=st.integers(0, 6))
+def test_orbit_sizes_partition_all_placements(frame, n_f, n_oh):
+    """Invariant: listing every placement, the class multiplicities (orbit sizes) sum to the number listed."""
+    if n_f + n_oh > 6:
+        n_oh = 6 - n_f
+    v = _centre_ti(frame)
+    shell = [o for o, _ in vacancy_shell(frame, v)]
+    cands = []
+    for sites in itertools.combinations(shell, n_f + n_oh):
+        for f in itertools.combinations(sites, n_f):
+            cands.append({o: ("F" if o in f else "OH") for o in sites})
+    classes = distinct_placements(frame, {v: "X"}, cands)
+    assert sum(k.multiplicity for k in classes) == len(cands)
+    assert all(k.multiplicity == len(k.members) for k in classes)
+    # the stabiliser of V_Ti is its site group -4m2 (order 8): orbit sizes divide 8
+    assert all(8 % k.multiplicity == 0 for k in classes)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dualion.echem.segment import HalfCycle, check_first, cumulative_capacity_mAh, half_cycles, pair_cycles
+from dualion.echem.segment import HalfCycle, check_first, half_cycles, pair_cycles
 from dualion.echem.table import CyclerData
 from dualion.errors import DualionUserError
 
@@ -159,9 +159,13 @@ def _clean(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
 
 
-def _v_at_half(data: CyclerData, cq: np.ndarray, h: HalfCycle) -> float:
-    q = cq[h.start:h.stop]
-    target = q[0] + 0.5 * (q[-1] - q[0])
+def _v_at_half(data: CyclerData, h: HalfCycle) -> float:
+    """Voltage (V) at half of the half-cycle's capacity (linear interpolation on ∫|I|dt)."""
+    a = np.abs(data.current_mA[h.start:h.stop])
+    q = np.empty(a.size)
+    q[0] = 0.0
+    np.cumsum(0.5 * (a[1:] + a[:-1]) * np.diff(data.time_s[h.start:h.stop]), out=q[1:])
+    target = 0.5 * q[-1]
     k = int(np.searchsorted(q, target))
     k = min(max(k, 1), q.size - 1)
     q0, q1 = q[k - 1], q[k]
@@ -176,25 +180,34 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
     """Pair half-cycles into cycles and compute the per-cycle quantities (module docstring).
 
     ``halves`` defaults to :func:`~dualion.echem.segment.half_cycles` of ``data``. With ``first``
-    given, the half-cycles are re-paired with that rule (ignoring the cycler's cycle index).
+    given, the half-cycles are re-paired with that rule (ignoring the cycler's cycle index); without
+    it, the cycle numbers the half-cycles carry are kept (the default rule unless the caller chose
+    another in ``half_cycles(data, first=...)``).
     """
     first = check_first(first)
     if halves is None:
         halves = half_cycles(data, first=first)
     warnings = list(data.meta.get("warnings", []))
     dirs = [h.direction for h in halves]
-    if first is not None or not halves:
-        numbers, rule = pair_cycles(dirs, None, first=first or "discharge", use_cycler=False)
-    elif data.has_cycle_index:
-        numbers, rule = pair_cycles(dirs, np.array([h.cycler_cycle for h in halves]), use_cycler=True)
+    if first is not None:
+        numbers, rule = pair_cycles(dirs, None, first=first, use_cycler=False)
     else:
-        numbers, rule = pair_cycles(dirs, None, first="discharge", use_cycler=False)
+        numbers, rule = pair_cycles(dirs, np.array([h.cycler_cycle for h in halves]),
+                                    use_cycler=data.has_cycle_index)
+        if halves and any(int(n) != h.cycle for n, h in zip(numbers, halves)):
+            # half-cycles paired by the caller (e.g. half_cycles(data, first=...)): keep their numbers
+            given = np.array([h.cycle for h in halves])
+            numbers, rule = given, "as given by the half-cycles"
+            for f in ("discharge", "charge"):
+                cand, name = pair_cycles(dirs, None, first=f, use_cycler=False)
+                if np.array_equal(cand, given):
+                    rule = name
+                    break
     if halves and any(int(n) != h.cycle for n, h in zip(numbers, halves)):
         halves = [_replace_cycle(h, int(n)) for h, n in zip(halves, numbers)]
     if not halves:
         warnings.append("no galvanostatic half-cycles found (only rest, OCV, CV or EIS rows, or zero current)")
     mass_g = data.mass_g
-    cq = cumulative_capacity_mAh(data) if halves else None
     groups: dict[int, list[HalfCycle]] = {}
     for h in halves:
         groups.setdefault(h.cycle, []).append(h)
@@ -228,7 +241,7 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
         pol = dvh = None
         if d is not None and c is not None:
             pol = c.mean_voltage_V - d.mean_voltage_V
-            dvh = _v_at_half(data, cq, c) - _v_at_half(data, cq, d)
+            dvh = _v_at_half(data, c) - _v_at_half(data, d)
         cur = abs(ref_h.current_mA)
         cycles.append(Cycle(
             number=int(num), first=first_dir,

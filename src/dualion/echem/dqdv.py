@@ -52,8 +52,8 @@ DEFAULT_PROMINENCE_FRAC = 0.05
 PAD_SIGMA = 5.0
 #: Largest grid allowed (bins); protects memory against absurd ``step_V`` values.
 MAX_BINS = 2_000_000
-#: Segments binned per pass in :func:`dqdv_from_segments` (bounds the temporary arrays to ~30 MB).
-CHUNK_SEGMENTS = 1 << 18
+#: Segments binned per pass in :func:`dqdv_from_segments` (bounds the temporary arrays to ~15 MB).
+CHUNK_SEGMENTS = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,7 @@ def dqdv_from_segments(time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np
     """
     t = np.asarray(time_s, dtype=float)
     v = np.asarray(voltage_V, dtype=float)
-    i_abs = np.abs(np.asarray(current_mA, dtype=float))
+    cur = np.asarray(current_mA, dtype=float)
     n_hc = len(bounds)
     if labels is None:
         labels = [(k, "charge" if np.nanmean(current_mA[s:e]) > 0 else "discharge", None)
@@ -367,8 +367,8 @@ def dqdv_from_segments(time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np
             rows = np.arange(total, dtype=np.int64)
             rows += np.repeat(starts[k0:k1] - offs, ns)
             va, vb = v[rows], v[rows + 1]
-            dq = i_abs[rows]
-            dq += i_abs[rows + 1]
+            dq = np.abs(cur[rows])
+            dq += np.abs(cur[rows + 1])
             dq *= (t[rows + 1] - t[rows]) * (0.5 / 3600.0)
             del rows
             if not (np.isfinite(va).all() and np.isfinite(vb).all() and np.isfinite(dq).all()):

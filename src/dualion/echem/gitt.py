@@ -187,7 +187,7 @@ def electrons_per_formula_unit(q_mAh_g: float, molar_mass_g_mol: float) -> float
 
 
 def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
-    """Least-squares line ``E = a + b √t``: returns ``(a, b, R²)`` (R² = 1 for < 3 points → nan)."""
+    """Least-squares line ``E = a + b √t``: returns ``(a, b, R²)`` (all nan for fewer than 3 points)."""
     x = np.sqrt(np.asarray(t_rel_s, dtype=float))
     y = np.asarray(v, dtype=float)
     if x.size < 3 or np.ptp(x) == 0:

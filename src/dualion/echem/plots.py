@@ -6,6 +6,7 @@ cycle (Fig. 2b) and rate capability (Fig. 2a). Every function returns a matplotl
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from dualion.echem.cycles import CycleSummary
 from dualion.echem.segment import cumulative_capacity_mAh
@@ -136,7 +137,8 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
         ax.plot(n, qd, marker=marker, ms=3, color=PALETTE[0], label="discharge")
         ax.plot(n, qc, marker=marker, ms=3, mfc="none", color=PALETTE[1], label="charge")
         ax.set_ylabel(f"Capacity ({summary.capacity_unit.replace('g-1', 'g$^{-1}$')})")
-        ax.set_ylim(bottom=0)
+        top = np.nanmax(np.r_[qd, qc]) if np.isfinite(np.r_[qd, qc]).any() else 1.0
+        ax.set_ylim(0, 1.12 * top)
         axr = ax.twinx()
         axr.plot(n, ce, ls="none", marker=".", ms=3, color=PALETTE[2], label="CE")
         axr.set_ylabel("Coulombic efficiency (%)", color=PALETTE[2])
@@ -151,6 +153,7 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
         ref = summary.retention_reference_cycle
         ax2.set_ylabel(f"Retention (%)\nvs cycle {ref}" if ref else "Retention (%)")
         ax2.set_xlabel("Cycle number")
+        ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
         if title:
             ax.set_title(title)
     return fig
@@ -171,10 +174,12 @@ def plot_rate_capability(summary: CycleSummary, title: str | None = None):
         top = np.nanmax(np.r_[qd, qc, 1.0])
         for b in summary.rates:
             x = 0.5 * (b.first_cycle + b.last_cycle)
-            ax.text(x, top * 1.04, f"{b.rate:.3g}", ha="center", va="bottom", fontsize=7)
+            label = f"{b.rate:.0f}" if b.rate >= 10 else f"{b.rate:.2g}"
+            ax.text(x, top * 1.04, label, ha="center", va="bottom", fontsize=7)
             ax.axvline(b.last_cycle + 0.5, color="0.85", lw=0.6)
         ax.set_ylim(0, top * 1.18)
         ax.set_xlabel("Cycle number")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(f"Capacity ({summary.capacity_unit.replace('g-1', 'g$^{-1}$')})")
         unit = summary.rates[0].rate_unit.replace("g-1", "g$^{-1}$") if summary.rates else ""
         ax.set_title(title or f"Rate capability (labels: current in {unit})")

@@ -5,7 +5,8 @@ Rules (see ``docs/echem.md``):
 1. Each row gets a control code: the vendor's where the file gives one (Bio-Logic ``mode``, Neware
    ``Status``, Maccor ``State`` for rest). Rows without one are classified here: |I| ≤ ``zero_tol`` ×
    max|I| is rest; within a run of rows with the same step and current sign, a row is CV (voltage
-   held) when its |I| has fallen below (1 − ``cc_tol``) of the run's largest |I| while the voltage is
+   held) when its |I| has fallen below (1 − ``cc_tol``) of the run's set current (its largest |I|;
+   the 90th percentile for runs of ≥ 10 rows whose current varies, robust to spikes) while the voltage is
    within ``cv_tol_V`` of the run's extreme voltage (max on charge, min on discharge); a run whose
    voltage spans less than 2 ``cv_tol_V`` while |I| changes by more than 20 % is CV throughout.
    Neware ``CCCV`` steps are split the same way.
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dualion.echem.table import CC, CCCV, CV, EIS, OCV, REST, UNKNOWN, CyclerData
+from dualion.echem.table import CC, CCCV, CV, REST, UNKNOWN, CyclerData
 from dualion.errors import DualionUserError
 
 DIRECTIONS = ("discharge", "charge")
@@ -114,30 +115,57 @@ def classify_rows(data: CyclerData, zero_tol: float = 1e-3, cc_tol: float = 0.05
     open_rows = (ctl == UNKNOWN) | (ctl == CCCV)
     ctl[open_rows & zero] = REST
     todo = open_rows & ~zero
+    del zero, open_rows
     if not todo.any():
         return ctl
-    # runs of rows to infer: same step, same sign, contiguous
+    # runs of rows to infer: contiguous, same step, same current sign
     sgn = np.sign(i).astype(np.int8)
-    brk = np.ones(n, dtype=bool)
-    brk[1:] = (~todo[:-1]) | (data.step[1:] != data.step[:-1]) | (sgn[1:] != sgn[:-1])
-    idx = np.flatnonzero(todo)
-    starts_mask = brk[idx]
-    run_id = np.cumsum(starts_mask) - 1
-    a = absi[idx]
-    vv = v[idx]
-    s = sgn[idx]
-    run_starts = np.flatnonzero(starts_mask)
-    amax = np.maximum.reduceat(a, run_starts)
-    amin = np.minimum.reduceat(a, run_starts)
-    vmax = np.maximum.reduceat(vv, run_starts)
-    vmin = np.minimum.reduceat(vv, run_starts)
-    run_sign = s[run_starts]
-    vext = np.where(run_sign > 0, vmax, vmin)[run_id]
-    held = (a < (1.0 - cc_tol) * amax[run_id]) & (np.abs(vv - vext) <= cv_tol_V)
-    flat = ((vmax - vmin) < 2 * cv_tol_V) & (amin < 0.8 * amax)  # whole run voltage-held
-    is_cv = held | flat[run_id]
-    ctl[idx] = np.where(is_cv, CV, CC).astype(np.int8)
+    brk = np.empty(n, dtype=bool)
+    brk[0] = True
+    np.not_equal(data.step[1:], data.step[:-1], out=brk[1:])
+    brk[1:] |= sgn[1:] != sgn[:-1]
+    brk[1:] |= todo[1:] != todo[:-1]
+    del sgn
+    starts = np.flatnonzero(brk)
+    del brk
+    stops = np.r_[starts[1:], n]
+    amax = np.maximum.reduceat(absi, starts)
+    amin = np.minimum.reduceat(absi, starts)
+    del absi
+    live = todo[starts]
+    # constant-current runs (the common case) need no per-row work
+    pure = live & (amin >= (1.0 - cc_tol) * amax)
+    for s0, s1 in zip(starts[pure], stops[pure]):
+        ctl[s0:s1] = CC
+    for k in np.flatnonzero(live & ~pure):
+        s0, s1 = int(starts[k]), int(stops[k])
+        a = np.abs(i[s0:s1])
+        vv = v[s0:s1]
+        vmax, vmin = float(vv.max()), float(vv.min())
+        if (vmax - vmin) < 2 * cv_tol_V and a.min() < 0.8 * a.max():
+            ctl[s0:s1] = CV  # voltage held throughout
+            continue
+        vext = vmax if i[s0] > 0 else vmin
+        iref = float(np.percentile(a, 90)) if a.size >= 10 else float(amax[k])  # robust to spikes
+        held = (a < (1.0 - cc_tol) * iref) & (np.abs(vv - vext) <= cv_tol_V)
+        ctl[s0:s1] = np.where(held, CV, CC).astype(np.int8)
     return ctl
+
+
+def _interval_sums(inc: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Σ inc[lo_k:hi_k] for sorted, non-overlapping row ranges [lo_k, hi_k] (``inc``: one value per
+    interval between rows), by one ``np.add.reduceat`` (no n-sized temporary)."""
+    out = np.zeros(lo.size)
+    m = hi > lo
+    if not m.any() or inc.size == 0:
+        return out
+    idx = np.empty(2 * int(m.sum()), dtype=np.int64)
+    idx[0::2] = lo[m]
+    idx[1::2] = hi[m]
+    if idx[-1] >= inc.size:
+        idx = idx[:-1]  # the last range runs to the end of the array
+    out[m] = np.add.reduceat(inc, idx)[0::2]
+    return out
 
 
 def _runs(key: np.ndarray):
@@ -168,31 +196,36 @@ def half_cycles(data: CyclerData, first: str | None = None, *, min_points: int =
     sgn = np.sign(i).astype(np.int8)
     key = np.where(ctl == CC, sgn, np.where(ctl == CV, 2 * sgn, 0)).astype(np.int8)
     starts, stops, vals = _runs(key)
-    # cumulative trapezoids of |I| (mA h) and V|I| (mW h)
-    absi = np.abs(i)
-    dt = np.diff(t)
-    inc = absi[1:] + absi[:-1]
-    inc *= dt
-    inc *= 0.5 / 3600.0
-    cq = np.empty(n)
-    cq[0] = 0.0
-    np.cumsum(inc, out=cq[1:])
-    p = absi * v
-    inc = p[1:] + p[:-1]
-    del p
-    inc *= dt
-    inc *= 0.5 / 3600.0
-    ce = np.empty(n)
-    ce[0] = 0.0
-    np.cumsum(inc, out=ce[1:])
-    del inc, dt
+    del key
     gal = (np.abs(vals) == 1) & (stops - starts >= min_points)
     hs = starts[gal]
     he = stops[gal]
     hv = vals[gal]
     last = he - 1
-    cap = cq[last] - cq[hs]
-    en = ce[last] - ce[hs]
+    # CV hold of the same sign directly after a half-cycle (from its last CC row to the CV run's end)
+    gal_pos = np.flatnonzero(gal)
+    nxt = gal_pos + 1
+    ok = np.zeros(gal_pos.size, dtype=bool)
+    has = nxt < vals.size
+    ok[has] = vals[nxt[has]] == 2 * hv[has]
+    cv_lo = starts[nxt[ok]] - 1
+    cv_hi = stops[nxt[ok]] - 1
+    # trapezoid sums of |I| dt (mA h) and V|I| dt (mW h) over [lo, hi] row ranges, without storing
+    # cumulative arrays: segment sums of the per-interval increments by np.add.reduceat
+    dt = np.diff(t)
+    absi = np.abs(i)
+    inc = absi[1:] + absi[:-1]
+    inc *= dt
+    inc *= 0.5 / 3600.0
+    cap, cvcap_ok = _interval_sums(inc, hs, last), _interval_sums(inc, cv_lo, cv_hi)
+    absi *= v  # power V|I| (mW), in place
+    np.add(absi[1:], absi[:-1], out=inc)
+    inc *= dt
+    inc *= 0.5 / 3600.0
+    en = _interval_sums(inc, hs, last)
+    del absi, inc, dt
+    cvcap = np.zeros(gal_pos.size)
+    cvcap[ok] = cvcap_ok
     t0 = t[hs]
     t1 = t[last]
     dur = t1 - t0
@@ -203,17 +236,6 @@ def half_cycles(data: CyclerData, first: str | None = None, *, min_points: int =
         meanv = meanv.copy()
         for k in np.flatnonzero(cap <= 0):
             meanv[k] = float(np.mean(v[hs[k]:he[k]]))
-    # CV hold of the same sign directly after a half-cycle
-    gal_pos = np.flatnonzero(gal)
-    cvcap = np.zeros(gal_pos.size)
-    nxt = gal_pos + 1
-    has = nxt < vals.size
-    ok = np.zeros(gal_pos.size, dtype=bool)
-    ok[has] = vals[nxt[has]] == 2 * hv[has]
-    if ok.any():
-        ns, ne = starts[nxt[ok]], stops[nxt[ok]]
-        # include the interval joining the CC and CV parts
-        cvcap[ok] = cq[ne - 1] - cq[ns - 1]
     cyc_vendor = data.cycle[hs]
     steps = data.step[hs]
     dirs = np.where(hv > 0, "charge", "discharge")

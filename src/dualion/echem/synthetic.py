@@ -3,8 +3,8 @@
 The paper's raw cycler files are not public, so the demo and tests use this generator. It is a
 *bookkeeping* model, not a physical simulation (a later model may replace it):
 
-* State of discharge x ∈ (0, 1) is the inserted charge as a fraction of ``q0_mAh_g`` (280 mA h g-1,
-  close to the paper's 264–284 mA h g-1 for x ≈ 0.30–0.35 Li, 0.18 Mg).
+* State of discharge x ∈ (0, 1) is the inserted charge as a fraction of ``q_host_mAh_g`` (320 mA h g-1,
+  the charge the host could take up; the reachable capacities below stay under it).
 * Sloping solid-solution open-circuit voltage (no plateau, as the paper reports for this material),
   in V vs Mg2+/Mg:  E_ocv(x) = e0_V − slope_V (x − ½) + ln_V · ln((1 − x)/x).
 * Overpotential at current density j (mA g-1): η(j) = b_V · asinh(j / j0_mA_g) + r_V_per_mA_g · j
@@ -12,6 +12,7 @@ The paper's raw cycler files are not public, so the demo and tests use this gene
 * Prescribed capacities (this is what makes them known exactly): the discharge capacity of cycle n at
   j is  Q_dis(n, j) = q0 / (1 + (j / j_half)^p) · exp(−fade · (n − 1))  mA h g-1 (rate capability of
   Fig. 2a: ≈ 275 at 20 mA g-1, ≈ 200 at 1000 mA g-1; slow fade, > 90 % after 400 cycles as in Fig. 2b),
+  (q0 = 280 mA h g-1, close to the paper's 264–284 mA h g-1 for x ≈ 0.30–0.35 Li, 0.18 Mg),
   and the charge capacity is Q_ch = CE_n · Q_dis with CE_n = ce_final − (ce_final − ce_first) e^{−(n−1)}
   (first-cycle loss to electrolyte decomposition). Each discharge starts at x = x0; each charge
   returns by Q_ch (the irreversible part is assumed restored before the next discharge).
@@ -42,11 +43,12 @@ class SyntheticCell:
 
     mass_mg: float = 1.6
     q0_mAh_g: float = 280.0
+    q_host_mAh_g: float = 320.0
     j_half_mA_g: float = 3175.0
     p: float = 0.793
-    e0_V: float = 1.2
-    slope_V: float = 0.9
-    ln_V: float = 0.12
+    e0_V: float = 1.1
+    slope_V: float = 1.2
+    ln_V: float = 0.15
     b_V: float = 0.03
     j0_mA_g: float = 20.0
     r_V_per_mA_g: float = 2.0e-4
@@ -141,9 +143,9 @@ def generate(cell: SyntheticCell, schedule: Sequence[float], points_per_half: in
         for sign, q, step in ((-1, qd, 2), (+1, qc, 4)):
             dur = q * m_g / i_mA * 3600.0  # s, so that |I| t / 3600 = q · mass
             if sign < 0:
-                x = cell.x0 + frac * q / cell.q0_mAh_g
+                x = cell.x0 + frac * q / cell.q_host_mAh_g
             else:
-                x = cell.x0 + (qd - frac * q) / cell.q0_mAh_g
+                x = cell.x0 + (qd - frac * q) / cell.q_host_mAh_g
             t = t_now + 1.0 + frac * dur  # 1 s after the previous row
             v = cell.ocv_V(x) + sign * eta
             add(t, v, sign * i_mA, n, step, 2)

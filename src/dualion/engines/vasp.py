@@ -251,8 +251,25 @@ def read_vasp_run(run_dir: str | os.PathLike) -> RunResult:
     if not math.isfinite(energy):
         return RunResult(str(d), "unreadable", None, None, "no finite energy")
     natoms = len(vr.ionic_steps[-1]["structure"]) if vr.ionic_steps[-1].get("structure") else None
+    if not _complete_xml(path):
+        return RunResult(str(d), "incomplete", energy, natoms, "vasprun.xml truncated (run killed?)")
     return RunResult(str(d), "finished" if converged else "incomplete", energy, natoms,
                      "" if converged else "not converged")
+
+
+def _complete_xml(path: Path) -> bool:
+    """True when the file ends with ``</modeling>`` (VASP writes it only at a normal exit)."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        if path.suffix == ".gz":
+            tail = fh.read()[-512:]
+        else:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 512))
+            tail = fh.read()
+    return tail.rstrip().endswith(b"</modeling>")
 
 
 def load_references(references: str | os.PathLike | Mapping[str, Any]) -> dict[str, float]:

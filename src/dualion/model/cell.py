@@ -100,10 +100,12 @@ class LangmuirPair:
     T_K: float = T_DEFAULT_K
 
     def chemical_potentials(self, x: Mapping[str, float]) -> dict[str, float]:
+        """Δμ_i per charge (eV) at x_i per formula unit (plain logarithms inside 0 < θ; continued linearly below
+        1e-300 so that any input gives a finite number)."""
         kT = K_B_EV_PER_K * self.T_K
-        th = {i: min(max(float(x.get(i, 0.0)) / self.n_sites, _X_FLOOR), 1.0) for i in IONS}
-        th0 = max(1.0 - th["Li"] - th["Mg"], _X_FLOOR)
-        return {i: self.eps_eV_per_charge[i] + kT / Z[i] * math.log(th[i] / th0) for i in IONS}
+        th = {i: float(x.get(i, 0.0)) / self.n_sites for i in IONS}
+        th0 = 1.0 - th["Li"] - th["Mg"]
+        return {i: self.eps_eV_per_charge[i] + kT / Z[i] * (_log_wall(th[i]) - _log_wall(th0)) for i in IONS}
 
     def uptake(self, dmu: Mapping[str, float], per: str = "charge") -> dict[str, float]:
         kT = K_B_EV_PER_K * self.T_K
@@ -117,6 +119,11 @@ class LangmuirPair:
     def max_electrons(self) -> float:
         """Upper bound of Σ z_i x_i (electrons per formula unit) for this stand-in: 2·n_sites (all Mg)."""
         return 2.0 * self.n_sites
+
+
+def _log_wall(v: float, eps: float = 1e-300) -> float:
+    """ln v for v ≥ eps, continued linearly (value and slope matched) below eps (the cell clamps θ first)."""
+    return math.log(v) if v >= eps else math.log(eps) + (v - eps) / eps
 
 
 def default_equilibrium() -> EquilibriumSource:
@@ -155,8 +162,7 @@ def equilibrium_potentials_V(source: EquilibriumSource, x: Mapping[str, float], 
                              delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
                              T_K: float = T_DEFAULT_K) -> dict[str, float]:
     """U_i (V vs Mg2+/Mg) at composition ``x``: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li (per charge)."""
-    xx = {i: max(float(x.get(i, 0.0)), _X_FLOOR) for i in IONS}
-    mu = source.chemical_potentials(xx)
+    mu = source.chemical_potentials({i: float(x.get(i, 0.0)) for i in IONS})
     U = {"Mg": -float(mu["Mg"])}
     if li_activity is None:
         U["Li"] = -math.inf
@@ -425,6 +431,9 @@ class SingleParticleCell:
         self._i0 = p.i0_A_cm2()
         self._a_li = p.li_activity
         self._V_guess: float | None = None
+        from dualion.model.cell_tables import SurfaceThermo
+
+        self.surface = SurfaceThermo(self.eq, li_free=self._a_li is None)
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def current_density_A_cm2(self, current_mA_g: float) -> float:
@@ -441,17 +450,29 @@ class SingleParticleCell:
         return float(self.vol_frac @ y[: self.n]), float(self.vol_frac @ y[self.n:])
 
     def potentials(self, xs_li: float, xs_mg: float) -> dict[str, float]:
-        return equilibrium_potentials_V(self.eq, {"Li": xs_li, "Mg": xs_mg}, self._a_li,
-                                        self.p.delta_e_ref_V, self.p.T_K)
+        """U_i (V vs Mg2+/Mg) at surface composition xs (via the cached Δμ table, see :mod:`.cell_tables`)."""
+        mu_li, mu_mg = self.surface.mu(*self.surface.theta(xs_li, xs_mg))
+        U = {"Mg": -mu_mg}
+        U["Li"] = (-math.inf if self._a_li is None
+                   else -mu_li - self.p.delta_e_ref_V + K_B_EV_PER_K * self.p.T_K * math.log(self._a_li))
+        return U
+
+    def exchange_currents_A_cm2(self, xs_li: float, xs_mg: float) -> dict[str, float]:
+        """i0_i = j0_i·2√(θ_i(1−θ_i)) (A cm-2) at surface composition xs; θ_i = filling of ion i's open capacity
+        (:class:`dualion.model.cell_tables.SurfaceThermo`, clamped to [1e-250, 1 − 1e-15]), so j0_i is the value at
+        half filling; with U_i ∝ ln θ_i the cathodic rate stays finite as θ_i → 0 (Langmuir: ∝ 1 − θ)."""
+        th = dict(zip(IONS, self.surface.theta(xs_li, xs_mg)))
+        return {i: self._i0[i] * 2.0 * math.sqrt(th[i] * (1.0 - th[i])) for i in IONS}
 
     def surface_currents(self, xs_li: float, xs_mg: float, i_A_cm2: float) -> tuple[float, dict[str, float]]:
         """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at surface composition xs."""
         U = self.potentials(xs_li, xs_mg)
-        V = solve_electrode_potential_V(i_A_cm2, [U[i] for i in IONS], [self._i0[i] for i in IONS],
+        i0 = self.exchange_currents_A_cm2(xs_li, xs_mg)
+        V = solve_electrode_potential_V(i_A_cm2, [U[i] for i in IONS], [i0[i] for i in IONS],
                                         [Z[i] for i in IONS], self.p.alpha, self.p.T_K, guess_V=self._V_guess)
         self._V_guess = V
-        ii = {i: (butler_volmer_A_cm2(V - U[i], self._i0[i], Z[i], self.p.alpha, self.p.T_K)
-                  if self._i0[i] > 0 and math.isfinite(U[i]) else 0.0) for i in IONS}
+        ii = {i: (butler_volmer_A_cm2(V - U[i], i0[i], Z[i], self.p.alpha, self.p.T_K)
+                  if i0[i] > 0 and math.isfinite(U[i]) else 0.0) for i in IONS}
         return V, ii
 
     def cell_voltage_V(self, V_electrode: float, current_mA_g: float) -> float:
@@ -485,7 +506,7 @@ class SingleParticleCell:
             _, sl, sm = surface_terms(xl, xm)
             for col, (dxl, dxm) in ((n - 1, (1.0, 0.0)), (2 * n - 1, (0.0, 1.0))):
                 base = xl if dxl else xm
-                h = 1e-7 * max(abs(base), 1e-4)
+                h = 1e-7 * max(abs(base), 1e-10)
                 _, sl2, sm2 = surface_terms(xl + h * dxl, xm + h * dxm)
                 J[n - 1, col] += (sl2 - sl) / h
                 J[2 * n - 1, col] += (sm2 - sm) / h

@@ -1,9 +1,169 @@
-"""CLI commands of dualion.model (registered on the main app by :func:`register`)."""
+"""CLI of the equilibrium model: ``dualion model curve``, ``dualion model mc`` and ``dualion fit``.
+
+The ``model`` sub-group is :data:`model_app`; other modules of :mod:`dualion.model` (the cell) add their
+commands to it (``from dualion.model.cli import model_app``). Thin layer: parse, call the library, write.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import typer
+
+from dualion.errors import DualionUserError
+
+model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo, cell).",
+                        no_args_is_help=True)
+
+_SITE = typer.Option(None, "--site-model",
+                     help="SPEC=N: a site-model YAML file or bundled name (interstitial, single-vacancy, "
+                          "paired-vacancy) with N sites per formula unit; repeatable. Default: the paper's model "
+                          "(interstitial 4b + single vacancies of the formula).")
+
+
+def _floats(text: str, opt: str) -> list[float]:
+    try:
+        vals = [float(t) for t in str(text).split(",") if t.strip()]
+    except ValueError:
+        raise DualionUserError(f"expected comma-separated numbers, got {text!r}", field=opt) from None
+    if not vals or not all(math.isfinite(v) for v in vals):
+        raise DualionUserError(f"expected comma-separated finite numbers, got {text!r}", field=opt)
+    return vals
+
+
+def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, split_anions: bool,
+           statistics: str, width: float, allow_incomplete: bool):
+    from dualion.model.builders import from_site_models, paper_model
+
+    if not site_model:
+        return paper_model(formula=formula, T_K=T, pair_fraction=pairs, split_anions=split_anions,
+                           include_incomplete=allow_incomplete, electron_statistics=statistics, width_factor=width)
+    from dualion.composition.sites import site_inventory
+
+    inv = site_inventory(formula)
+    specs, counts = [], []
+    for item in site_model:
+        spec, sep, n = str(item).rpartition("=")
+        try:
+            val = float(n)
+        except ValueError:
+            val = math.nan
+        if not sep or not spec or not (math.isfinite(val) and val >= 0):
+            raise DualionUserError(f"expected SPEC=N (sites per formula unit), got {item!r}", field="--site-model")
+        specs.append(spec)
+        counts.append(val)
+    names = [Path(s).stem if Path(s).suffix else s for s in specs]
+    return from_site_models(specs, counts, n_redox_per_fu=inv.ti, molar_mass_g_mol=inv.molar_mass_g_mol,
+                            names=names, T_K=T, include_incomplete=allow_incomplete, electron_statistics=statistics,
+                            width_factor=width)
+
+
+@model_app.command("curve")
+def curve(
+    site_model: list[str] | None = _SITE,
+    licl: str = typer.Option("0,0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations, mol L-1 (0 = Li-free)."),
+    T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+    delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
+    electrolyte_uL: float | None = typer.Option(None, "--electrolyte-uL", help="Finite electrolyte volume, µL."),
+    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Active-material mass, mg (with --electrolyte-uL)."),
+    formula: str = typer.Option("Ti0.78□0.22O1.12F0.40(OH)0.48", "--formula",
+                                help="Host formula: site counts, Ti4+/Ti3+ limit and molar mass."),
+    pairs: float = typer.Option(0.0, "--pairs", help="Fraction of vacancies in adjacent pairs (paper model)."),
+    split_anions: bool = typer.Option(False, "--split-anions", help="Split single vacancies by F/OH environment."),
+    statistics: str = typer.Option("availability", "--electron-statistics",
+                                   help="Electron-limit model: availability, fermi or none."),
+    width: float = typer.Option(1.0, "--width", help="Width factor ω multiplying kT in the occupancies."),
+    allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Use runs not marked finished."),
+    v_min: float = typer.Option(0.05, "--v-min", help="Lower voltage, V vs Mg2+/Mg."),
+    v_max: float = typer.Option(2.3, "--v-max", help="Upper voltage, V vs Mg2+/Mg."),
+    n: int = typer.Option(461, "--n", help="Number of voltages."),
+    out: Path = typer.Option(Path("model-curve"), "--out", help="Output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the end-of-discharge table as JSON."),
+) -> None:
+    """Equilibrium discharge curves x_Li(V), x_Mg(V) per site type, Q(V), dQ/dV for several LiCl concentrations."""
+    from dualion.model.report import compute_curves, json_safe, write_curve_outputs
+
+    model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
+    cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n, delta_e_ref_V=delta_e_ref,
+                        electrolyte_uL=electrolyte_uL, mass_mg=mass_mg)
+    paths = write_curve_outputs(cs, out)
+    rows = cs.endpoints()
+    if as_json:
+        typer.echo(json.dumps(json_safe(rows), indent=2))
+    else:
+        typer.echo("LiCl (M)  x_Li    x_Mg    e-/fu   Q (mA h g-1)  main dQ/dV peak (V vs Mg)")
+        for r in rows:
+            typer.echo(f"{r['licl_M']:<9g} {r.get('x_Li', 0.0):.4f}  {r.get('x_Mg', 0.0):.4f}  "
+                       f"{r['electrons_per_fu']:.4f}  {r['Q_mAh_g']:<12.1f}  {r['main_peak_V']:.3f}")
+        typer.echo(f"wrote {len(paths)} files to {out}")
+
+
+@model_app.command("mc")
+def mc(
+    e_li: float = typer.Option(-1.5, "--e-li", help="Insertion energy of Li on a site, eV."),
+    e_mg: float = typer.Option(-2.2, "--e-mg", help="Insertion energy of Mg on a site, eV."),
+    mu: list[str] = typer.Option(["Li=-1.5", "Mg=-1.15"], "--mu", help="ION=Δμ in eV per charge (repeatable)."),
+    j: list[str] = typer.Option([], "--j", help="Nearest-neighbour interaction ION-ION=eV, e.g. Li-Li=0.02."),
+    size: int = typer.Option(12, "--size", help="Simple-cubic lattice edge (even)."),
+    sweeps: int = typer.Option(2000, "--sweeps", help="Production sweeps."),
+    T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Grand-canonical lattice Monte Carlo of one site type vs the independent-site model (JSON on stdout)."""
+    from dualion.model.equilibrium import EquilibriumModel, SiteType
+    from dualion.model.montecarlo import run_gcmc
+
+    def pairs(items: list[str], opt: str) -> dict[str, float]:
+        outd = {}
+        for it in items:
+            k, sep, v = it.partition("=")
+            try:
+                val = float(v)
+            except ValueError:
+                val = math.nan
+            if not sep or not math.isfinite(val):
+                raise DualionUserError(f"expected KEY=NUMBER, got {it!r}", field=opt)
+            outd[k.strip()] = val
+        return outd
+
+    site = SiteType("site", 1.0, (("Li", {"Li": 1}, e_li, 1), ("Mg", {"Mg": 1}, e_mg, 1)))
+    dmu = pairs(mu, "--mu")
+    res = run_gcmc(site, dmu, T_K=T, shape=(size, size, size), interactions=pairs(j, "--j"), n_sweeps=sweeps,
+                   n_equil=max(sweeps // 4, 10), seed=seed)
+    exact = EquilibriumModel([site], n_redox_per_fu=None, T_K=T).uptake(dmu)
+    typer.echo(json.dumps({**res.to_dict(), "independent_site_x": {k: float(v) for k, v in exact.x.items()},
+                           "dmu_eV_per_charge": dmu}, indent=2))
+
+
+def fit(
+    targets: Path = typer.Argument(..., help="Targets YAML file (see docs/model.md; bundled example: "
+                                              "src/dualion/data/fit/paper_targets.yaml). Use 'paper' for it."),
+    out: Path = typer.Option(Path("model-fit"), "--out", help="Output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Fit equilibrium-model parameters (site offsets, ΔE_ref, width, pair fraction) to measured targets."""
+    from dualion.model.fit import fit_targets, load_targets, paper_targets_path, write_fit_outputs
+
+    path = paper_targets_path() if str(targets) == "paper" and not targets.exists() else targets
+    spec = load_targets(path)
+    result = fit_targets(spec)
+    write_fit_outputs(result, spec, out)
+    if as_json:
+        from dualion.model.report import json_safe
+
+        typer.echo(json.dumps(json_safe(result.to_dict()), indent=2))
+    else:
+        from dualion.model.fit import residual_table_markdown
+
+        typer.echo("\n".join(residual_table_markdown(result)))
+        for note in result.notes:
+            typer.echo(note)
+        typer.echo(f"wrote results to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main ``dualion`` app."""
+    """Add ``dualion model ...`` and ``dualion fit`` to the main app."""
+    app.add_typer(model_app, name="model")
+    app.command("fit")(fit)

@@ -370,19 +370,21 @@ class EquilibriumModel:
         return EquilibriumModel(**kw)
 
     def with_offsets(self, offsets: Mapping[str, float]) -> EquilibriumModel:
-        """Copy with offsets (eV per charge): keys ``"site"`` (all ions) or ``"site:ion"``."""
-        by_name = {s.name: s for s in self.site_types}
-        new = dict(by_name)
+        """Copy with offsets (eV per charge): keys ``"site"`` (all ions) or ``"site:ion"``; ``site`` also
+        names a family, e.g. ``vacancy`` sets every ``vacancy[...]`` anion-environment site type."""
+        new = {s.name: s for s in self.site_types}
         for key, val in offsets.items():
             site, _, ion = key.partition(":")
-            if site not in by_name:
-                raise DualionUserError(f"unknown site type {site!r} (known: {', '.join(by_name)})", field=key)
-            st = new[site]
-            if ion:
-                st = st.with_offsets(ion_offsets_eV={**st.ion_offsets_eV, ion: float(val)})
-            else:
-                st = st.with_offsets(offset_eV=float(val))
-            new[site] = st
+            hits = [n for n in new if n == site or n.startswith(site + "[")]
+            if not hits:
+                raise DualionUserError(f"unknown site type {site!r} (known: {', '.join(new)})", field=key)
+            for n in hits:
+                st = new[n]
+                if ion:
+                    st = st.with_offsets(ion_offsets_eV={**st.ion_offsets_eV, ion: float(val)})
+                else:
+                    st = st.with_offsets(offset_eV=float(val))
+                new[n] = st
         return self.replace(site_types=[new[s.name] for s in self.site_types])
 
     def without_ions(self, ions: Iterable[str]) -> EquilibriumModel:
@@ -460,7 +462,7 @@ class EquilibriumModel:
         f = 0.5 * (1.0 + np.tanh(eta / (2 * kT)))
         return L * f, L * f * (1 - f) / kT
 
-    def _solve_eta(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _solve_eta(self, A: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Solve Σ_s N_s <n_e>_s(η) = N_redox f(η) per point; safeguarded Newton in η. Returns (η, P)."""
         P_ = A.shape[0]
         if self.electron_statistics == "none" or P_ == 0:
@@ -481,9 +483,11 @@ class EquilibriumModel:
             tmin = np.min(np.where(np.isfinite(thr), thr, np.inf).reshape(P_, -1), axis=1)
             tmin = np.where(np.isfinite(tmin), tmin, 0.0)
             lo = np.minimum(tmin, 0.0) - 60 * max(kTw, self.kT) - 1e-9
-        eta = 0.5 * (lo + hi)
+        eta = lo.copy() if self.electron_statistics == "availability" else np.zeros(P_)
         warm = getattr(self, "_eta_warm", None)
-        if P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
+        if eta0 is not None and np.shape(eta0) == (P_,):
+            eta = np.clip(eta0, lo, hi)
+        elif P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
             eta = np.clip(np.array([warm]), lo, hi)
         L = self.n_redox_per_fu
         for _ in range(200):
@@ -510,11 +514,11 @@ class EquilibriumModel:
             self._eta_warm = float(eta[0])
         return eta, self._probabilities(A, eta)
 
-    def _evaluate(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _evaluate(self, mu: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         om = self._omega(mu)
         A = self._logm[None] - om / (self.width_factor * self.kT)
         A = np.where(np.isfinite(A), A, -np.inf)
-        return self._solve_eta(A)
+        return self._solve_eta(A, eta0)
 
     # ------------------------------------------------------------------ public API
     def uptake(self, dmu: Mapping[str, Any], per: str = "charge") -> Uptake:
@@ -536,9 +540,10 @@ class EquilibriumModel:
         return Uptake(x=x, x_site=x_site, occupancy=occ, electrons=np.asarray(electrons),
                       eta_eV=eta.reshape(shape), dmu_per_charge=dmu_c)
 
-    def _x_and_jac(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """x (P, I) and ∂x/∂μ^atom (P, I, I) at per-charge μ (P, I)."""
-        eta, P = self._evaluate(mu)
+    def _x_and_jac(self, mu: np.ndarray, eta0: np.ndarray | None = None,
+                   want_eta: bool = False) -> Any:
+        """x (P, I) and ∂x/∂μ^atom (P, I, I) at per-charge μ (P, I) (and η with ``want_eta``)."""
+        eta, P = self._evaluate(mu, eta0)
         kTw = self.width_factor * self.kT
         c = self._counts                                       # (S, K, I)
         ne = self._ne
@@ -558,7 +563,7 @@ class EquilibriumModel:
             _, de = self._electron_side(eta)
             denom = Vee / kTw + de
             J = J - (Cne[:, :, None] * Cne[:, None, :]) / kTw ** 2 / denom[:, None, None]
-        return x, J
+        return (x, J, eta) if want_eta else (x, J)
 
     def jacobian(self, dmu: Mapping[str, Any], per: str = "atom") -> np.ndarray:
         """∂x_i/∂Δμ_j (ions per fu per eV), shape (..., I, I), analytic (fluctuation formula with the
@@ -772,25 +777,45 @@ class EquilibriumModel:
                                 delta_e_ref_V=float(delta_e_ref_V), T_K=self.T_K, uptake=u)
 
     def _finite_solve(self, V: np.ndarray, a0: float, avail: float, dE_ref: float) -> tuple[Uptake, np.ndarray]:
-        """Bisection on x_Li per voltage: x = x_Li(V, a0 (1 − x/avail)) (x in Li per fu)."""
-        lo = np.zeros_like(V)
-        hi = np.full_like(V, avail * (1 - 1e-12))
+        """Solve x = x_Li(V, a0 (1 − x/avail)) per voltage (x: Li per fu) by safeguarded Newton in x.
+
+        g(x) = x − x_Li(μ_Li(x)) is increasing (x_Li rises with a, a falls with x), g(0) ≤ 0 < g(avail);
+        dg/dx = 1 + (∂x_Li/∂Δμ_Li) k_BT/(avail − x) with the analytic Jacobian."""
         kT = self.kT
+        iLi = self.ions.index("Li")
+        lo = np.zeros_like(V)
+        hi = np.full_like(V, avail)
 
-        def at(xli: np.ndarray) -> Uptake:
+        def mu_of(xli: np.ndarray) -> np.ndarray:
             a = a0 * np.maximum(1.0 - xli / avail, 1e-300)
-            dmu = {"Mg": -V, "Li": -(V + dE_ref - kT * np.log(a))}
-            return self.uptake({k: dmu.get(k, np.full_like(V, -np.inf)) for k in self.ions})
+            cols = []
+            for ion in self.ions:
+                if ion == "Mg":
+                    cols.append(-V)
+                elif ion == "Li":
+                    cols.append(-(V + dE_ref - kT * np.log(a)))
+                else:
+                    cols.append(np.full_like(V, -np.inf))
+            return np.stack(cols, axis=-1)
 
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            r = at(mid).x["Li"] - mid          # decreasing in mid
-            lo = np.where(r > 0, mid, lo)
-            hi = np.where(r <= 0, mid, hi)
-            if np.max(hi - lo) < 1e-12 * max(avail, 1.0):
+        x = np.zeros_like(V)
+        eta = None
+        for _it in range(100):
+            xx, J, eta = self._x_and_jac(mu_of(x), eta0=eta, want_eta=True)
+            g = x - xx[:, iLi]
+            lo = np.where(g <= 0, x, lo)
+            hi = np.where(g > 0, x, hi)
+            dg = 1.0 + J[:, iLi, iLi] * kT / np.maximum(avail - x, 1e-300)   # per-atom = per-charge for Li
+            new = x - g / dg
+            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
+            new = np.where(bad, 0.5 * (lo + hi), new)
+            done = (np.abs(new - x) <= 1e-12 * max(avail, 1e-3)) | (np.abs(g) <= 1e-14)
+            x = np.where(np.abs(g) <= 1e-14, x, new)
+            if np.all(done):
                 break
-        xli = 0.5 * (lo + hi)
-        return at(xli), a0 * np.maximum(1.0 - xli / avail, 0.0)
+        mu = mu_of(x)
+        u = self.uptake({ion: mu[:, i] for i, ion in enumerate(self.ions)})
+        return u, a0 * np.maximum(1.0 - x / avail, 0.0)
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         sites = ", ".join(f"{s.name}×{s.sites_per_fu:g}" for s in self.site_types)

@@ -189,8 +189,8 @@ def plot_distortion(rows: Sequence[dict[str, Any]], out_dir: str | Path, stem: s
         if reference:
             ax_top.axhline(reference["axial_A"], ls="--", lw=0.8, color="0.6")
             ax_bot.axhline(reference["equatorial_A"], ls="--", lw=0.8, color="0.6")
-        ax_top.set_ylabel("Axial X–X (Å)")
-        ax_bot.set_ylabel("Equatorial X–X (Å)")
+        ax_top.set_ylabel("Axial anion–anion (Å)")
+        ax_bot.set_ylabel("Equatorial anion–anion (Å)")
         ax_bot.set_xticks(range(len(names)))
         ax_bot.set_xticklabels(names, rotation=30, ha="right")
         occupants = list(dict.fromkeys(r["occupant"] for r in rows))

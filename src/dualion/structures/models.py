@@ -514,9 +514,19 @@ def build_anion_location_set(supercell: str | Sequence[int] = (4, 4, 2), a: floa
             placement = chosen.placement
             n_alt = len(classes)
         changes = {**host0, **placement}
+        eq_f = [i for i in placement if i in eq]
+        eq_pair = ("trans" if _bond_angle(frame, v, eq_f[0], eq_f[1]) > 135 else "cis") if len(eq_f) == 2 else None
+        side = None
+        if where == "ax" and n_eq == 3:  # is the axial anion on the side (along c) of the remaining eq O?
+            free = next(o for o in eq if o not in placement)
+            axf = next(o for o in placement if o in ax)
+            dz_free = frame.cart_disp(frame.frac[v], frame.frac[free])[2]
+            dz_ax = frame.cart_disp(frame.frac[v], frame.frac[axf])[2]
+            side = "syn" if dz_free * dz_ax > 0 else "anti"
         label = f"V_Ti+{n_eq}{species}_eq+{n_other}{species}_{where}" + ("(alt)" if alt else "")
         meta = _meta(frame, changes, {"model": "anion-location", "dft_title": title,
                                       "dft_file": "anion_location_test_data.yaml", "alternatives": n_alt,
+                                      "equatorial_pair": eq_pair, "axial_vs_free_equatorial": side,
                                       "anion_arrangement": f"{n_eq}{species}_eq+{n_other}{species}_{where}"})
         out.append(ModelStructure(label, label, {}, None, render(frame, changes), 1, meta))
     return out

@@ -101,10 +101,19 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
     payload = d.to_dict()
     payload["provenance"] = {k: v for k, v in dict(model.provenance).items()}
     with figure_style():
-        fig = diagram_figure([d], [model.name], charges={i: model.charge(i) for i in model.ions})
+        fig = diagram_figure([d], None, charges={i: model.charge(i) for i in model.ions},
+                             footnote=_footnote(model))
         save_figure(fig, out, "diagram")
     atomic_write_json(Path(out) / "diagram.json", payload)
     typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; {payload['convention']})")
+
+
+def _footnote(model) -> str | None:
+    prov = dict(model.provenance)
+    parts = [str(prov["kind"])] if "not DFT" in str(prov.get("kind", "")) else []
+    if prov.get("citation"):
+        parts.append(str(prov["citation"]))
+    return "; ".join(parts) or None
 
 
 def _two(ions: str) -> tuple[str, ...]:
@@ -122,7 +131,7 @@ def query(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS
 
     mus = _pairs(mu, "--mu")
     model = select_model(_load(files, ions, host, ref), host)
-    res = q(model, mus, per=per, allow_incomplete=allow_incomplete, ions=tuple(mus) if len(mus) else None)
+    res = q(model, mus, per=per, allow_incomplete=allow_incomplete)
     typer.echo(json.dumps(res, ensure_ascii=False))
 
 

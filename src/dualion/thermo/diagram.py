@@ -18,6 +18,7 @@ rectangle clipped by the half-planes of its hull neighbours. No sampling grid. D
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -32,39 +33,57 @@ from dualion.thermo.sitemodel import SiteModel
 #: Label of the empty host in diagrams, queries and paths (Ω = 0 by definition).
 EMPTY = "empty"
 
+#: Diagrams with more configurations than this do not list them all in their JSON.
+MAX_LISTED = 5000
+
 #: Default drawing window (Δμ_x min, max, Δμ_y min, max), eV; per charge.
 DEFAULT_WINDOW: tuple[float, float, float, float] = (-4.0, 0.0, -2.5, 0.0)
 
 
 # ----------------------------------------------------------------------------------------- geometry
-def clip_halfplane(poly: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
-    """Clip convex polygon ``poly`` (k×2, counter-clockwise) to the half-plane a·p ≤ b (Sutherland–Hodgman)."""
-    if len(poly) == 0:
+def _clip(poly: list[tuple[float, float]], ax: float, ay: float, b: float) -> list[tuple[float, float]]:
+    """Pure-Python Sutherland–Hodgman step (fast for the few-vertex polygons of a diagram)."""
+    d = [ax * x + ay * y - b for x, y in poly]
+    if all(v <= 0.0 for v in d):
         return poly
-    d = poly @ a - b
-    inside = d <= 0.0
-    if inside.all():
-        return poly
-    if not inside.any():
-        return poly[:0]
+    if all(v > 0.0 for v in d):
+        return []
     out = []
     k = len(poly)
     for i in range(k):
-        j = (i + 1) % k
-        if inside[i]:
+        j = i + 1 if i + 1 < k else 0
+        di, dj = d[i], d[j]
+        if di <= 0.0:
             out.append(poly[i])
-        if inside[i] != inside[j]:
-            t = d[i] / (d[i] - d[j])
-            out.append(poly[i] + t * (poly[j] - poly[i]))
+        if (di <= 0.0) != (dj <= 0.0):
+            t = di / (di - dj)
+            (xi, yi), (xj, yj) = poly[i], poly[j]
+            out.append((xi + t * (xj - xi), yi + t * (yj - yi)))
+    return out
+
+
+def _area(poly: Sequence[tuple[float, float]]) -> float:
+    k = len(poly)
+    if k < 3:
+        return 0.0
+    s = 0.0
+    for i in range(k):
+        x0, y0 = poly[i]
+        x1, y1 = poly[i + 1 if i + 1 < k else 0]
+        s += x0 * y1 - x1 * y0
+    return abs(0.5 * s)
+
+
+def clip_halfplane(poly: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
+    """Clip convex polygon ``poly`` (k×2, counter-clockwise) to the half-plane a·p ≤ b (Sutherland–Hodgman)."""
+    out = _clip([(float(x), float(y)) for x, y in np.asarray(poly, dtype=float).reshape(-1, 2)],
+                float(a[0]), float(a[1]), float(b))
     return np.asarray(out, dtype=float).reshape(-1, 2)
 
 
 def polygon_area(poly: np.ndarray) -> float:
-    """Signed-area magnitude (shoelace) of a polygon (k×2)."""
-    if len(poly) < 3:
-        return 0.0
-    x, y = poly[:, 0], poly[:, 1]
-    return float(0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    """Area (shoelace) of a polygon (k×2), eV²."""
+    return _area([(float(x), float(y)) for x, y in np.asarray(poly, dtype=float).reshape(-1, 2)])
 
 
 def _window_polygon(window: Sequence[float]) -> np.ndarray:
@@ -134,17 +153,21 @@ def stable_regions(slopes: np.ndarray, dE: np.ndarray, window: Sequence[float],
         nb = [set(range(len(idx))) - {i} for i in cand]
     else:
         cand = [i for i in range(len(idx)) if nb[i]]
-    win = _window_polygon(window)
-    tol = rel_area_tol * polygon_area(win)
+    x0, x1, y0, y1 = (float(v) for v in window)
+    win = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    tol = rel_area_tol * (x1 - x0) * (y1 - y0)
+    Sl, El = S.tolist(), E.tolist()
     out = []
     for i in cand:
         poly = win
+        si, ei = Sl[i], El[i]
         for j in nb[i]:
-            poly = clip_halfplane(poly, S[j] - S[i], E[j] - E[i])
-            if len(poly) == 0:
+            sj = Sl[j]
+            poly = _clip(poly, sj[0] - si[0], sj[1] - si[1], El[j] - ei)
+            if not poly:
                 break
-        if len(poly) >= 3 and polygon_area(poly) > tol:
-            out.append((int(idx[i]), poly))
+        if len(poly) >= 3 and _area(poly) > tol:
+            out.append((int(idx[i]), np.asarray(poly, dtype=float)))
     out.sort(key=lambda t: t[0])
     if pairs_out is not None:
         with_region = {c for c, _ in out}
@@ -240,9 +263,15 @@ class PhaseDiagram:
     window: tuple[float, float, float, float]
     regions: tuple[Region, ...]
     thresholds: tuple[Threshold, ...]
-    entries: tuple[Entry, ...]
+    inputs: DiagramInput = field(repr=False, compare=False)
     excluded: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     host: str = ""
+    n_configurations: int = 0
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every configuration that entered the diagram (host first)."""
+        return tuple(self.inputs.entry(k) for k in range(len(self.inputs)))
 
     def locate(self, x: float, y: float) -> Region | None:
         """The region containing (x, y) (first one on a shared boundary), None outside the window."""
@@ -266,8 +295,10 @@ class PhaseDiagram:
             "thresholds": [{"between": [t.below, t.above], "line": {"a": t.a, "b": t.b, "c": t.c},
                             "equation": t.text, "below_side": t.below, "segment": [list(p) for p in t.segment],
                             "window_points": [list(p) for p in t.window_points]} for t in self.thresholds],
+            "n_configurations": self.n_configurations,
             "configurations": [{"label": e.label, "counts": dict(e.counts), "dE_eV": e.dE_eV,
-                                "status": e.status} for e in self.entries],
+                                "status": e.status} for e in self.entries] if self.n_configurations <= MAX_LISTED
+            else f"{self.n_configurations} configurations (not listed)",
             "excluded": list(self.excluded),
         }
 
@@ -293,34 +324,68 @@ def axis_labels(ions: Sequence[str], per: str, plain: bool = False, charges: Map
     return out
 
 
-def diagram_entries(model: SiteModel, ions: Sequence[str], per: Convention = "charge",
-                    allow_incomplete: bool = False, exclude_ions: Sequence[str] = ()) -> tuple[list[Entry], list[dict]]:
-    """Entries (host first, Ω = 0) and the configurations left out (with the reason)."""
+@dataclass(frozen=True)
+class DiagramInput:
+    """Configurations entering a diagram as arrays (row 0 = the empty host, Ω = 0).
+
+    ``slopes`` (n×k): s_{c,i} = n_{c,i} z_i (per charge) or n_{c,i} (per atom); ``dE`` (n,): ΔE_c in eV.
+    """
+
+    ions: tuple[str, ...]
+    labels: list[str]
+    counts: list[Mapping[str, int]]
+    status: list[str]
+    sites: list[str | None]
+    slopes: np.ndarray
+    dE: np.ndarray
+    excluded: list[dict[str, Any]]
+
+    def entry(self, k: int) -> Entry:
+        return Entry(self.labels[k], dict(self.counts[k]), float(self.dE[k]),
+                     tuple(float(v) for v in self.slopes[k]), self.status[k], self.sites[k])
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def diagram_input(model: SiteModel, ions: Sequence[str], per: Convention = "charge",
+                  allow_incomplete: bool = False, exclude_ions: Sequence[str] = ()) -> DiagramInput:
+    """Arrays of the configurations that enter a diagram of ``model`` over ``ions`` (host first)."""
     check_convention(per)
-    w = {ion: (model.charge(ion) if per == "charge" else 1) for ion in ions}
+    ions = tuple(ions)
     ion_set, excl_set = set(ions), set(exclude_ions)
-    entries = [Entry(label=EMPTY, counts={}, dE_eV=0.0, slopes=tuple(0.0 for _ in ions),  # type: ignore[arg-type]
-                     status=model.host.status, site=model.host.site)]
+    confs = model.configurations
+    ok = [(c.status == "finished" or allow_incomplete) and ion_set.issuperset(c.counts)
+          and not (excl_set and excl_set.intersection(c.counts)) for c in confs]
+    kept = [c for c, k in zip(confs, ok) if k]
     excluded = []
-    kept = []
-    for c in model.configurations:
-        reason = None
+    for c, k in zip(confs, ok):
+        if k:
+            continue
         if c.status != "finished" and not allow_incomplete:
             reason = f"status {c.status!r} (use --allow-incomplete to include)"
         elif not ion_set.issuperset(c.counts):
             reason = f"contains {sorted(set(c.counts) - ion_set)}, not on the diagram axes"
-        elif excl_set and excl_set.intersection(c.counts):
-            reason = f"contains {sorted(set(c.counts) & excl_set)} (absent from the electrolyte)"
-        if reason:
-            excluded.append({"label": c.label, "title": c.title, "counts": dict(c.counts), "status": c.status,
-                             "reason": reason})
         else:
-            kept.append(c)
-    dE = insertion_energies_eV(model, kept)
-    ws = [(i, float(w[i])) for i in ions]
-    entries += [Entry(c.label, c.counts, e, tuple([c.counts.get(i, 0) * wi for i, wi in ws]), c.status, c.site)
-                for c, e in zip(kept, dE.tolist())]
-    return entries, excluded
+            reason = f"contains {sorted(set(c.counts) & excl_set)} (absent from the electrolyte)"
+        excluded.append({"label": c.label, "title": c.title, "counts": dict(c.counts), "status": c.status,
+                         "reason": reason})
+    n = len(kept) + 1
+    slopes = np.zeros((n, len(ions)))
+    for j, ion in enumerate(ions):
+        w = model.charge(ion) if per == "charge" else 1
+        slopes[1:, j] = np.fromiter((c.counts.get(ion, 0) for c in kept), dtype=float, count=n - 1) * w
+    dE = np.concatenate([[0.0], insertion_energies_eV(model, kept)])
+    return DiagramInput(ions=ions, labels=[EMPTY] + [c.label for c in kept],
+                        counts=[{}] + [c.counts for c in kept], status=[model.host.status] + [c.status for c in kept],
+                        sites=[model.host.site] + [c.site for c in kept], slopes=slopes, dE=dE, excluded=excluded)
+
+
+def diagram_entries(model: SiteModel, ions: Sequence[str], per: Convention = "charge",
+                    allow_incomplete: bool = False, exclude_ions: Sequence[str] = ()) -> tuple[list[Entry], list[dict]]:
+    """Entries (host first, Ω = 0) and the configurations left out (with the reason)."""
+    di = diagram_input(model, ions, per, allow_incomplete, exclude_ions)
+    return [di.entry(k) for k in range(len(di))], di.excluded
 
 
 def _label_rank(labels: Sequence[str]) -> np.ndarray:
@@ -358,33 +423,36 @@ def thresholds_of(regions: Sequence[Region], entries_by_label: Mapping[str, Entr
     restricts the candidates (e.g. to lower-hull neighbours)."""
     out = []
     span = max(window[1] - window[0], window[3] - window[2])
-    for i, ri in enumerate(regions):
-        ei = entries_by_label[ri.label]
-        P = np.asarray(ri.polygon)
-        for rj in regions[i + 1:]:
-            if pairs is not None and frozenset((ri.label, rj.label)) not in pairs:
-                continue
-            ej = entries_by_label[rj.label]
-            a, b = (ej.slopes[0] - ei.slopes[0], ej.slopes[1] - ei.slopes[1])
-            c = ej.dE_eV - ei.dE_eV
-            on = np.abs(P @ np.array([a, b]) - c) <= tol * max(1.0, abs(c), np.hypot(a, b) * span)
-            pts = P[on]
-            if len(pts) < 2:
-                continue
-            d = np.array([-b, a]) / np.hypot(a, b)
-            proj = pts @ d
-            p0, p1 = pts[np.argmin(proj)], pts[np.argmax(proj)]
-            if np.hypot(*(p1 - p0)) <= 1e-9 * span:
-                continue
-            # normalise so that the first nonzero coefficient is positive; `below` is the side a·x+b·y < c
-            below, above = ri.label, rj.label
-            if a < 0 or (a == 0 and b < 0):
-                a, b, c = -a, -b, -c
-                below, above = above, below
-            out.append(Threshold(below=below, above=above, a=float(a), b=float(b), c=float(c),
-                                 segment=(tuple(map(float, p0)), tuple(map(float, p1))),
-                                 window_points=tuple(line_window_intersections(a, b, c, window)),
-                                 text=_threshold_text(a, b, c, ions, per)))
+    pos = {r.label: k for k, r in enumerate(regions)}
+    if pairs is None:
+        todo = [(i, j) for i in range(len(regions)) for j in range(i + 1, len(regions))]
+    else:
+        todo = sorted(tuple(sorted((pos[a], pos[b]))) for a, b in (tuple(p) for p in pairs if len(p) == 2)
+                      if a in pos and b in pos)
+    for i, j in todo:
+        ri, rj = regions[i], regions[j]
+        ei, ej = entries_by_label[ri.label], entries_by_label[rj.label]
+        a, b = (ej.slopes[0] - ei.slopes[0], ej.slopes[1] - ei.slopes[1])
+        c = ej.dE_eV - ei.dE_eV
+        norm = math.hypot(a, b)
+        if norm == 0.0:
+            continue
+        eps = tol * max(1.0, abs(c), norm * span)
+        pts = [(x, y) for x, y in ri.polygon if abs(a * x + b * y - c) <= eps]
+        if len(pts) < 2:
+            continue
+        proj = [(-b * x + a * y) / norm for x, y in pts]
+        p0, p1 = pts[proj.index(min(proj))], pts[proj.index(max(proj))]
+        if math.hypot(p1[0] - p0[0], p1[1] - p0[1]) <= 1e-9 * span:
+            continue
+        # normalise so that the first nonzero coefficient is positive; `below` is the side a·x+b·y < c
+        below, above = ri.label, rj.label
+        if a < 0 or (a == 0 and b < 0):
+            a, b, c = -a, -b, -c
+            below, above = above, below
+        out.append(Threshold(below=below, above=above, a=float(a), b=float(b), c=float(c),
+                             segment=(p0, p1), window_points=tuple(line_window_intersections(a, b, c, window)),
+                             text=_threshold_text(a, b, c, ions, per)))
     return out
 
 
@@ -400,23 +468,24 @@ def phase_diagram(model: SiteModel, ions: Sequence[str] | None = None, per: Conv
     if not model.host.finished and not allow_incomplete:
         raise DualionUserError(f"host run {model.host.title!r} has status {model.host.status!r}; "
                                "use --allow-incomplete to draw it anyway", file=model.host.source, field="status")
-    entries, excluded = diagram_entries(model, ions, per, allow_incomplete, exclude_ions)
-    slopes = np.array([e.slopes for e in entries], dtype=float)
-    dE = np.array([e.dE_eV for e in entries], dtype=float)
-    rank = _label_rank([e.label for e in entries])
+    di = diagram_input(model, ions, per, allow_incomplete, exclude_ions)
+    rank = _label_rank(di.labels)
     regs = []
     hull_pairs: set[tuple[int, int]] = set()
-    for k, poly in stable_regions(slopes, dE, window, rank=rank, pairs_out=hull_pairs):
-        e = entries[k]
-        regs.append(Region(label=e.label, counts=dict(e.counts), polygon=tuple(map(tuple, poly.tolist())),
-                           area=polygon_area(poly), status=e.status, site=e.site))
+    for k, poly in stable_regions(di.slopes, di.dE, window, rank=rank, pairs_out=hull_pairs):
+        regs.append(Region(label=di.labels[k], counts=dict(di.counts[k]), polygon=tuple(map(tuple, poly.tolist())),
+                           area=polygon_area(poly), status=di.status[k], site=di.sites[k]))
     regs.sort(key=lambda r: (sum(r.counts.values()), sorted(r.counts.items()), r.label))
-    by_label = {e.label: e for e in entries}
-    pairs = {frozenset((entries[c].label, entries[d].label)) for c, d in hull_pairs}
+    region_idx = {k for pair in hull_pairs for k in pair}
+    by_label = {di.labels[k]: di.entry(k) for k in region_idx | {0}}
+    for r in regs:
+        if r.label not in by_label:
+            by_label[r.label] = di.entry(di.labels.index(r.label))
+    pairs = {frozenset((di.labels[c], di.labels[d])) for c, d in hull_pairs}
     thr = thresholds_of(regs, by_label, ions, per, window, pairs=pairs)
     return PhaseDiagram(model_name=model.name, ions=ions, per=per, window=window, regions=tuple(regs),
-                        thresholds=tuple(thr), entries=tuple(entries), excluded=tuple(excluded),
-                        host=model.host.title or model.host.label)
+                        thresholds=tuple(thr), inputs=di, excluded=tuple(di.excluded),
+                        host=model.host.title or model.host.label, n_configurations=len(di))
 
 
 def _per_atom_window(model: SiteModel, ions: Sequence[str]) -> tuple[float, float, float, float]:

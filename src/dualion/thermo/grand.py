@@ -49,7 +49,10 @@ def insertion_energies_eV(model: SiteModel, confs: "Sequence[Configuration] | No
 
     confs = model.configurations if confs is None else confs
     refs = model.references_eV_per_atom
-    E = np.fromiter((c.energy_eV for c in confs), dtype=float, count=len(confs))
-    R = np.fromiter((sum(n * refs[ion] for ion, n in c.counts.items()) for c in confs), dtype=float,
-                    count=len(confs))
+    n = len(confs)
+    E = np.fromiter((c.energy_eV for c in confs), dtype=float, count=n)
+    ions = sorted({ion for c in confs for ion in c.counts})
+    R = np.zeros(n)
+    for ion in ions:  # Σ_i n_i μ_i, one vectorised pass per ion
+        R += np.fromiter((c.counts.get(ion, 0) for c in confs), dtype=float, count=n) * refs[ion]
     return E - model.host.energy_eV - R

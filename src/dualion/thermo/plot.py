@@ -29,6 +29,13 @@ def product_label(counts: Mapping[str, int], site: str | None = None, ions: Sequ
     return f"[{text}]" if site and site != "i" else text
 
 
+def pretty_title(name: str) -> str:
+    """Mathtext subscripts for defect names: ``2V_Ti+8F_O`` → ``2V$_{Ti}$+8F$_{O}$``."""
+    import re
+
+    return re.sub(r"_(Ti|O|i)\b", lambda m: f"$_{{\\mathrm{{{m.group(1)}}}}}$", name)
+
+
 def _hex(c: str) -> np.ndarray:
     c = c.lstrip("#")
     return np.array([int(c[i:i + 2], 16) / 255 for i in (0, 2, 4)])
@@ -110,16 +117,18 @@ def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | Non
     paths_on = list(range(n)) if paths_on is None else list(paths_on)
     for k, (ax, d) in enumerate(zip(axes[0], diagrams)):
         draw_diagram(ax, d, charges, paths if k in paths_on else ())
-        title = titles[k] if titles else d.model_name
+        title = titles[k] if titles else pretty_title(d.model_name)
         ax.set_title(f"({'abcdefgh'[k]}) {title}" if n > 1 else title, fontsize=8.5, loc="left")
         if paths and k in paths_on and any(not p.no_li for p in paths):
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False,
                       handlelength=2.2, title="discharge at fixed LiCl (dots: transitions)", title_fontsize=6.5)
     notes = []
     if any(r.status != "finished" for d in diagrams for r in d.regions):
-        notes.append("* from a DFT run with status ≠ finished (included with --allow-incomplete)")
+        notes.append("* from a run with status ≠ finished (included with --allow-incomplete)")
     if footnote:
-        notes.append(footnote)
+        import textwrap
+
+        notes.append(textwrap.fill(footnote, width=75 * n))
     if notes:
         fig.supxlabel("\n".join(notes), fontsize=6, x=0.01, ha="left", color="0.3")
     return fig
@@ -134,7 +143,7 @@ def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=Non
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 3.2), constrained_layout=True,
                                  gridspec_kw={"width_ratios": [1.0, 1.05]})
     draw_diagram(ax, diagram, charges, paths)
-    ax.set_title(f"(a) {diagram.model_name}", fontsize=8.5, loc="left")
+    ax.set_title(f"(a) {pretty_title(diagram.model_name)}", fontsize=8.5, loc="left")
     if any(not p.no_li for p in paths):
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False,
                   title="discharge at fixed LiCl (dots: transitions)", title_fontsize=6.5)

@@ -68,8 +68,10 @@ def read(path: str | os.PathLike, mass_mg: float | None = None, fmt: str | None 
     mod = importlib.import_module(f"dualion.echem.readers.{FORMATS[fmt][0]}")
     data = mod.read(path, mass_mg=mass_mg)
     if mass_mg is not None:
-        if data.mass_mg is not None and data.mass_mg != mass_mg:
-            data.meta["mass_from_file_mg"] = data.mass_mg
         data = data.with_mass(mass_mg)
-        data.meta["mass_source"] = "user"
+        data.meta["mass_source"] = "user (--mass-mg)"
+    elif data.mass_mg is not None:
+        data.meta["mass_source"] = "file"
+    else:
+        data.meta["mass_source"] = "none: absolute units only (give --mass-mg for mA h g-1)"
     return data

@@ -13,7 +13,6 @@ import contextlib
 import io
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -21,6 +20,24 @@ import numpy as np
 
 from dualion.echem.table import CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
+
+
+@contextlib.contextmanager
+def _stderr_to(file: Path):
+    """Redirect the process's stderr (fd 2, inherited by mdb-export) into ``file``."""
+    import os
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(file, "wb") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def read(path: Path, mass_mg: float | None = None) -> CyclerData:
@@ -33,7 +50,8 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     with tempfile.TemporaryDirectory(prefix="dualion-arbin-") as tmp:
         db = Path(tmp) / "res.sqlite"
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # res2sqlite prints its progress
+            with contextlib.redirect_stdout(io.StringIO()), _stderr_to(Path(tmp) / "mdb.err"):
+                # res2sqlite prints its progress; mdb-export complains on stderr about corrupt files
                 res2sqlite.convert_arbin_to_sqlite(str(path), str(db))
             con = sqlite3.connect(db)
             try:
@@ -44,8 +62,10 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
                 glob = con.execute("SELECT Test_Name, Start_DateTime, Schedule_File_Name FROM Global_Table").fetchone()
             finally:
                 con.close()
-        except (subprocess.CalledProcessError, sqlite3.Error, ValueError, OSError) as exc:
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except Exception as exc:  # galvani/mdbtools raise many types (StopIteration, CalledProcessError, ...)
+            errf = Path(tmp) / "mdb.err"
+            err = errf.read_text(errors="replace").strip() if errf.exists() else ""
+            msg = (err.splitlines()[0] if err else "") or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             raise DualionUserError(f"cannot read as an Arbin .res file (corrupt or not an Access file?): {msg}",
                                    file=path) from None
     if rows.ndim != 2 or rows.shape[0] == 0:

@@ -12,7 +12,6 @@ The ``.mpt`` header's ``Mass of active material`` is used as the active mass whe
 from __future__ import annotations
 
 import re
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +41,7 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
             meta["mpr_version"] = getattr(mpr, "version", None)
     except DualionUserError:
         raise
-    except (ValueError, struct.error, EOFError, KeyError, IndexError, NotImplementedError, OSError,
-            UnicodeDecodeError, TypeError, AssertionError) as exc:
+    except Exception as exc:  # galvani raises many types on corrupt input (struct.error, EOFError, ...)
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DualionUserError(f"cannot read as a Bio-Logic file (truncated or corrupt?): {msg}",
                                file=path) from None
@@ -58,7 +56,7 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         return None
 
     tcol = col("time/s")
-    vcol = col("Ewe/V", "<Ewe>/V", "<Ewe/V>")
+    vcol = col("Ewe/V", "<Ewe>/V", "<Ewe/V>", "Ecell/V")
     if tcol is None or vcol is None:
         raise DualionUserError(f"missing time/s or Ewe/V column; columns: {', '.join(names)}", file=path)
     t = np.asarray(arr[tcol], dtype=np.float64)
@@ -92,7 +90,7 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         control = control if control is not None else np.full(len(arr), UNKNOWN, dtype=np.int8)
         control[np.isfinite(f) & (f > 0)] = EIS
     if file_mass is not None:
-        meta["mass_source"] = "file"
+        meta["mass_from_file_mg"] = file_mass
     meta["columns"] = list(names)
     return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q,
                             mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)

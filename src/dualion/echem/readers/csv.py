@@ -84,7 +84,7 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         dtypes[raw_names["control"]] = "category"
     try:
         df = pd.read_csv(path, skiprows=nskip, sep=sep, usecols=[raw_names[c] for c in use], dtype=dtypes,
-                         on_bad_lines="error", low_memory=False)
+                         on_bad_lines="error")
     except (ValueError, TypeError, pd.errors.ParserError) as exc:
         msg = str(exc).splitlines()[0]
         raise DualionUserError(f"cannot parse the CSV ({msg}); columns must be numbers", file=path) from None
@@ -139,7 +139,7 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     meta = {"vendor": "dualion", "format": "csv", "units": units, "header": header,
             "reference": header.get("reference")}
     if file_mass is not None:
-        meta["mass_source"] = "file"
+        meta["mass_from_file_mg"] = file_mass
     return make_cycler_data(t, v, i, step=stp, cycle=cyc, control=ctl, capacity_mAh=q,
                             mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
 
