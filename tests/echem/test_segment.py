@@ -139,3 +139,20 @@ def test_capacity_invariant_to_splitting_a_step_and_to_time_shift(n_pieces, i_mA
     assert hc[0].capacity_mAh == pytest.approx(ref[0].capacity_mAh, rel=1e-9)
     assert hc[0].energy_mWh == pytest.approx(ref[0].energy_mWh, rel=1e-9)
     assert hc[0].end_s - hc[0].start_s == pytest.approx(dur, rel=1e-9, abs=1e-6)
+
+
+def test_noisy_cc_with_a_spike_is_not_mistaken_for_cv():
+    # -1 mA ± 1 % noise, 200 rows 30 s apart, a 2× current spike on row 0; voltage falls to its minimum
+    # at the end. All rows are CC; capacity = independent trapezoid of |I| over the rows.
+    rng = np.random.default_rng(3)
+    n = 200
+    t = np.arange(n) * 30.0
+    i = -1.0 * (1 + 0.01 * rng.standard_normal(n))
+    i[0] = -2.0
+    v = np.linspace(2.0, 1.0, n)
+    d = make_cycler_data(t, v, i, step=np.ones(n), source="noisy")
+    assert (classify_rows(d) == CC).all()
+    hc = half_cycles(d)
+    a = np.abs(i)
+    assert len(hc) == 1 and hc[0].capacity_mAh == pytest.approx(np.sum(0.5 * (a[1:] + a[:-1]) * 30.0) / 3600)
+    assert hc[0].cv_capacity_mAh == 0.0

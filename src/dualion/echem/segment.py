@@ -5,8 +5,8 @@ Rules (see ``docs/echem.md``):
 1. Each row gets a control code: the vendor's where the file gives one (Bio-Logic ``mode``, Neware
    ``Status``, Maccor ``State`` for rest). Rows without one are classified here: |I| ≤ ``zero_tol`` ×
    max|I| is rest; within a run of rows with the same step and current sign, a row is CV (voltage
-   held) when its |I| has fallen below (1 − ``cc_tol``) of the run's set current (its largest |I|;
-   the 90th percentile for runs of ≥ 10 rows whose current varies, robust to spikes) while the voltage is
+   held) when its |I| has fallen below (1 − ``cc_tol``) of the run's set current (the median of the
+   |I| values above half the run's largest, robust to a spike) while the voltage is
    within ``cv_tol_V`` of the run's extreme voltage (max on charge, min on discharge); a run whose
    voltage spans less than 2 ``cv_tol_V`` while |I| changes by more than 20 % is CV throughout.
    Neware ``CCCV`` steps are split the same way.
@@ -146,7 +146,7 @@ def classify_rows(data: CyclerData, zero_tol: float = 1e-3, cc_tol: float = 0.05
             ctl[s0:s1] = CV  # voltage held throughout
             continue
         vext = vmax if i[s0] > 0 else vmin
-        iref = float(np.percentile(a, 90)) if a.size >= 10 else float(amax[k])  # robust to spikes
+        iref = float(np.median(a[a >= 0.5 * amax[k]]))  # the set current, robust to a spike
         held = (a < (1.0 - cc_tol) * iref) & (np.abs(vv - vext) <= cv_tol_V)
         ctl[s0:s1] = np.where(held, CV, CC).astype(np.int8)
     return ctl

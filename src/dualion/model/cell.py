@@ -233,7 +233,7 @@ def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_
                 break
             lo, glo = hi, ghi
             step *= 2.0
-            if step > 1e4:
+            if step > 1e6:
                 raise RuntimeError("could not bracket the electrode potential")
     else:
         ghi = g
@@ -244,7 +244,7 @@ def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_
                 break
             hi, ghi = lo, glo
             step *= 2.0
-            if step > 1e4:
+            if step > 1e6:
                 raise RuntimeError("could not bracket the electrode potential")
     V = 0.5 * (lo + hi)
     for _ in range(200):

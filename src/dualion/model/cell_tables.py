@@ -36,15 +36,23 @@ def _interp1(grid0: float, h: float, n: int, vals: np.ndarray, p: float) -> floa
 
 
 def _interp2(g0: float, h: float, n: int, vals: np.ndarray, p: float, q: float) -> float:
-    """Bilinear interpolation on a uniform n×n grid, linear extrapolation outside."""
+    """Bilinear interpolation on a uniform n×n grid; outside it, the value at the nearest edge point plus the
+    edge slopes times the excess in p and in q separately (no bilinear cross term growing outside)."""
     s = (p - g0) / h
     r = (q - g0) / h
-    i = min(max(int(math.floor(s)), 0), n - 2)
-    j = min(max(int(math.floor(r)), 0), n - 2)
-    t = s - i
-    u = r - j
-    return float(vals[i, j] * (1 - t) * (1 - u) + vals[i + 1, j] * t * (1 - u)
-                 + vals[i, j + 1] * (1 - t) * u + vals[i + 1, j + 1] * t * u)
+    sc = min(max(s, 0.0), n - 1.0)
+    rc = min(max(r, 0.0), n - 1.0)
+    i = min(int(sc), n - 2)
+    j = min(int(rc), n - 2)
+    t = sc - i
+    u = rc - j
+    v00, v10, v01, v11 = vals[i, j], vals[i + 1, j], vals[i, j + 1], vals[i + 1, j + 1]
+    val = v00 * (1 - t) * (1 - u) + v10 * t * (1 - u) + v01 * (1 - t) * u + v11 * t * u
+    if s != sc:
+        val += ((v10 - v00) * (1 - u) + (v11 - v01) * u) * (s - sc)
+    if r != rc:
+        val += ((v01 - v00) * (1 - t) + (v11 - v10) * t) * (r - rc)
+    return float(val)
 
 
 def _fill_nan(arr: np.ndarray) -> np.ndarray:
