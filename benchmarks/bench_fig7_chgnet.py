@@ -1,7 +1,7 @@
 """Fig. 7 science check: relax the 4x4x2 paired-vacancy models with CHGNet and measure the V_Ti octahedra.
 
 Relaxes positions at fixed cell (FIRE, fmax 0.05 eV/Å) of the host and the Li, Mg, Li+Li, Li+Mg,
-Mg+Mg configurations (one placement each), writes each relaxed structure as extended XYZ as soon as
+Mg+Mg configurations (one placement each; configurations start from the relaxed host), writes each relaxed structure as extended XYZ as soon as
 it finishes (a rerun skips finished ones), then prints the distortion table and writes
 distortion.csv/.json/.png/.svg next to the structures.
 
@@ -55,6 +55,14 @@ def main() -> None:
         from ase.optimize import FIRE
 
         atoms = AseAtomsAdaptor.get_atoms(m.structure)
+        host_relaxed = relaxed.get(models[0].label)
+        if not m.is_host and host_relaxed is not None:
+            # warm start: the host atoms come first in the same order (ions appended), so take their
+            # relaxed positions; the ions start on the ideal V_Ti sites
+            n = len(host_relaxed)
+            pos = atoms.get_positions()
+            pos[:n] = AseAtomsAdaptor.get_atoms(host_relaxed).get_positions()
+            atoms.set_positions(pos)
         atoms.calc = calc
         t0 = time.perf_counter()
         opt = FIRE(atoms, logfile=None)

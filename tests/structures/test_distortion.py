@@ -131,3 +131,21 @@ def test_cli_errors_leave_no_output(run_cli, tmp_path):
     res = run_cli("distortion", tmp_path / "missing.cif", "--out", tmp_path / "z")
     assert res.code == 2 and "not found" in res.stderr
     assert not (tmp_path / "z").exists()
+
+
+def test_cli_reads_extxyz_with_explicit_site(run_cli, tmp_path, paired):
+    """Engine outputs are extended XYZ; the V_Ti site can be given explicitly."""
+    from ase.io import write
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    mg = next(m for m in paired if m.label == "Mg")
+    path = tmp_path / "Mg.extxyz"
+    write(str(path), AseAtomsAdaptor.get_atoms(mg.structure), format="extxyz")
+    v1 = ",".join(f"{x:.6f}" for x in mg.meta["vacancies"][0])
+    res = run_cli("distortion", path, "--site", v1, "--out", tmp_path / "d")
+    assert res.code == 0, res.stderr
+    rows = json.loads((tmp_path / "d" / "distortion.json").read_text())["rows"]
+    assert len(rows) == 1 and rows[0]["occupant"] == mg.meta["occupied"].get("V1", "empty")
+    assert rows[0]["axial_A"] == pytest.approx(AX, abs=1e-3)
+    res = run_cli("distortion", path, "--site", "0.1,0.2", "--out", tmp_path / "e")
+    assert res.code == 2 and not (tmp_path / "e").exists()

@@ -1,7 +1,5 @@
 """Exact phase diagrams: paper thresholds, invariants (hypothesis), conventions."""
 
-import random
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings

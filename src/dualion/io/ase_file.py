@@ -1,7 +1,8 @@
 """Adapter: any file ASE reads with an energy (OUTCAR, extxyz, ...) → :class:`dualion.io.readers.Run`.
 
 The last image of the file is used; its potential energy (eV) must be available. Title: the
-``title``/``name`` key of ``atoms.info`` if present, else the file name. Status: ``finished``
+``title``/``name`` key of ``atoms.info`` if present, else the file name (the folder name for generic
+VASP file names such as OUTCAR). Status: ``finished``
 unless ``atoms.info['status']`` says otherwise; for an ``OUTCAR`` without VASP's final timing block
 the status is ``incomplete``.
 """
@@ -32,7 +33,8 @@ def read_ase(path: str | os.PathLike) -> list[Run]:
                                file=p, field="energy") from None
     counts = dict(Counter(atoms.get_chemical_symbols()))
     info = dict(atoms.info)
-    title = str(info.get("title") or info.get("name") or p.name)
+    generic = p.name.upper().startswith(("OUTCAR", "VASPRUN", "CONTCAR", "OSZICAR"))
+    title = str(info.get("title") or info.get("name") or (p.resolve().parent.name if generic else p.name))
     status = str(info.get("status", FINISHED))
     if p.name.upper().startswith("OUTCAR"):
         tail = p.read_bytes()[-20000:]

@@ -1,6 +1,7 @@
 """Adapter: VASP ``vasprun.xml`` through pymatgen → :class:`dualion.io.readers.Run`.
 
-Energy: ``Vasprun.final_energy`` (eV, total energy of the cell). Status: ``finished`` when pymatgen
+Energy: ``Vasprun.final_energy`` (eV, total energy of the cell). Title: the INCAR ``SYSTEM`` tag, or the
+name of the folder holding the file when SYSTEM is unset. Status: ``finished`` when pymatgen
 reports the run converged (electronic and ionic), else ``unconverged``.
 """
 
@@ -24,7 +25,8 @@ def read_vasprun(path: str | os.PathLike) -> Run:
         raise DualionUserError(f"cannot read vasprun.xml: {type(exc).__name__}: {exc}", file=p) from None
     comp = vr.final_structure.composition
     counts = {str(el): int(round(n)) for el, n in comp.get_el_amt_dict().items()}
-    title = str(getattr(vr, "parameters", {}).get("SYSTEM", "") or p.parent.name or p.stem)
+    system = str(getattr(vr, "parameters", {}).get("SYSTEM", "") or "").strip()
+    title = system if system and system.lower() != "unknown system" else (p.resolve().parent.name or p.stem)
     status = FINISHED if vr.converged else "unconverged"
     return Run(title=title, composition=counts, energy_eV=float(vr.final_energy), status=status,
                source=str(p), index=1)

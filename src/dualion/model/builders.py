@@ -20,6 +20,7 @@ interaction is exactly two independent sites.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -119,6 +120,26 @@ def anion_weights(n_F: float, n_OH: float) -> dict[str, float]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _bundled(name: str, ions: tuple[str, ...]) -> SiteModel:
+    """Bundled site model by name (cached: SiteModel is frozen)."""
+    from dualion.thermo.models import bundled_model
+
+    return bundled_model(name, ions)
+
+
+@functools.lru_cache(maxsize=4)
+def _environment_models(ions: tuple[str, ...]) -> dict[str, SiteModel]:
+    """Single-vacancy site models per anion environment from the public DFT runs (cached)."""
+    from dualion.io.readers import read_runs
+    from dualion.thermo.models import dft_file
+    from dualion.thermo.pairing import select_model, site_models_from_runs
+
+    runs = read_runs(dft_file("vacancy_intercalation.yaml")) + read_runs(dft_file("elemental_reference.yaml"))
+    models = site_models_from_runs(runs, ions)
+    return {label: select_model(models, host) for _, label, host in ANION_ENVIRONMENTS}
+
+
 def paper_model(formula: str = PAPER_FORMULA, T_K: float = T_DEFAULT_K, pair_fraction: float = 0.0,
                 split_anions: bool = False, include_incomplete: bool = False,
                 ions: Sequence[str] = ("Li", "Mg"), offsets: Mapping[str, float] | None = None,
@@ -137,32 +158,26 @@ def paper_model(formula: str = PAPER_FORMULA, T_K: float = T_DEFAULT_K, pair_fra
     charge}. Other keywords go to :class:`EquilibriumModel` (``electron_statistics``, ``width_factor``).
     """
     from dualion.composition.sites import site_inventory
-    from dualion.thermo.models import bundled_model, dft_file
 
+    ions = tuple(ions)
     if not (0.0 <= pair_fraction <= 1.0):
         raise DualionUserError(f"pair_fraction must be in [0, 1], got {pair_fraction!r}", field="pair_fraction")
     inv = site_inventory(formula)
-    types = [site_type_from_model(bundled_model("interstitial", ions), "interstitial", inv.interstitial_4b, ions,
+    types = [site_type_from_model(_bundled("interstitial", ions), "interstitial", inv.interstitial_4b, ions,
                                   include_incomplete)]
     n_single = (1.0 - pair_fraction) * inv.ti_vacancies
     if n_single > 0:
         if split_anions:
-            from dualion.io.readers import read_runs
-            from dualion.thermo.pairing import select_model, site_models_from_runs
-
-            runs = read_runs(dft_file("vacancy_intercalation.yaml")) + read_runs(dft_file("elemental_reference.yaml"))
-            models = site_models_from_runs(runs, ions)
+            env_models = _environment_models(ions)
             n_F = inv.anions.get("F", 0.0)
             n_OH = inv.anions.get("(OH)", 0.0)
             for label, w in anion_weights(n_F, n_OH).items():
-                host = dict((lab, h) for _, lab, h in ANION_ENVIRONMENTS)[label]
-                m = select_model(models, host)
-                types.append(site_type_from_model(m, f"vacancy[{label}]", n_single * w, ions, include_incomplete))
+                types.append(site_type_from_model(env_models[label], f"vacancy[{label}]", n_single * w, ions, include_incomplete))
         else:
-            types.append(site_type_from_model(bundled_model("single-vacancy", ions), "vacancy", n_single, ions,
+            types.append(site_type_from_model(_bundled("single-vacancy", ions), "vacancy", n_single, ions,
                                               include_incomplete))
     if pair_fraction > 0:
-        types.append(site_type_from_model(bundled_model("paired-vacancy", ions), "pair",
+        types.append(site_type_from_model(_bundled("paired-vacancy", ions), "pair",
                                           pair_fraction * inv.ti_vacancies / 2.0, ions, include_incomplete))
     model = EquilibriumModel(types, n_redox_per_fu=inv.ti, T_K=T_K, molar_mass_g_mol=inv.molar_mass_g_mol,
                              name=f"{inv.formula} (interstitial 4b + Ti vacancies)", **model_kwargs)

@@ -79,7 +79,18 @@ def read_structure(path: str | os.PathLike):
     try:
         return Structure.from_file(str(p))
     except Exception as exc:  # noqa: BLE001 - any parser failure is a user error
-        raise DualionUserError(f"cannot read a structure: {type(exc).__name__}: {exc}".splitlines()[0], file=p) from None
+        first = exc
+    try:  # ASE formats (extended XYZ from `dualion compute --structures`, traj, ...): last frame
+        from ase.io import read
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        atoms = read(str(p), index=-1)
+        if not atoms.pbc.all():
+            raise ValueError("not a periodic structure")
+        return AseAtomsAdaptor.get_structure(atoms)
+    except Exception:  # noqa: BLE001
+        raise DualionUserError(f"cannot read a structure: {type(first).__name__}: {first}".splitlines()[0],
+                               file=p) from None
 
 
 def read_manifest_vacancies(directory: str | os.PathLike) -> dict[str, list[list[float]]]:

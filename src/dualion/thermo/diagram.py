@@ -510,10 +510,13 @@ def query(model: SiteModel, mu: Mapping[str, float], per: Convention = "charge",
     if extra:
         raise DualionUserError(f"chemical potential given for {sorted(extra)}, not a working ion of the model "
                                f"({list(ions)})", field="--mu")
-    entries, _ = diagram_entries(model, ions, per, allow_incomplete)
+    entries, excluded = diagram_entries(model, ions, per, allow_incomplete)
     charges = {i: model.charge(i) for i in ions}
     omegas = [grand_potential_eV(e.dE_eV, e.counts, {i: float(mu[i]) for i in ions}, charges, per) for e in entries]
     best = min(range(len(entries)), key=lambda k: (omegas[k], entries[k].label))
     e = entries[best]
-    return {"label": e.label, "counts": dict(e.counts), "omega_eV": float(omegas[best]), "status": e.status,
-            "per": per, "convention": convention_text(per, ions)}
+    out = {"label": e.label, "counts": dict(e.counts), "omega_eV": float(omegas[best]), "status": e.status,
+           "per": per, "convention": convention_text(per, ions)}
+    if excluded:
+        out["excluded"] = [f"{x['label']}: {x['reason']}" for x in excluded]
+    return out

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from dualion.reference import Convention, check_convention
 from dualion.thermo.sitemodel import Configuration, SiteModel
 
@@ -43,10 +45,8 @@ def grand_potential_eV(dE_eV: float, counts: Mapping[str, int], dmu_eV: Mapping[
     return float(total)
 
 
-def insertion_energies_eV(model: SiteModel, confs: "Sequence[Configuration] | None" = None) -> "np.ndarray":
+def insertion_energies_eV(model: SiteModel, confs: Sequence[Configuration] | None = None) -> np.ndarray:
     """Vectorised :func:`insertion_energy_eV` for many configurations (default: all of ``model``), eV."""
-    import numpy as np
-
     confs = model.configurations if confs is None else confs
     refs = model.references_eV_per_atom
     n = len(confs)

@@ -21,7 +21,7 @@ import numpy as np
 
 from dualion.errors import DualionUserError
 from dualion.reference import (DELTA_E_REF_DEFAULT_V, T_DEFAULT_K, Convention, activity_from_concentration,
-                               check_convention, delta_mu_from_voltage)
+                               delta_mu_from_voltage)
 from dualion.thermo.diagram import _label_rank, diagram_entries
 from dualion.thermo.sitemodel import SiteModel
 
