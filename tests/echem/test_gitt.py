@@ -191,6 +191,30 @@ def test_detect_pulses_and_charge_direction():
     assert r.pulses[0].D_cm2_s == pytest.approx(1e-12, rel=1e-9)
 
 
+def test_cv_like_steps_are_not_pulses():
+    # pulses 1 and 3 are galvanostatic; pulse 2 is a potentiostatic-like step whose current decays
+    # by 60 %: it is not a GITT pulse. Pulse 3 starts from the relaxed voltage after step 2 (E_eq,2),
+    # so its ΔE_s and D are still right
+    s = synthetic_gitt(n_pulses=3)
+    i = s.current_mA.copy()
+    under = np.flatnonzero(i < 0)
+    starts = under[np.r_[True, np.diff(under) > 1]]
+    stops = under[np.r_[np.diff(under) > 1, True]] + 1
+    i[starts[1]:stops[1]] *= np.linspace(1.0, 0.4, stops[1] - starts[1])
+    runs = detect_pulses(s.time_s, i)
+    assert [r[0] for r in runs] == [-1, 0, -1]
+    r = analyse_gitt(s.time_s, s.voltage_V, i, GITTGeometry(radius_um=2.0))
+    assert len(r.pulses) == 2
+    assert r.pulses[0].E_eq_V == pytest.approx(s.E_eq_V[0], abs=1e-9)
+    assert r.pulses[1].E_eq_V == pytest.approx(s.E_eq_V[2], abs=1e-9)
+    assert r.pulses[1].E_before_V == pytest.approx(s.E_eq_V[1], abs=1e-9)
+    assert r.pulses[1].D_cm2_s == pytest.approx(1e-12, rel=1e-9) and r.pulses[1].D_valid
+    # only CV-like steps: an error
+    with pytest.raises(DualionUserError, match="constant-current"):
+        sl = slice(starts[1] - 1, starts[2])          # step 2 and its relaxation only
+        analyse_gitt(s.time_s[sl], s.voltage_V[sl], i[sl])
+
+
 def test_user_errors():
     t = np.arange(100.0)
     with pytest.raises(DualionUserError, match="zero everywhere"):

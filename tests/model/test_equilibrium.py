@@ -250,3 +250,49 @@ def test_user_errors():
         SiteType("x", -1.0, ())
     with pytest.raises(DualionUserError):
         FiniteElectrolyte(volume_uL=0, licl_M=0.1, mass_mg=1)
+
+
+@pytest.mark.parametrize("mu", [-1.6, -1.5, -1.45])
+def test_electron_statistics_analytic_forms(mu):
+    """One Li site per fu and one redox level per fu (N_s = N_Ti = 1), Ω = ΔE − Δμ:
+
+    availability: θ/(1−θ) = e^{−(Ω+η)/kT}, 1 − θ = e^{−η/kT}  ⇒  θ/(1−θ)² = e^{−Ω/kT};
+    fermi:        θ/(1−θ) = e^{−(Ω+η)/kT}, θ/(1−θ) = e^{+η/kT} ⇒  θ = 1/(1 + e^{Ω/(2kT)})  (MSMR with ω = 2).
+    """
+    site = SiteType("i", 1.0, (("Li", {"Li": 1}, -1.5, 1),))
+    om = -1.5 - mu
+    th = float(EquilibriumModel([site], n_redox_per_fu=1.0, electron_statistics="availability").uptake({"Li": mu})["Li"])
+    assert th / (1 - th) ** 2 == pytest.approx(math.exp(-om / KT298), rel=1e-9)
+    th_f = float(EquilibriumModel([site], n_redox_per_fu=1.0, electron_statistics="fermi").uptake({"Li": mu})["Li"])
+    assert th_f == pytest.approx(1 / (1 + math.exp(om / (2 * KT298))), rel=1e-10)
+
+
+def test_paper_model_site_inventory_and_anion_weights():
+    """Site counts from Ti0.78□0.22O1.12F0.40(OH)0.48: p_F = 0.40/0.88 = 0.4545; 4F weight p_F^4 = 0.04269;
+    single vacancies (1 − 0.3)·0.22 = 0.154, pairs 0.3·0.22/2 = 0.033."""
+    from dualion.model.builders import anion_weights
+
+    w = anion_weights(0.40, 0.48)
+    assert sum(w.values()) == pytest.approx(1.0, abs=1e-14)
+    assert w["4F"] == pytest.approx((0.40 / 0.88) ** 4, rel=1e-12)
+    assert w["2F+2OH cis"] == pytest.approx(2 * w["2F+2OH trans"], rel=1e-12)
+    m = paper_model(split_anions=True, pair_fraction=0.3)
+    n = {s.name: s.sites_per_fu for s in m.site_types}
+    assert n["interstitial"] == pytest.approx(1.0)
+    assert sum(v for k, v in n.items() if k.startswith("vacancy[")) == pytest.approx(0.154, abs=1e-12)
+    assert n["vacancy[4F]"] == pytest.approx(0.154 * 0.042688, rel=1e-4)
+    assert n["pair"] == pytest.approx(0.033, abs=1e-12)
+    assert m.n_redox_per_fu == pytest.approx(0.78) and m.molar_mass_g_mol == pytest.approx(71.0185, abs=1e-3)
+    pair = next(s for s in m.site_types if s.name == "pair")
+    mult = {st.label: st.multiplicity for st in pair.states}
+    assert mult == {"empty": 1, "Li": 2, "Li+Li": 1, "Mg": 2, "Mg+Mg": 1, "Li+Mg": 2}
+
+
+def test_uptake_is_a_mapping_and_sites_sum_to_totals():
+    m = paper_model(pair_fraction=0.3)
+    u = m.uptake({"Li": np.array([-2.0, -1.5]), "Mg": np.array([-1.7, -1.0])})
+    assert set(u) == {"Li", "Mg"} and len(u) == 2
+    for ion in ("Li", "Mg"):
+        np.testing.assert_allclose(sum(d[ion] for d in u.x_site.values()), u[ion], rtol=1e-12)
+    for site, occ in u.occupancy.items():
+        np.testing.assert_allclose(sum(occ.values()), 1.0, rtol=1e-12)

@@ -91,7 +91,7 @@ def run(out: Path, fast: bool = False) -> list[str]:
     dqdv_outputs(res, out, "synthetic_cycling", voltage_label="Voltage vs Mg$^{2+}$/Mg (V)")
     lines += ["Synthetic cell (features at 0.77 and 1.00 V vs Mg²⁺/Mg, ±50 mV polarisation, 1 mV noise); "
               "dQ/dV with σ = 10 mV on a 2 mV grid. Expected peaks: discharge 0.72 / 0.95 V, charge 0.82 / 1.05 V.",
-              "", "| half-cycle | cycle | direction | peak V | |dQ/dV| (mA h g⁻¹ V⁻¹) |", "|---|---|---|---|---|"]
+              "", "| half-cycle | cycle | direction | peak V | dQ/dV height (mA h g⁻¹ V⁻¹) |", "|---|---|---|---|---|"]
     for p in res.peaks:
         if p.cycle in (1, 2):
             lines.append(f"| {p.half_cycle} | {p.cycle} | {p.direction} | {p.voltage_V:.3f} | "

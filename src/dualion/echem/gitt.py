@@ -11,8 +11,9 @@ relaxation at zero current (e.g. 10 h). Per pulse ``k`` this module reports (see
   (last point before → first point after the current switches), ``R_ohm`` = ``|ir_start| / |I|``,
   and ``ir_fit_V`` – the jump at ``t = 0`` extrapolated by the √t fit (intercept − E before the
   pulse), which does not include the diffusion transient of the first sampling interval;
-* ``dE_s_V`` – the change of the quasi-equilibrium potential over the pulse (``E_eq,k − E_eq,k−1``,
-  with ``E_eq,0`` the rest voltage before the first pulse);
+* ``dE_s_V`` – the change of the quasi-equilibrium potential over the pulse: ``E_eq,k`` minus the
+  last (relaxed) voltage before the pulse, i.e. ``E_eq,k−1`` (``E_eq,0`` = the rest voltage before the
+  first pulse);
 * ``dE_t_V`` – the change of the voltage during the pulse *without* the IR drop, from a straight-line
   fit of ``E`` vs ``√(t − t_start)`` (``dE_t = slope · √τ``) and its ``sqrt_t_r2``;
 * ``D_cm2_s`` – Weppner–Huggins chemical diffusion coefficient
@@ -214,13 +215,15 @@ def _runs(mask_code: np.ndarray) -> list[tuple[int, int, int]]:
     return [(int(mask_code[s]), int(s), int(e)) for s, e in zip(starts, stops)]
 
 
-def detect_pulses(time_s: np.ndarray, current_mA: np.ndarray,
-                  rest_threshold: float = DEFAULT_REST_THRESHOLD) -> list[tuple[int, int, int, int]]:
+def detect_pulses(time_s: np.ndarray, current_mA: np.ndarray, rest_threshold: float = DEFAULT_REST_THRESHOLD,
+                  cc_tol: float = 0.05) -> list[tuple[int, int, int, int]]:
     """Find GITT pulses: list of ``(sign, start, stop, relax_stop)`` row ranges.
 
-    A pulse is a run of rows with ``|I| > rest_threshold · median(|I| of non-zero rows)`` and one
-    sign; the relaxation is the run of rest rows that follows it (``relax_stop == stop`` when the
-    record ends under current or the next pulse follows immediately).
+    A pulse is a run of rows with ``|I| > rest_threshold · median(|I| of non-zero rows)``, one sign and
+    a constant current (every ``|I|`` within ``cc_tol`` of the run's median: galvanostatic, not a CV
+    hold); the relaxation is the run of rest rows that follows it (``relax_stop == stop`` when the
+    record ends under current or the next pulse follows immediately). Runs under current that are
+    not constant are returned with sign ``0`` (they break the chain of E_eq).
     """
     i = np.asarray(current_mA, dtype=float)
     nz = np.abs(i[i != 0])
@@ -236,7 +239,10 @@ def detect_pulses(time_s: np.ndarray, current_mA: np.ndarray,
         relax_stop = e
         if k + 1 < len(runs) and runs[k + 1][0] == 0:
             relax_stop = runs[k + 1][2]
-        out.append((c, s, e, relax_stop))
+        a = np.abs(i[s:e])
+        med = float(np.median(a))
+        constant = bool(np.all(np.abs(a - med) <= cc_tol * med))
+        out.append((c if constant else 0, s, e, relax_stop))
     return out
 
 
@@ -280,8 +286,12 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
     raw = detect_pulses(t, i, rest_threshold)
     if not raw:
         raise DualionUserError("no current pulses found", file=source, field="current_mA")
+    first_sign = next((r[0] for r in raw if r[0] != 0), 0)
+    if first_sign == 0:
+        raise DualionUserError("no constant-current pulses found (the current under load is not constant: "
+                               "CV steps are not GITT pulses)", file=source, field="current_mA")
     if direction is None:
-        direction = "discharge" if raw[0][0] < 0 else "charge"
+        direction = "discharge" if first_sign < 0 else "charge"
     if direction not in ("discharge", "charge"):
         raise DualionUserError(f"direction must be 'discharge' or 'charge', got {direction!r}", field="direction")
     want = -1 if direction == "discharge" else 1
@@ -300,20 +310,15 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
     if t.size > 1:
         dq[1:] = np.cumsum(want * i[1:] * np.diff(t) / 3600.0)
     pulses: list[GITTPulse] = []
-    e_prev: float | None = None
     q0: float | None = None
     for sign, s, e, rs in raw:
-        if sign != want:
-            e_prev = None            # a pulse the other way breaks the chain of E_eq
+        if sign != want or e - s < min_points or rs - e < min_points:
             continue
-        if e - s < min_points:
-            continue
-        if rs - e < min_points:
-            e_prev = None
-            continue
+        # E_eq before the pulse = the last (relaxed) row before it: the previous pulse's E_eq, or the
+        # rest voltage before the first pulse (or after a non-GITT step)
         before = s - 1 if s > 0 else None
         E_before = float(v[before]) if before is not None else float("nan")
-        E0 = e_prev if e_prev is not None else E_before
+        E0 = E_before
         E_start = float(v[s])
         E_end = float(v[e - 1])
         E_relax0 = float(v[e])
@@ -340,7 +345,7 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
         drift = float(abs(v[rs - 1] - v[j]) / max(t[rs - 1] - t[j], 1e-12) * 3600.0) if rs - 1 > j else 0.0
         if q0 is None:
             q0 = float(dq[before]) if before is not None else float(dq[s])
-        q = float(dq[rs - 1] - q0)      # all charge of pulses 1..k (the trapezoid ends in the rest)
+        q = float(dq[rs - 1] - q0)      # all charge passed from the first pulse to the end of this relaxation
         q_g = q / g if g else None
         x = (electrons_per_formula_unit(q_g, geometry.molar_mass_g_mol)
              if q_g is not None and geometry.molar_mass_g_mol else None)
@@ -378,7 +383,6 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
             ir_end_V=ir_end, ir_fit_V=ir_fit, R_ohm=R, dE_s_V=dE_s, dE_t_V=dE_t, sqrt_t_r2=r2, q_mAh=q, q_mAh_g=q_g,
             x_per_fu=x, D_cm2_s=D, tau_D_over_L2=ratio, relax_drift_V_per_h=drift,
             D_valid=bool(valid and D is not None), notes="; ".join(notes)))
-        e_prev = E_eq
     thresholds = {"min_r2": min_r2, "max_tau_ratio": max_tau_ratio, "max_drift_V_per_h": max_drift_V_per_h,
                   "rest_threshold": rest_threshold}
     return GITTResult(tuple(pulses), geometry, source, label, thresholds)

@@ -131,9 +131,20 @@ def _load(spec: EngineSpec) -> tuple[Any, str]:
     if spec.model is not None:
         kw.setdefault("model", spec.model)
     calc = cls(**kw)
-    top = importlib.import_module(mod_name.split(".")[0])
-    version = getattr(top, "__version__", "unknown")
-    return calc, f"{spec.name} ({mod_name.split('.')[0]} {version})"
+    return calc, f"{spec.name} ({_package_version(type(calc))})"
+
+
+def _package_version(cls: type) -> str:
+    """``package version`` of the first class in ``cls``'s MRO whose top-level package has a version."""
+    for c in cls.__mro__:
+        top = c.__module__.split(".")[0]
+        try:
+            version = getattr(importlib.import_module(top), "__version__", None)
+        except ImportError:  # pragma: no cover
+            version = None
+        if version:
+            return f"{top} {version}"
+    return "version unknown"
 
 
 def _chgnet_calculator_class(base: type) -> type:

@@ -377,6 +377,24 @@ def explain(spec: TargetsFile, rows: Sequence[Mapping[str, Any]], model: Equilib
     qmax = model.max_capacity_mAh_g
     n_redox = model.n_redox_per_fu
     kT = K_B_EV_PER_K * model.T_K
+    # physical limits, stated whether or not the target is met within its σ
+    for t, r in zip(spec.targets, rows):
+        if t.kind == "capacity" and np.isfinite(qmax) and t.value > qmax and r["met"]:
+            notes.append(f"LIMIT: {r['target']}: {t.value:g} mA h g-1 exceeds the Ti4+/Ti3+ limit F·N_Ti/(3.6 M) = "
+                         f"{qmax:.1f} mA h g-1 ({n_redox:g} e- per fu); the model cannot exceed it and is within "
+                         f"σ = {t.sigma:g} only (model {r['model']:.1f})")
+    seen = set()
+    for t in spec.targets:
+        if t.kind == "uptake" and n_redox is not None and t.licl_M not in seen:
+            seen.add(t.licl_M)
+            group = [u for u in spec.targets if u.kind == "uptake" and u.licl_M == t.licl_M]
+            e = sum(u.value * model.charges.get(u.ion, 1) for u in group)
+            if len(group) > 1 and e > n_redox:
+                notes.append(f"LIMIT: the uptakes at {t.licl_M:g} M LiCl ("
+                             + " + ".join(f"{u.value:g} {u.ion}" for u in group)
+                             + f") transfer {e:.2f} e- per fu, more than the Ti4+/Ti3+ limit {n_redox:g}: an insertion "
+                             "model cannot reproduce all of them (the paper assigns the excess to electrolyte "
+                             "decomposition)")
     for t, r in zip(spec.targets, rows):
         if r["met"]:
             continue
