@@ -110,11 +110,11 @@ class EngineResult:
 
 def run_engine(tasks: Sequence[Task], ions: Sequence[str], engine: EngineSpec, settings: RelaxSettings,
                db: ResultsDB | None, workers: int = 1, scheduler: str | None = None,
-               progress: bool | None = None) -> EngineResult:
+               progress: bool | None = None, force_dask: bool = False) -> EngineResult:
     """Relax ``tasks`` and the metals of ``ions`` with ``engine`` (skipping what ``db`` holds)."""
     refs = reference_tasks(ions)
     recs = run_tasks(list(tasks) + refs, engine, settings, db=db, workers=workers, scheduler=scheduler,
-                     progress=progress, description=f"{engine.short}")
+                     progress=progress, description=f"{engine.short}", force_dask=force_dask)
     return EngineResult(engine, tuple(r for r in recs if r.task.kind != "reference"),
                         references_from_records(recs))
 
@@ -202,8 +202,8 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
                        db: ResultsDB | str | None = None, workers: int = 1, scheduler: str | None = None,
                        calibrated: bool = False, cross_check: EngineSpec | str | None = None,
                        calibration_file: str | None = None, progress: bool | None = None,
-                       models: Sequence[Any] | None = None, host: str | None = None
-                       ) -> tuple[SiteModel, EngineResult]:
+                       models: Sequence[Any] | None = None, host: str | None = None,
+                       force_dask: bool = False) -> tuple[SiteModel, EngineResult]:
     """Build, relax and assemble a site model; returns the model and the engine records.
 
     ``models`` may be given directly (a list of ModelStructure) instead of building ``name``.
@@ -223,10 +223,11 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
 
         models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions)
     tasks = tasks_from_models(models, site_model=name)
-    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress)
+    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask)
     cross = None
     if cross_check:
-        cross = run_engine(tasks, ions, parse_engine(cross_check), settings, db, workers, scheduler, progress)
+        cross = run_engine(tasks, ions, parse_engine(cross_check), settings, db, workers, scheduler, progress,
+                           force_dask)
     sm = assemble_site_model(name, result, ions, settings, host=host, calibration=calibration, cross=cross,
                              extra_provenance={"supercell": "x".join(map(str, _dims(supercell))),
                                                "anions": anions})

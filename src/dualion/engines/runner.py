@@ -141,13 +141,14 @@ def _finish(task: Task, key: str, engine: EngineSpec, settings: RelaxSettings, o
 def run_tasks(tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings | None = None,
               db: ResultsDB | str | None = None, workers: int = 1, scheduler: str | None = None,
               threads_per_worker: int = 1, progress: bool | None = None, description: str = "relaxing",
-              on_record: Callable[[Record], None] | None = None) -> list[Record]:
+              on_record: Callable[[Record], None] | None = None, force_dask: bool = False) -> list[Record]:
     """Relax every task not already in ``db``; return one :class:`Record` per task, in task order.
 
     ``workers=1`` and no ``scheduler`` run in this process (torch threads left as they are unless
     ``DUALION_TORCH_THREADS`` is set); ``workers>1`` start a Dask ``LocalCluster`` with one thread
     per worker and torch limited to ``threads_per_worker`` threads; ``scheduler`` connects to a
-    running cluster instead. Identical inputs (same task key) are relaxed once.
+    running cluster instead (``force_dask`` uses a LocalCluster even for one worker). Identical inputs
+    (same task key) are relaxed once.
     """
     settings = settings or RelaxSettings()
     if isinstance(db, (str,)) or (db is not None and not isinstance(db, ResultsDB)):
@@ -177,7 +178,7 @@ def run_tasks(tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings
 
     with make_progress(disable=None if progress is None else not progress) as bar:
         tid = bar.add_task(description, total=len(tasks), completed=len(tasks) - sum(map(len, todo.values())))
-        if todo and scheduler is None and workers == 1:
+        if todo and scheduler is None and workers == 1 and not force_dask:
             for key, idx in todo.items():
                 t = tasks[idx[0]]
                 done(key, _relax_payload(t.atoms, engine, settings, t.relax_cell, None))
@@ -203,7 +204,8 @@ def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineS
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=40,
-                                   env={"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)})
+                                   env={"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+                                        "OPENBLAS_NUM_THREADS": "1"})
             client = Client(cluster)
     try:
         futs = {}

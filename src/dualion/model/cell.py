@@ -82,48 +82,47 @@ class EquilibriumSource(Protocol):
 
 @dataclass(frozen=True)
 class LangmuirPair:
-    r"""Stand-in equilibrium source: two Langmuir species competing for one set of sites.
+    r"""Stand-in equilibrium source with closed forms: two independent Langmuir species on their own sites.
 
-    ``n_sites`` sites per formula unit, each empty or holding one Li or one Mg; θ_i = x_i/n_sites,
-    θ_0 = 1 − θ_Li − θ_Mg. Per transferred charge (eV):
+    ``n_sites[i]`` sites per formula unit for ion i (each empty or holding one ion i); θ_i = x_i/n_sites[i].
+    Per transferred charge (eV):
 
-    .. math:: \Delta\mu_i = \varepsilon_i + \frac{k_BT}{z_i}\ln\frac{\theta_i}{\theta_0}
+    .. math:: \Delta\mu_i = \varepsilon_i + \frac{k_BT}{z_i}\ln\frac{\theta_i}{1-\theta_i},\qquad
+              \theta_i = \frac{1}{1+\exp(-z_i(\Delta\mu_i-\varepsilon_i)/k_BT)}
 
-    so the single-ion isotherm is :math:`\theta_i = 1/(1+\exp(-z_i(\Delta\mu_i-\varepsilon_i)/k_BT))`.
-    ``eps_eV_per_charge[i]`` is Δμ_i at half filling (per charge): ε_Mg = −U°_Mg (V vs Mg), ε_Li = −U°_Li (V vs Li).
-    It does NOT enforce the Ti4+/Ti3+ electron limit (MODEL-EQ's model does); it exists so the cell can be
-    built and tested on a model with closed forms.
+    ``eps_eV_per_charge[i]`` is Δμ_i at half filling: ε_Mg = −U°_Mg (V vs Mg), ε_Li = −U°_Li (V vs Li). No
+    electron limit and no competition (MODEL-EQ's model has both); used by the tests for hand calculations.
+    Defaults loosely mimic the paper's electrode: Li on 0.56 interstitial-like sites at 0.93 V vs Mg (1 M),
+    Mg on 0.22 vacancy-like sites at 0.6 V vs Mg (0.56 + 2·0.22 = 1.0 e- per fu, more than the Ti limit 0.78).
     """
 
-    n_sites: float = 0.78
+    n_sites: Mapping[str, float] = field(default_factory=lambda: {"Li": 0.56, "Mg": 0.22})
     eps_eV_per_charge: Mapping[str, float] = field(default_factory=lambda: {"Li": -1.67, "Mg": -0.60})
     T_K: float = T_DEFAULT_K
 
     def chemical_potentials(self, x: Mapping[str, float]) -> dict[str, float]:
-        """Δμ_i per charge (eV) at x_i per formula unit (plain logarithms inside 0 < θ; continued linearly below
-        1e-300 so that any input gives a finite number)."""
+        """Δμ_i per charge (eV) at x_i per formula unit (0 < x_i < n_sites[i])."""
         kT = K_B_EV_PER_K * self.T_K
-        th = {i: float(x.get(i, 0.0)) / self.n_sites for i in IONS}
-        th0 = 1.0 - th["Li"] - th["Mg"]
-        return {i: self.eps_eV_per_charge[i] + kT / Z[i] * (_log_wall(th[i]) - _log_wall(th0)) for i in IONS}
+        out = {}
+        for i in IONS:
+            th = float(x.get(i, 0.0)) / self.n_sites[i]
+            if not 0.0 < th < 1.0:
+                raise DualionUserError(f"x_{i} = {x.get(i)} is outside (0, {self.n_sites[i]})", field="x")
+            out[i] = self.eps_eV_per_charge[i] + kT / Z[i] * math.log(th / (1.0 - th))
+        return out
 
     def uptake(self, dmu: Mapping[str, float], per: str = "charge") -> dict[str, float]:
         kT = K_B_EV_PER_K * self.T_K
-        w = {}
+        out = {}
         for i in IONS:
             mu = float(dmu[i]) if per == "charge" else float(dmu[i]) / Z[i]
-            w[i] = math.exp(min(Z[i] * (mu - self.eps_eV_per_charge[i]) / kT, 700.0))
-        den = 1.0 + w["Li"] + w["Mg"]
-        return {i: self.n_sites * w[i] / den for i in IONS}
+            arg = -Z[i] * (mu - self.eps_eV_per_charge[i]) / kT
+            out[i] = self.n_sites[i] / (1.0 + math.exp(min(arg, 700.0)))
+        return out
 
-    def max_electrons(self) -> float:
-        """Upper bound of Σ z_i x_i (electrons per formula unit) for this stand-in: 2·n_sites (all Mg)."""
-        return 2.0 * self.n_sites
-
-
-def _log_wall(v: float, eps: float = 1e-300) -> float:
-    """ln v for v ≥ eps, continued linearly (value and slope matched) below eps (the cell clamps θ first)."""
-    return math.log(v) if v >= eps else math.log(eps) + (v - eps) / eps
+    def mu_of_logit(self, ion: str, logit: float) -> float:
+        """Δμ_i (eV per charge) at logit θ_i = ln(θ/(1−θ)): ε_i + (k_BT/z_i)·logit (exact, any logit)."""
+        return self.eps_eV_per_charge[ion] + K_B_EV_PER_K * self.T_K / Z[ion] * logit
 
 
 def default_equilibrium() -> EquilibriumSource:
@@ -174,6 +173,20 @@ def equilibrium_potentials_V(source: EquilibriumSource, x: Mapping[str, float], 
 # --------------------------------------------------------------------------------------------------------------
 # Kinetics: small pure functions
 # --------------------------------------------------------------------------------------------------------------
+def _expit(z: float) -> float:
+    """Logistic σ(z) = 1/(1 + e^−z), overflow-safe."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _expit_arr(z: Any) -> Any:
+    from scipy.special import expit
+
+    return expit(z)
+
+
 def thermal_f(T_K: float = T_DEFAULT_K) -> float:
     """f = F/(RT) = e/(k_B T), V-1 (38.92 V-1 at 298.15 K)."""
     return 1.0 / (K_B_EV_PER_K * T_K)
@@ -394,9 +407,20 @@ class CellResult:
 # The particle model
 # --------------------------------------------------------------------------------------------------------------
 class SingleParticleCell:
-    """Method-of-lines model of one spherical particle; state y = [x_Li(shells), x_Mg(shells)]."""
+    """Method-of-lines model of one spherical particle.
+
+    State y = [x_Mg(shells 0..n−2), x_Li(shells 0..n−2), p, q]: interior shells as site fractions (linear Fick
+    diffusion), the surface shell as logits p = logit(x_Mg/c_Mg), q = logit(x_Li/c_Li(x_Mg))
+    (:class:`~dualion.model.cell_tables.SurfaceThermo`). The logits keep the surface composition inside its
+    physical range and let the stiff integrator resolve the last 10⁻¹⁰ of an almost empty or almost full surface,
+    where the voltage depends on ln θ; the conservation law is still written for x (finite volumes).
+    """
 
     def __init__(self, params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None):
+        from scipy.sparse import lil_matrix
+
+        from dualion.model.cell_tables import SurfaceThermo
+
         self.p = params or CellParameters()
         self.eq = equilibrium if equilibrium is not None else default_equilibrium()
         if not (hasattr(self.eq, "chemical_potentials") and hasattr(self.eq, "uptake")):
@@ -412,7 +436,7 @@ class SingleParticleCell:
         self.centres_cm = 0.5 * (faces[:-1] + faces[1:])
         self.vol_cm3 = 4.0 / 3.0 * np.pi * (faces[1:] ** 3 - faces[:-1] ** 3)
         self.vol_frac = self.vol_cm3 / self.vol_cm3.sum()
-        # unit-D Laplacian (finite volume, zero flux at r = 0)
+        # unit-D finite-volume Laplacian (zero flux at r = 0), acting on site fractions
         L = np.zeros((n, n))
         for k in range(1, n):
             g = 4.0 * np.pi * faces[k] ** 2 / (self.centres_cm[k] - self.centres_cm[k - 1])
@@ -421,53 +445,94 @@ class SingleParticleCell:
             L[k, k] -= g / self.vol_cm3[k]
             L[k, k - 1] += g / self.vol_cm3[k]
         self.n = n
-        D = p.D_cm2_s()
-        self.A = np.zeros((2 * n, 2 * n))
-        self.A[:n, :n] = D["Li"] * L
-        self.A[n:, n:] = D["Mg"] * L
-        # surface source: dx_i/dt (outer shell) = (4πR²/V_out)·(−i_i M/(z_i F ρ))
+        self.L = L
+        self._D = p.D_cm2_s()
+        # surface source: dx_i/dt (outer shell) += (4πR²/V_out)·(−i_i M/(z_i F ρ)) for i_i in A cm-2
         self._src = {i: -4.0 * np.pi * R ** 2 / self.vol_cm3[-1] * p.molar_mass_g_mol
                      / (Z[i] * FARADAY_C_PER_MOL * p.density_g_cm3) for i in IONS}
         self._i0 = p.i0_A_cm2()
         self._a_li = p.li_activity
         self._V_guess: float | None = None
-        from dualion.model.cell_tables import SurfaceThermo
-
         self.surface = SurfaceThermo(self.eq, li_free=self._a_li is None)
+        m = n - 1
+        S = lil_matrix((2 * m + 2, 2 * m + 2), dtype=int)
+        for k in range(m):
+            for j in (k - 1, k, k + 1):
+                if 0 <= j < m:
+                    S[k, j] = 1
+                    S[m + k, m + j] = 1
+        S[m - 1, 2 * m] = 1
+        S[2 * m - 1, 2 * m] = S[2 * m - 1, 2 * m + 1] = 1
+        for r in (2 * m, 2 * m + 1):
+            for c in (m - 1, 2 * m - 1, 2 * m, 2 * m + 1):
+                S[r, c] = 1
+        self.jac_sparsity = S.tocsr()
 
-    # -- helpers -------------------------------------------------------------------------------------------------
-    def current_density_A_cm2(self, current_mA_g: float) -> float:
-        """i = I_g/(specific area) = I_g·Rρ/3 (A cm-2) for a specific current I_g in mA g-1."""
-        return current_mA_g * 1e-3 / self.p.specific_area_cm2_g
+    # -- state <-> composition -----------------------------------------------------------------------------------
+    @staticmethod
+    def _logit(theta: float) -> float:
+        th = min(max(theta, 1e-300), 1.0 - 1e-15)
+        return math.log(th) - math.log1p(-th)
+
+    def state_from_x(self, x_li: np.ndarray, x_mg: np.ndarray) -> np.ndarray:
+        """Pack per-shell site fractions (n each) into the state vector."""
+        m = self.n - 1
+        sf = self.surface
+        p_ = self._logit(float(x_mg[-1]) / sf.cap_mg)
+        c_li = float(sf.cap_li(float(x_mg[-1])))
+        q_ = self._logit(float(x_li[-1]) / c_li) if c_li > 0 else -690.0
+        return np.concatenate([np.asarray(x_mg[:m], float), np.asarray(x_li[:m], float), [p_, q_]])
+
+    def surface_x(self, p_: float, q_: float) -> tuple[float, float]:
+        """(x_Li, x_Mg) of the surface shell from its logits."""
+        sf = self.surface
+        xm = sf.cap_mg * _expit(p_)
+        return float(sf.cap_li(xm)) * _expit(q_), xm
+
+    def x_profiles(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-shell (x_Li, x_Mg) from the state vector (works on (N,) or (N, T) arrays)."""
+        m = self.n - 1
+        sf = self.surface
+        p_, q_ = y[2 * m], y[2 * m + 1]
+        xm_s = sf.cap_mg * _expit_arr(p_)
+        xl_s = sf.cap_li(xm_s) * _expit_arr(q_)
+        xm = np.concatenate([y[:m], np.atleast_1d(xm_s)[None] if y.ndim > 1 else np.atleast_1d(xm_s)])
+        xl = np.concatenate([y[m:2 * m], np.atleast_1d(xl_s)[None] if y.ndim > 1 else np.atleast_1d(xl_s)])
+        return xl, xm
 
     def equilibrium_state(self, V_vs_Mg: float) -> np.ndarray:
         """Uniform particle at equilibrium with the electrolyte at electrode potential ``V_vs_Mg``."""
         x = equilibrium_uptake(self.eq, V_vs_Mg, self._a_li, self.p.delta_e_ref_V, self.p.T_K)
-        return np.concatenate([np.full(self.n, x["Li"]), np.full(self.n, x["Mg"])])
+        return self.state_from_x(np.full(self.n, x["Li"]), np.full(self.n, x["Mg"]))
 
     def mean_x(self, y: np.ndarray) -> tuple[float, float]:
         """Particle-average x_Li, x_Mg (volume-weighted)."""
-        return float(self.vol_frac @ y[: self.n]), float(self.vol_frac @ y[self.n:])
+        xl, xm = self.x_profiles(y)
+        return float(self.vol_frac @ xl), float(self.vol_frac @ xm)
 
-    def potentials(self, xs_li: float, xs_mg: float) -> dict[str, float]:
-        """U_i (V vs Mg2+/Mg) at surface composition xs (via the cached Δμ table, see :mod:`.cell_tables`)."""
-        mu_li, mu_mg = self.surface.mu(*self.surface.theta(xs_li, xs_mg))
+    # -- kinetics ------------------------------------------------------------------------------------------------
+    def current_density_A_cm2(self, current_mA_g: float) -> float:
+        """i = I_g/(specific area) = I_g·Rρ/3 (A cm-2) for a specific current I_g in mA g-1."""
+        return current_mA_g * 1e-3 / self.p.specific_area_cm2_g
+
+    def potentials_logit(self, p_: float, q_: float) -> dict[str, float]:
+        """U_i (V vs Mg2+/Mg) at surface logits: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li."""
+        mu_li, mu_mg = self.surface.mu(q_, p_)
         U = {"Mg": -mu_mg}
         U["Li"] = (-math.inf if self._a_li is None
                    else -mu_li - self.p.delta_e_ref_V + K_B_EV_PER_K * self.p.T_K * math.log(self._a_li))
         return U
 
-    def exchange_currents_A_cm2(self, xs_li: float, xs_mg: float) -> dict[str, float]:
-        """i0_i = j0_i·2√(θ_i(1−θ_i)) (A cm-2) at surface composition xs; θ_i = filling of ion i's open capacity
-        (:class:`dualion.model.cell_tables.SurfaceThermo`, clamped to [1e-250, 1 − 1e-15]), so j0_i is the value at
-        half filling; with U_i ∝ ln θ_i the cathodic rate stays finite as θ_i → 0 (Langmuir: ∝ 1 − θ)."""
-        th = dict(zip(IONS, self.surface.theta(xs_li, xs_mg)))
-        return {i: self._i0[i] * 2.0 * math.sqrt(th[i] * (1.0 - th[i])) for i in IONS}
+    def exchange_currents_logit(self, p_: float, q_: float) -> dict[str, float]:
+        """i0_i = j0_i·2√(θ_i(1−θ_i)) (A cm-2): j0_i is the value at half filling θ_i = 1/2; with U_i ∝ ln θ_i the
+        cathodic rate of a Langmuir site stays finite as θ_i → 0 (∝ 1 − θ_i) and the anodic one ∝ θ_i."""
+        th = {"Mg": p_, "Li": q_}
+        return {i: self._i0[i] * 2.0 * math.sqrt(_expit(th[i]) * _expit(-th[i])) for i in IONS}
 
-    def surface_currents(self, xs_li: float, xs_mg: float, i_A_cm2: float) -> tuple[float, dict[str, float]]:
-        """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at surface composition xs."""
-        U = self.potentials(xs_li, xs_mg)
-        i0 = self.exchange_currents_A_cm2(xs_li, xs_mg)
+    def surface_currents_logit(self, p_: float, q_: float, i_A_cm2: float) -> tuple[float, dict[str, float]]:
+        """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at the surface state."""
+        U = self.potentials_logit(p_, q_)
+        i0 = self.exchange_currents_logit(p_, q_)
         V = solve_electrode_potential_V(i_A_cm2, [U[i] for i in IONS], [i0[i] for i in IONS],
                                         [Z[i] for i in IONS], self.p.alpha, self.p.T_K, guess_V=self._V_guess)
         self._V_guess = V
@@ -483,40 +548,46 @@ class SingleParticleCell:
         # counter: Mg plated on charge (I > 0) → its potential falls by (1/f)·asinh(I/(2 i0)) for z = 2, α = 1/2
         return V_electrode + math.asinh(I_mA / (2.0 * self.p.counter_i0_mA)) / thermal_f(self.p.T_K)
 
-    def rhs_factory(self, current_mA_g: float) -> tuple[Callable, Callable, Callable]:
-        n = self.n
+    def rhs_factory(self, current_mA_g: float) -> tuple[Callable, Callable]:
+        n, m = self.n, self.n - 1
         i_app = self.current_density_A_cm2(current_mA_g)
-        A = self.A
+        A_mg, A_li = self._D["Mg"] * self.L, self._D["Li"] * self.L
         src_li, src_mg = self._src["Li"], self._src["Mg"]
-
-        def surface_terms(xl: float, xm: float) -> tuple[float, float, float]:
-            V, ii = self.surface_currents(xl, xm, i_app)
-            return V, src_li * ii["Li"], src_mg * ii["Mg"]
+        sf = self.surface
+        cap_mg = sf.cap_mg
+        xm_full = np.empty(n)
+        xl_full = np.empty(n)
 
         def rhs(t: float, y: np.ndarray) -> np.ndarray:
-            dy = A @ y
-            _, sl, sm = surface_terms(y[n - 1], y[2 * n - 1])
-            dy[n - 1] += sl
-            dy[2 * n - 1] += sm
-            return dy
-
-        def jac(t: float, y: np.ndarray) -> np.ndarray:
-            J = A.copy()
-            xl, xm = y[n - 1], y[2 * n - 1]
-            _, sl, sm = surface_terms(xl, xm)
-            for col, (dxl, dxm) in ((n - 1, (1.0, 0.0)), (2 * n - 1, (0.0, 1.0))):
-                base = xl if dxl else xm
-                h = 1e-7 * max(abs(base), 1e-10)
-                _, sl2, sm2 = surface_terms(xl + h * dxl, xm + h * dxm)
-                J[n - 1, col] += (sl2 - sl) / h
-                J[2 * n - 1, col] += (sm2 - sm) / h
-            return J
+            p_ = min(max(y[2 * m], -700.0), 700.0)
+            q_ = min(max(y[2 * m + 1], -700.0), 700.0)
+            sp, sq = _expit(p_), _expit(q_)
+            xm_s = cap_mg * sp
+            c_li = sf.cap_li(xm_s)
+            xm_full[:m] = y[:m]
+            xm_full[m] = xm_s
+            xl_full[:m] = y[m:2 * m]
+            xl_full[m] = c_li * sq
+            Fm = A_mg @ xm_full
+            Fl = A_li @ xl_full
+            _, ii = self.surface_currents_logit(p_, q_, i_app)
+            Fm[m] += src_mg * ii["Mg"]
+            Fl[m] += src_li * ii["Li"]
+            dp = Fm[m] / (cap_mg * sp * _expit(-p_))
+            dq = (Fl[m] - sq * sf.dcap_li(xm_s) * Fm[m]) / (c_li * sq * _expit(-q_)) if c_li > 0 else 0.0
+            out = np.empty(2 * m + 2)
+            out[:m] = Fm[:m]
+            out[m:2 * m] = Fl[:m]
+            out[2 * m] = dp
+            out[2 * m + 1] = dq
+            return out
 
         def voltage(t: float, y: np.ndarray) -> float:
-            V, _ = self.surface_currents(y[n - 1], y[2 * n - 1], i_app)
+            V, _ = self.surface_currents_logit(min(max(y[2 * m], -700.0), 700.0),
+                                               min(max(y[2 * m + 1], -700.0), 700.0), i_app)
             return self.cell_voltage_V(V, current_mA_g)
 
-        return rhs, jac, voltage
+        return rhs, voltage
 
     # -- protocol ------------------------------------------------------------------------------------------------
     def run(self, steps: Sequence[Step], y0: np.ndarray | None = None, record_dt_s: float | None = None,
@@ -550,7 +621,7 @@ class SingleParticleCell:
         for k, s in enumerate(steps, start=1):
             if max_steps is not None and k > max_steps:
                 break
-            rhs, jac, voltage = self.rhs_factory(s.current_mA_g)
+            rhs, voltage = self.rhs_factory(s.current_mA_g)
             events = []
             if s.current_mA_g < 0:
                 cut = p.v_min_V if s.cutoff_V is None else s.cutoff_V
@@ -576,8 +647,8 @@ class SingleParticleCell:
             if not math.isfinite(T):
                 # longest possible: time to pass the stand-in's full electron capacity at this current, ×3
                 T = 3.0 * 3.6 * p.capacity_mAh_g(2.0) / abs(s.current_mA_g) * 1e3
-            sol = solve_ivp(rhs, (0.0, T), y, method="BDF", jac=jac, events=events or None, rtol=rtol, atol=atol,
-                            dense_output=True)
+            sol = solve_ivp(rhs, (0.0, T), y, method="BDF", jac_sparsity=self.jac_sparsity, events=events or None,
+                            rtol=rtol, atol=atol, dense_output=True)
             if sol.status < 0:
                 raise RuntimeError(f"cell integration failed in step {k}: {sol.message}")
             t_end = float(sol.t[-1])
@@ -592,10 +663,11 @@ class SingleParticleCell:
             cols["V"].append(Vs)
             cols["I"].append(np.full(grid.size, s.current_mA_g))
             cols["step"].append(np.full(grid.size, k))
-            cols["xl"].append(self.vol_frac @ Y[: self.n])
-            cols["xm"].append(self.vol_frac @ Y[self.n:])
-            cols["sl"].append(Y[self.n - 1])
-            cols["sm"].append(Y[2 * self.n - 1])
+            XL, XM = self.x_profiles(Y)
+            cols["xl"].append(self.vol_frac @ XL)
+            cols["xm"].append(self.vol_frac @ XM)
+            cols["sl"].append(XL[-1])
+            cols["sm"].append(XM[-1])
             cols["q"].append(q + s.current_mA_g * grid / 3600.0)
             q += s.current_mA_g * t_end / 3600.0
             t0 += t_end

@@ -86,57 +86,53 @@ def _key(model: Any, n: int, span: float) -> str | None:
         return None
 
 
-THETA_MIN = 1e-250
-THETA_MAX = 1.0 - 1e-15
-
-
-def _clamp(v: float) -> float:
-    return THETA_MIN if not v > THETA_MIN else (THETA_MAX if v > THETA_MAX else v)
-
-
 class SurfaceThermo:
-    """Fillings θ_i and chemical potentials Δμ_i (eV per charge) of the particle surface, fast enough for an ODE.
+    """Capacities and Δμ_i (eV per charge) of the particle surface in logit coordinates, fast enough for an ODE.
 
-    ``theta(x_Li, x_Mg)``: each ion's filling of the capacity still open to it, clamped to [1e-250, 1 − 1e-15]
-    (θ_Mg = x_Mg/c_Mg, θ_Li = x_Li/c_Li(x_Mg), the table coordinates a, b above). ``mu(θ_Li, θ_Mg)``: Δμ_Li, Δμ_Mg.
-    The clamp keeps both the Butler–Volmer prefactor √(θ(1−θ)) and ln θ finite for any trial state of the ODE
-    solver; their product (the cathodic/anodic rates) stays finite and smooth down to θ → 0.
-    ``li_free``: the Mg-only model (``model.without_ions(["Li"])`` when available) is used; Δμ_Li is NaN.
+    Coordinates: p = logit θ_Mg, θ_Mg = x_Mg/c_Mg; q = logit θ_Li, θ_Li = x_Li/c_Li(x_Mg) with
+    c_Mg = min(Mg sites, N_e/z_Mg) and c_Li(x_Mg) = min(Li sites, (N_e − z_Mg x_Mg)/z_Li) (N_e: electron limit,
+    none for the stand-in). ``mu(q, p)`` → (Δμ_Li, Δμ_Mg). ``li_free``: the Mg-only model
+    (``model.without_ions(["Li"])`` when available) is used and Δμ_Li is NaN.
     """
 
     def __init__(self, model: Any, li_free: bool = False, n: int = 61, span: float = 16.0) -> None:
         self.li_free = li_free
-        tabulable = all(hasattr(model, a) for a in ("site_types", "ions", "describe", "chemical_potentials"))
-        if tabulable:
+        if hasattr(model, "mu_of_logit") and hasattr(model, "n_sites"):     # LangmuirPair: exact closed form
+            self.sites = {i: float(model.n_sites[i]) for i in ("Li", "Mg")}
+            self.n_e: float | None = None
+            self.z = {"Li": 1, "Mg": 2}
+
+            def exact(q: float, p: float) -> tuple[float, float]:
+                return (math.nan if li_free else model.mu_of_logit("Li", q)), model.mu_of_logit("Mg", p)
+            self.mu = exact
+        elif all(hasattr(model, a) for a in ("site_types", "ions", "chemical_potentials")):
+            full = model
             if li_free and "Li" in model.ions and hasattr(model, "without_ions"):
                 model = model.without_ions(["Li"])
-            caps, n_e, z = _capacities(model)
-            self._n_e, self._z = n_e, z
-            self._cap_li = caps.get("Li", 0.0)
-            cap_mg = caps.get("Mg", 0.0)
-            self._cap_mg = cap_mg if n_e is None else min(cap_mg, n_e / z.get("Mg", 2))
-            self.mu = _table(model, self._cap_mg, n, span)
+            caps, n_e, z = _capacities(full)
+            self.sites = {"Li": caps.get("Li", 0.0), "Mg": caps.get("Mg", 0.0)}
+            self.n_e, self.z = n_e, {"Li": z.get("Li", 1), "Mg": z.get("Mg", 2)}
+            self.mu = _table(model, self.cap_mg, n, span)
         else:
-            n_sites = float(getattr(model, "n_sites", 1.0))
-            self._n_e, self._z = None, {"Li": 1, "Mg": 2}
-            self._cap_li = self._cap_mg = n_sites
+            raise ValueError("equilibrium source must be an EquilibriumModel-like object or a LangmuirPair")
 
-            def direct(tl: float, tm: float) -> tuple[float, float]:
-                mu = model.chemical_potentials({"Li": tl * n_sites, "Mg": tm * n_sites})
-                return (math.nan if li_free else float(mu["Li"])), float(mu["Mg"])
-            self.mu = direct
+    @property
+    def cap_mg(self) -> float:
+        c = self.sites["Mg"]
+        return c if self.n_e is None else min(c, self.n_e / self.z["Mg"])
 
-    def cap_li(self, x_mg: float) -> float:
-        """Li capacity (per fu) still open at Mg content x_Mg: min(Li sites, (N_e − z_Mg x_Mg)/z_Li)."""
-        if self._n_e is None:
-            return self._cap_li
-        return min(self._cap_li, (self._n_e - self._z.get("Mg", 2) * max(x_mg, 0.0)) / self._z.get("Li", 1))
+    def cap_li(self, x_mg: float | np.ndarray) -> float | np.ndarray:
+        """Li capacity (per fu) still open at Mg content x_Mg."""
+        if self.n_e is None:
+            return self.sites["Li"] + 0.0 * np.asarray(x_mg) if np.ndim(x_mg) else self.sites["Li"]
+        return np.minimum(self.sites["Li"], (self.n_e - self.z["Mg"] * np.asarray(x_mg)) / self.z["Li"]) \
+            if np.ndim(x_mg) else min(self.sites["Li"], (self.n_e - self.z["Mg"] * x_mg) / self.z["Li"])
 
-    def theta(self, x_li: float, x_mg: float) -> tuple[float, float]:
-        c = self.cap_li(x_mg)
-        tl = _clamp(x_li / c) if c > 0 else THETA_MIN
-        tm = _clamp(x_mg / self._cap_mg) if self._cap_mg > 0 else THETA_MIN
-        return tl, tm
+    def dcap_li(self, x_mg: float) -> float:
+        """d c_Li / d x_Mg (0 where the Li sites, −z_Mg/z_Li where the electron limit binds)."""
+        if self.n_e is None:
+            return 0.0
+        return 0.0 if self.sites["Li"] <= (self.n_e - self.z["Mg"] * x_mg) / self.z["Li"] else -self.z["Mg"] / self.z["Li"]
 
 
 def _table(model: Any, cap_mg: float, n: int, span: float) -> Callable[[float, float], tuple[float, float]]:
@@ -156,9 +152,7 @@ def _table(model: Any, cap_mg: float, n: int, span: float) -> Callable[[float, f
         mu = model.chemical_potentials({"Li": xl, "Mg": xm}, strict=False)
         t_li, t_mg = _fill_nan(np.asarray(mu["Li"], float)), _fill_nan(np.asarray(mu["Mg"], float))
 
-        def f2(tl: float, tm: float) -> tuple[float, float]:
-            p = math.log(tm) - math.log1p(-tm)
-            q = math.log(tl) - math.log1p(-tl)
+        def f2(q: float, p: float) -> tuple[float, float]:
             return _interp2(-span, h, n, t_li, p, q), _interp2(-span, h, n, t_mg, p, q)
         fun = f2
     elif len(ions) == 1:
@@ -170,9 +164,8 @@ def _table(model: Any, cap_mg: float, n: int, span: float) -> Callable[[float, f
             ok = ~np.isnan(tab)
             tab = np.interp(g, g[ok], tab[ok])
 
-        def f1(tl: float, tm: float) -> tuple[float, float]:
-            t = tm if ion == "Mg" else tl
-            v = _interp1(-span, h, n, tab, math.log(t) - math.log1p(-t))
+        def f1(q: float, p: float) -> tuple[float, float]:
+            v = _interp1(-span, h, n, tab, p if ion == "Mg" else q)
             return (math.nan, v) if ion == "Mg" else (v, math.nan)
         fun = f1
     else:

@@ -17,7 +17,6 @@ measures the distortion that an inserted ion removes.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

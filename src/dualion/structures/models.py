@@ -333,7 +333,7 @@ def _describe(frame: Frame, vacancies: list[int], shells: dict, placement: dict[
 
 
 def _ion_configs(frame: Frame, host_changes: dict[int, str], sites: list[int], ions: tuple[str, ...],
-                 max_ions: int, site_tag: str, distinct: bool, site_names: dict[int, str]):
+                 max_ions: int, distinct: bool, site_names: dict[int, str]):
     """Symmetry-distinct placements of 1..max_ions ions on ``sites`` of the host."""
     out = []
     for n in range(1, max_ions + 1):
@@ -392,7 +392,7 @@ def build_site_model(name: str, supercell: str | Sequence[int] = (2, 2, 1), ions
         models.append(ModelStructure(host_label, host_label, {}, None, render(frame, {}),
                                      1, _meta(frame, {}, {"model": name})))
         sites = [int(i) for i in frame.indices("4b")]
-        for label, counts, placement, mult in _ion_configs(frame, {}, sites, ions, 1, "interstitial", distinct, {}):
+        for label, counts, placement, mult in _ion_configs(frame, {}, sites, ions, 1, distinct, {}):
             models.append(ModelStructure(label, host_label, counts, "interstitial",
                                          render(frame, placement, ions), mult,
                                          _meta(frame, placement, {"model": name})))
@@ -407,7 +407,7 @@ def build_site_model(name: str, supercell: str | Sequence[int] = (2, 2, 1), ions
         models.append(ModelStructure(host_label, host_label, {}, None, render(frame, host_changes, ions), 1,
                                      _meta(frame, host_changes, extra, vacancies)))
         for label, counts, placement, mult in _ion_configs(frame, host_changes, vacancies, ions, max_ions,
-                                                           site_tag, distinct, names):
+                                                           distinct, names):
             changes = {**host_changes, **placement}
             models.append(ModelStructure(label, host_label, counts, site_tag, render(frame, changes, ions), mult,
                                          _meta(frame, changes, {**extra, "occupied": {names[i]: lab for i, lab
