@@ -151,6 +151,10 @@ def test_sevenn_loads_offline_and_agrees_roughly_with_chgnet():
     assert "7net-0" in version and "sevenn" in version
     atoms.calc = calc
     e = atoms.get_potential_energy()
-    # anatase at a PBEsol-like lattice is near a minimum: forces ≈ 0 by symmetry; energy ≈ −8 to −10 eV/atom
+    # energy per atom of TiO2 with MP-compatible PBE-like potentials: about −8 to −10 eV/atom
     assert np.isfinite(e) and -11 < e / len(atoms) < -7
-    assert np.abs(atoms.get_forces()).max() < 0.05
+    # by symmetry (I4_1/amd) the only non-zero force is along c on O (its free coordinate u); Ti feels none
+    f = atoms.get_forces()
+    assert np.abs(f[:, :2]).max() < 1e-4
+    assert np.abs(f[atoms.numbers == 22]).max() < 1e-4
+    assert np.abs(f[:, 2]).max() < 0.2  # u = 0.2081 is close to the potential's own optimum

@@ -39,3 +39,16 @@ def test_user_error_one_line():
     err = DualionUserError("expected a number\nnot text", file="x.yaml", field="energy")
     assert err.one_line() == "x.yaml: energy: expected a number not text"
     assert DualionUserError("bad").one_line() == "bad"
+
+
+def test_atomic_write_uses_umask_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "r.txt", "x")
+    finally:
+        os.umask(old)
+    # 0o666 & ~0o022 = 0o644, as for an ordinary open(..., "w")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -21,7 +21,10 @@ from simple descriptors of the inserted ion and its site; calibrated energies ar
   vacant Ti site, 0 interstitial);
 * ``ion_plus_site_z`` — :math:`\hat\delta = a_X + b\,v + c\,z v`;
 * ``linear_z_site_r_nF`` — :math:`c_0 + c_1 z + c_2 v + c_3 z v + c_4 r + c_5 n_F` (r Shannon
-  six-fold ionic radius, Å; :math:`n_F` F atoms within 2.5 Å of the ion).
+  six-fold ionic radius, Å; :math:`n_F` F atoms within 2.5 Å of the ion);
+* ``site_F_OHsize`` — :math:`c_0 + c_1 v + c_2 n_F + c_3\, r\, n_{OH}` (:math:`n_{OH}` H atoms within
+  2.5 Å of the ion: OH groups of the vacancy octahedron, whose H points into the site and crowds
+  large ions).
 
 Linear models are fitted by least squares (minimum-norm solution when a left-out point makes a
 column all-zero). The model is chosen by **leave-one-out cross-validation**: for each point, fit on
@@ -68,6 +71,7 @@ class Point:
     dE_ml: float = float("nan")
     dE_dft: float | None = None
     dft_status: str = "finished"
+    n_OH: int = 0
 
     @property
     def z(self) -> int:
@@ -89,9 +93,9 @@ class Point:
         return float(self.dE_dft - self.dE_ml)
 
 
-def f_neighbours(atoms, index: int, cutoff: float = F_NEIGHBOUR_CUTOFF_A) -> int:
-    """Number of F atoms within ``cutoff`` Å of atom ``index`` (minimum image)."""
-    f_idx = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "F"]
+def f_neighbours(atoms, index: int, cutoff: float = F_NEIGHBOUR_CUTOFF_A, species: str = "F") -> int:
+    """Number of ``species`` atoms (default F) within ``cutoff`` Å of atom ``index`` (minimum image)."""
+    f_idx = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == species]
     if not f_idx:
         return 0
     d = atoms.get_distances(index, f_idx, mic=True)
@@ -110,7 +114,8 @@ def inserted_ions(task) -> list[tuple[str, int]]:
 
 # --- models -----------------------------------------------------------------------------------------
 def _features(p: Point, names: Sequence[str]) -> np.ndarray:
-    vals = {"1": 1.0, "z": p.z, "v": p.v, "z*v": p.z * p.v, "r": p.r, "nF": float(p.n_F)}
+    vals = {"1": 1.0, "z": p.z, "v": p.v, "z*v": p.z * p.v, "r": p.r, "nF": float(p.n_F),
+            "r*nOH": p.r * p.n_OH}
     out = []
     for n in names:
         if n.startswith("ion="):
@@ -195,6 +200,8 @@ CANDIDATES: tuple[Candidate, ...] = (
               _fit_linear("ion_plus_site_z", lambda pts: _ion_columns(pts) + ["v", "z*v"])),
     Candidate("linear_z_site_r_nF", "δ = c0 + c1 z + c2 v + c3 z v + c4 r + c5 nF",
               _fit_linear("linear_z_site_r_nF", lambda pts: ["1", "z", "v", "z*v", "r", "nF"])),
+    Candidate("site_F_OHsize", "δ = c0 + c1 v + c2 nF + c3 r nOH",
+              _fit_linear("site_F_OHsize", lambda pts: ["1", "v", "nF", "r*nOH"])),
     Candidate("shift_per_ion_site", "δ = a_{X,s} (fallback a_X, then global mean)",
               _fit_group("shift_per_ion_site", [lambda p: p.ion, lambda p: f"{p.ion}|{p.site}"])),
 )
@@ -280,16 +287,17 @@ class Calibration:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
-    def correction(self, ion: str, site: str, n_F: int = 0) -> float:
-        """δ̂ (eV) for one ion of kind ``ion`` on a site of type ``site`` with ``n_F`` F neighbours."""
-        return self.model.predict(Point(key="", ion=ion, site=site, n_F=n_F))
+    def correction(self, ion: str, site: str, n_F: int = 0, n_OH: int = 0) -> float:
+        """δ̂ (eV) for one ion ``ion`` on a site of type ``site`` with ``n_F`` F and ``n_OH`` H neighbours."""
+        return self.model.predict(Point(key="", ion=ion, site=site, n_F=n_F, n_OH=n_OH))
 
     def correction_for(self, task) -> float:
         """Σ δ̂ over the inserted ions of a :class:`~dualion.engines.runner.Task` (eV)."""
         from dualion.engines.compute import site_type
 
         st = site_type(task.site)
-        return float(sum(self.correction(ion, st, f_neighbours(task.atoms, i)) for ion, i in inserted_ions(task)))
+        return float(sum(self.correction(ion, st, f_neighbours(task.atoms, i), f_neighbours(task.atoms, i, species="H"))
+                         for ion, i in inserted_ions(task)))
 
     def check_engine(self, engine) -> None:
         """Refuse to apply a calibration fitted for another engine or model."""
@@ -385,7 +393,7 @@ def fit_calibration(points: Sequence[Point], engine: str, model_version: str,
                    "fit": next(r.fit for r in reports if r.name == chosen)},
         "raw": _err_stats(np.array([p.dE_dft for p in pts]) - raw),
         "ordering_raw": _ordering(pts, raw), "ordering_calibrated_loo": _ordering(pts, cal_loo),
-        "points": [{"key": p.key, "ion": p.ion, "site": p.site, "host": p.host, "n_F": p.n_F,
+        "points": [{"key": p.key, "ion": p.ion, "site": p.site, "host": p.host, "n_F": p.n_F, "n_OH": p.n_OH,
                     "dE_dft_eV": p.dE_dft, "dE_ml_eV": p.dE_ml, "dE_cal_fit_eV": float(cf),
                     "dE_cal_loo_eV": float(cl)} for p, cf, cl in zip(pts, cal_fit, cal_loo)],
     }
@@ -462,7 +470,7 @@ def calibration_points(records: Sequence[Any], references_ml: Mapping[str, float
         idx = inserted_ions(r.task)[0][1]
         pts.append(Point(key=title or f"{r.task.host} + {r.task.label}", ion=ion, site=site_type(r.task.site),
                          n_F=f_neighbours(r.task.atoms, idx), host=r.task.host, dE_ml=float(dE_ml),
-                         dE_dft=dE_dft, dft_status=status))
+                         dE_dft=dE_dft, dft_status=status, n_OH=f_neighbours(r.task.atoms, idx, species="H")))
     return pts
 
 

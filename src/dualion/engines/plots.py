@@ -23,11 +23,12 @@ def parity_plot(points: Sequence[Mapping[str, Any]], out_dir: str | Path, stem: 
 
     pts = list(points)
     dft = np.array([p["dE_dft_eV"] for p in pts])
-    lo, hi = float(min(dft.min(), min(p["dE_ml_eV"] for p in pts))), float(dft.max())
+    allv = np.concatenate([dft, [p["dE_ml_eV"] for p in pts], [p["dE_cal_loo_eV"] for p in pts]])
+    lo, hi = float(allv.min()), float(allv.max())
     pad = 0.1 * (hi - lo)
     lims = (lo - pad, hi + pad)
     with figure_style():
-        fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.2), sharex=True, sharey=True)
+        fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.6), sharex=True, sharey=True, constrained_layout=True)
         for ax, key, title in ((axes[0], "dE_ml_eV", f"raw {engine_label}"),
                                (axes[1], "dE_cal_loo_eV", "calibrated (leave-one-out)")):
             ax.plot(lims, lims, color="0.6", lw=0.8, zorder=0)
@@ -37,7 +38,7 @@ def parity_plot(points: Sequence[Mapping[str, Any]], out_dir: str | Path, stem: 
                 ax.scatter(p["dE_dft_eV"], p[key], color=ION_COLOURS.get(p["ion"], "k"),
                            marker=MARKERS.get(p["site"], "^"), s=18, edgecolor="none")
             err = np.array([p[key] - p["dE_dft_eV"] for p in pts])
-            ax.set_title(f"{title}: MAE {np.abs(err).mean():.2f} eV, max {np.abs(err).max():.2f} eV")
+            ax.set_title(f"{title}\nMAE {np.abs(err).mean():.2f} eV, max {np.abs(err).max():.2f} eV", fontsize=8)
             ax.set_xlabel("ΔE DFT (eV per ion)")
             ax.set_xlim(lims)
             ax.set_ylim(lims)
@@ -47,7 +48,7 @@ def parity_plot(points: Sequence[Mapping[str, Any]], out_dir: str | Path, stem: 
                    for i in sorted({p["ion"] for p in pts}, key=lambda s: ["Li", "Na", "Mg", "Ca", "Al"].index(s)
                                    if s in ["Li", "Na", "Mg", "Ca", "Al"] else 9)]
         handles += [plt.Line2D([], [], ls="", marker=m, color="0.3", label=s) for s, m in MARKERS.items()]
-        axes[1].legend(handles=handles, loc="upper left", fontsize=7)
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=7)
         paths = save_figure(fig, out_dir, stem)
     paths += write_table([dict(p) for p in pts], out_dir, stem)
     return paths

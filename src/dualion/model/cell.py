@@ -3,8 +3,10 @@ r"""Galvanostatic dual-ion (Li+/Mg2+) cell: one spherical particle, Fick diffusi
 Model (single-particle, method of lines; full equations in ``docs/model_cell.md``)
 ----------------------------------------------------------------------------------
 * State: site fractions :math:`x_i(r, t)` (ions *i* per formula unit, i ∈ {Li, Mg}) on ``n_shells`` finite-volume
-  shells of a sphere of radius *R* (µm); the shells are refined towards the surface.
-* Fick diffusion per ion (constant :math:`D_i`, cm² s⁻¹, independent species — no cross terms):
+  shells of a sphere of radius *R* (µm), refined towards the surface. Interior shells carry x; the surface shell
+  carries logits of its fillings (see :class:`SingleParticleCell`) so that ln θ near empty/full is resolved.
+* Fick diffusion per ion (constant :math:`D_i`, cm² s⁻¹; independent species — no cross terms and no site
+  blocking; the equilibrium model couples the ions only through the surface potentials):
 
   .. math:: \partial_t x_i = r^{-2}\partial_r (r^2 D_i \partial_r x_i), \qquad
             D_i \partial_r x_i|_{R} = -\frac{M}{z_i F \rho}\, i_i
@@ -14,34 +16,37 @@ Model (single-particle, method of lines; full equations in ``docs/model_cell.md`
 * Butler–Volmer per ion at the particle surface:
 
   .. math:: i_i = i_{0,i}\,[\exp(\alpha z_i f\eta_i) - \exp(-(1-\alpha) z_i f\eta_i)],\quad
-            \eta_i = V - U_i(x^s_\mathrm{Li}, x^s_\mathrm{Mg}),\quad f = F/RT
+            \eta_i = V - U_i(x^s_\mathrm{Li}, x^s_\mathrm{Mg}),\quad f = F/RT,\quad
+            i_{0,i} = j_{0,i}\,2\sqrt{\theta_i(1-\theta_i)}
 
-  with the equilibrium potentials (V vs Mg²⁺/Mg) from the equilibrium source's chemical potentials per charge:
+  (θ_i: the ion's filling of the capacity still open to it; :math:`j_{0,i}` = value at half filling) with the
+  equilibrium potentials (V vs Mg²⁺/Mg) from the equilibrium source's chemical potentials per charge:
   :math:`U_\mathrm{Mg} = -\Delta\mu_\mathrm{Mg}`, :math:`U_\mathrm{Li} = -\Delta\mu_\mathrm{Li} - \Delta E_\mathrm{ref}
   + (k_BT/e)\ln a_\mathrm{Li^+}` (:mod:`dualion.reference`).
 * Galvanostatic constraint :math:`\sum_i i_i = i = I_g R\rho/3` (A cm⁻²; :math:`I_g` in A g⁻¹, specific area
-  3/(Rρ)); the electrode potential *V* is solved from it at every right-hand-side evaluation (one monotone
-  scalar equation, safeguarded Newton) — an index-1 DAE reduced to an ODE.
+  3/(Rρ)); the electrode potential *V* is solved from it at every right-hand-side evaluation (one strictly
+  monotone scalar equation, safeguarded Newton) — an index-1 DAE reduced to an ODE, integrated by LSODA
+  (banded Jacobian) with the voltage cutoffs located by bisection.
 * Mg metal counter electrode at 0 V vs Mg²⁺/Mg. The paper measures in a three-electrode cell (Mg reference),
   so by default the counter overpotential is excluded; ``counter_i0_mA`` adds a symmetric Butler–Volmer
   (z = 2) counter overpotential to the reported cell voltage.
 * Current sign (team convention): current > 0 = charge (oxidation, ions leave), < 0 = discharge.
 
 The equilibrium enters only through :class:`EquilibriumSource` (``chemical_potentials`` and ``uptake``). The
-default source is MODEL-EQ's ``dualion.model.equilibrium.paper_model()`` when importable, otherwise the
-documented stand-in :class:`LangmuirPair`.
+default source is MODEL-EQ's ``dualion.model.equilibrium.paper_model(width_factor=4)``, otherwise the
+documented closed-form stand-in :class:`LangmuirPair`.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from dualion.errors import DualionUserError
 from dualion.reference import (DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K,
@@ -61,7 +66,6 @@ MOLAR_MASS_PAPER_G_MOL = 71.017
 #: ρ = 4·71.017 g mol-1 / (6.02214e23 mol-1 · 3.7991²·9.475e-24 cm3) = 4.7171e-22 g / 1.36754e-22 cm3 = 3.449.
 DENSITY_PAPER_G_CM3 = 3.449
 
-_X_FLOOR = 1e-12  # smallest site fraction handed to the equilibrium source (ln 0 guard)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -125,14 +129,22 @@ class LangmuirPair:
         return self.eps_eV_per_charge[ion] + K_B_EV_PER_K * self.T_K / Z[ion] * logit
 
 
+#: Disorder broadening ω of the default equilibrium model (MODEL-EQ's ``width_factor``: ω·k_BT in the site
+#: occupancies). The paper's GITT shows a sloping solid-solution curve (cation vacancies, mixed F/OH anion
+#: environments), not the kT-sharp steps of single 0 K DFT energies; ω = 4 also keeps the surface fillings at
+#: the cutoffs within double precision of the cell's logit variables.
+DEFAULT_WIDTH_FACTOR = 4.0
+
+
 def default_equilibrium() -> EquilibriumSource:
-    """MODEL-EQ's ``paper_model()`` (Ti0.78□0.22O1.12F0.40(OH)0.48) when available, else :class:`LangmuirPair`."""
+    """MODEL-EQ's ``paper_model(width_factor=4)`` (Ti0.78□0.22O1.12F0.40(OH)0.48, DFT site energies) when
+    available, else :class:`LangmuirPair`."""
     try:
         from dualion.model.equilibrium import paper_model  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - not there yet / broken import: documented stand-in
         return LangmuirPair()
     try:
-        model = paper_model()
+        model = paper_model(width_factor=DEFAULT_WIDTH_FACTOR)
     except Exception:  # noqa: BLE001
         return LangmuirPair()
     if not (hasattr(model, "chemical_potentials") and hasattr(model, "uptake")):
@@ -160,7 +172,8 @@ def equilibrium_uptake(source: EquilibriumSource, V_vs_Mg: float, li_activity: f
 def equilibrium_potentials_V(source: EquilibriumSource, x: Mapping[str, float], li_activity: float | None,
                              delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
                              T_K: float = T_DEFAULT_K) -> dict[str, float]:
-    """U_i (V vs Mg2+/Mg) at composition ``x``: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li (per charge)."""
+    """U_i (V vs Mg2+/Mg) at composition ``x`` (direct call of the source, per charge):
+    U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li."""
     mu = source.chemical_potentials({i: float(x.get(i, 0.0)) for i in IONS})
     U = {"Mg": -float(mu["Mg"])}
     if li_activity is None:
@@ -207,7 +220,7 @@ def charge_transfer_resistance_ohm_cm2(i0_A_cm2: float, z: int, T_K: float = T_D
 
 def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_A_cm2: Sequence[float],
                                 z: Sequence[int], alpha: float = 0.5, T_K: float = T_DEFAULT_K,
-                                guess_V: float | None = None, tol_V: float = 1e-11) -> float:
+                                guess_V: float | None = None, tol_V: float = 1e-14) -> float:
     """Electrode potential V (vs Mg2+/Mg) with Σ_i i_i(V − U_i) = i_target (A cm-2).
 
     g(V) = Σ_i i0_i[exp(αz_i f(V−U_i)) − exp(−(1−α)z_i f(V−U_i))] − i_target is strictly increasing in V, so
@@ -406,25 +419,99 @@ class CellResult:
 # --------------------------------------------------------------------------------------------------------------
 # The particle model
 # --------------------------------------------------------------------------------------------------------------
+@dataclass
+class _Sol:
+    t: np.ndarray
+    y: np.ndarray
+    sol: Any
+    status: int
+    message: str
+
+
+#: |logit θ| of the surface beyond which an ion counts as saturated (full on discharge, empty on charge).
+SATURATION_LOGIT = 30.0
+
+
+def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: float | None, direction: int,
+               rtol: float, atol: float, first_step: float | None, active: Sequence[int] = (-2, -1)) -> _Sol:
+    """LSODA (banded finite-difference Jacobian: lower bandwidth 3, upper 2) from 0 to T, stopping where the
+    voltage crosses ``cut`` in ``direction`` (−1 falling, +1 rising); the crossing is located by bisection on
+    the step's interpolant (kept inside the step even if the interpolant does not bracket it exactly). Also stops
+    (status 2) when the surface logits of all ``active`` state entries pass ±SATURATION_LOGIT in the direction of
+    the current: the surface cannot take (give) more ions and V falls (rises) to the cutoff at once."""
+    from scipy.integrate import LSODA, OdeSolution
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        solver = LSODA(rhs, 0.0, y0, T, first_step=first_step, rtol=rtol, atol=atol, lband=3, uband=2)
+        ts, ys, interps = [0.0], [np.asarray(y0, float).copy()], []
+        status, message = 0, "duration reached"
+        stuck = 0
+        while True:
+            msg = solver.step()
+            if solver.status == "failed":
+                return _Sol(np.array(ts), np.array(ys).T, None, -1, str(msg))
+            t_new, y_new = solver.t, solver.y.copy()
+            if direction and all(-direction * y_new[j] > SATURATION_LOGIT for j in active):
+                # every active ion's surface is full (discharge) or empty (charge) to within e^-30: the voltage
+                # collapses to the cutoff within a vanishing time and capacity; stop here
+                if t_new <= ts[-1]:
+                    ys[-1] = y_new
+                    return _Sol(np.array(ts), np.array(ys).T, OdeSolution(np.array(ts), interps) if interps else None,
+                                2, "surface saturated")
+                interps.append(solver.dense_output())
+                ts.append(t_new)
+                ys.append(y_new)
+                status, message = 2, "surface saturated"
+                break
+            if t_new <= ts[-1]:
+                stuck += 1
+                if solver.status == "finished":
+                    break
+                if stuck > 50:
+                    return _Sol(np.array(ts), np.array(ys).T, None, -1, "time does not advance")
+                continue
+            stuck = 0
+            d = solver.dense_output()
+            if cut is not None and direction * (voltage(t_new, y_new) - cut) >= 0:
+                lo, hi = ts[-1], t_new
+                for _ in range(60):
+                    mid = 0.5 * (lo + hi)
+                    if direction * (voltage(mid, d(mid)) - cut) >= 0:
+                        hi = mid
+                    else:
+                        lo = mid
+                    if hi - lo <= 1e-9 * max(hi, 1.0):
+                        break
+                t_new, y_new = hi, d(hi)
+                status, message = 1, "voltage cutoff"
+            interps.append(d)
+            ts.append(t_new)
+            ys.append(y_new)
+            if status == 1 or solver.status == "finished":
+                break
+    return _Sol(np.array(ts), np.array(ys).T, OdeSolution(np.array(ts), interps), status, message)
+
+
 class SingleParticleCell:
     """Method-of-lines model of one spherical particle.
 
-    State y = [x_Mg(shells 0..n−2), x_Li(shells 0..n−2), p, q]: interior shells as site fractions (linear Fick
-    diffusion), the surface shell as logits p = logit(x_Mg/c_Mg), q = logit(x_Li/c_Li(x_Mg))
+    State y = [x_Mg,0, x_Li,0, x_Mg,1, x_Li,1, …, x_Mg,n−2, x_Li,n−2, p, q] (interleaved so that the Jacobian is
+    banded: lower bandwidth 3, upper 2): interior shells as site fractions (linear Fick diffusion), the surface
+    shell as logits p = logit(x_Mg/c_Mg), q = logit(x_Li/c_Li(x_Mg))
     (:class:`~dualion.model.cell_tables.SurfaceThermo`). The logits keep the surface composition inside its
     physical range and let the stiff integrator resolve the last 10⁻¹⁰ of an almost empty or almost full surface,
     where the voltage depends on ln θ; the conservation law is still written for x (finite volumes).
     """
 
     def __init__(self, params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None):
-        from scipy.sparse import lil_matrix
-
         from dualion.model.cell_tables import SurfaceThermo
 
         self.p = params or CellParameters()
         self.eq = equilibrium if equilibrium is not None else default_equilibrium()
         if not (hasattr(self.eq, "chemical_potentials") and hasattr(self.eq, "uptake")):
-            raise DualionUserError("equilibrium source needs chemical_potentials(x) and uptake(dmu)", field="equilibrium")
+            raise DualionUserError("equilibrium source needs chemical_potentials(x) and uptake(dmu)",
+                                   field="equilibrium")
         p = self.p
         n = p.n_shells
         R = p.radius_um * 1e-4  # cm
@@ -454,25 +541,12 @@ class SingleParticleCell:
         self._a_li = p.li_activity
         self._V_guess: float | None = None
         self.surface = SurfaceThermo(self.eq, li_free=self._a_li is None)
-        m = n - 1
-        S = lil_matrix((2 * m + 2, 2 * m + 2), dtype=int)
-        for k in range(m):
-            for j in (k - 1, k, k + 1):
-                if 0 <= j < m:
-                    S[k, j] = 1
-                    S[m + k, m + j] = 1
-        S[m - 1, 2 * m] = 1
-        S[2 * m - 1, 2 * m] = S[2 * m - 1, 2 * m + 1] = 1
-        for r in (2 * m, 2 * m + 1):
-            for c in (m - 1, 2 * m - 1, 2 * m, 2 * m + 1):
-                S[r, c] = 1
-        self.jac_sparsity = S.tocsr()
 
     # -- state <-> composition -----------------------------------------------------------------------------------
     @staticmethod
     def _logit(theta: float) -> float:
         th = min(max(theta, 1e-300), 1.0 - 1e-15)
-        return math.log(th) - math.log1p(-th)
+        return max(math.log(th) - math.log1p(-th), -300.0)
 
     def state_from_x(self, x_li: np.ndarray, x_mg: np.ndarray) -> np.ndarray:
         """Pack per-shell site fractions (n each) into the state vector."""
@@ -481,7 +555,11 @@ class SingleParticleCell:
         p_ = self._logit(float(x_mg[-1]) / sf.cap_mg)
         c_li = float(sf.cap_li(float(x_mg[-1])))
         q_ = self._logit(float(x_li[-1]) / c_li) if c_li > 0 else -690.0
-        return np.concatenate([np.asarray(x_mg[:m], float), np.asarray(x_li[:m], float), [p_, q_]])
+        y = np.empty(2 * m + 2)
+        y[0:2 * m:2] = np.asarray(x_mg[:m], float)
+        y[1:2 * m:2] = np.asarray(x_li[:m], float)
+        y[2 * m], y[2 * m + 1] = p_, q_
+        return y
 
     def surface_x(self, p_: float, q_: float) -> tuple[float, float]:
         """(x_Li, x_Mg) of the surface shell from its logits."""
@@ -496,14 +574,20 @@ class SingleParticleCell:
         p_, q_ = y[2 * m], y[2 * m + 1]
         xm_s = sf.cap_mg * _expit_arr(p_)
         xl_s = sf.cap_li(xm_s) * _expit_arr(q_)
-        xm = np.concatenate([y[:m], np.atleast_1d(xm_s)[None] if y.ndim > 1 else np.atleast_1d(xm_s)])
-        xl = np.concatenate([y[m:2 * m], np.atleast_1d(xl_s)[None] if y.ndim > 1 else np.atleast_1d(xl_s)])
+        xm = np.concatenate([y[0:2 * m:2], np.atleast_1d(xm_s)[None] if y.ndim > 1 else np.atleast_1d(xm_s)])
+        xl = np.concatenate([y[1:2 * m:2], np.atleast_1d(xl_s)[None] if y.ndim > 1 else np.atleast_1d(xl_s)])
         return xl, xm
 
-    def equilibrium_state(self, V_vs_Mg: float) -> np.ndarray:
-        """Uniform particle at equilibrium with the electrolyte at electrode potential ``V_vs_Mg``."""
+    def equilibrium_state(self, V_vs_Mg: float, theta_floor: float = 1e-6) -> np.ndarray:
+        """Uniform particle at equilibrium with the electrolyte at electrode potential ``V_vs_Mg``.
+
+        Each filling θ_i is floored at ``theta_floor`` (default 1e-6 of the ion's capacity, i.e. ≤ 3e-4 mA h g-1):
+        the equilibrium at 2.3 V holds ~1e-23 Mg per fu, and starting a logit of −50 under load is a needlessly
+        stiff transient. The Li of a Li-free electrolyte stays at 0."""
         x = equilibrium_uptake(self.eq, V_vs_Mg, self._a_li, self.p.delta_e_ref_V, self.p.T_K)
-        return self.state_from_x(np.full(self.n, x["Li"]), np.full(self.n, x["Mg"]))
+        xm = max(x["Mg"], theta_floor * self.surface.cap_mg)
+        xl = 0.0 if self._a_li is None else max(x["Li"], theta_floor * float(self.surface.cap_li(xm)))
+        return self.state_from_x(np.full(self.n, xl), np.full(self.n, xm))
 
     def mean_x(self, y: np.ndarray) -> tuple[float, float]:
         """Particle-average x_Li, x_Mg (volume-weighted)."""
@@ -556,17 +640,18 @@ class SingleParticleCell:
         sf = self.surface
         cap_mg = sf.cap_mg
         xm_full = np.empty(n)
+        li_off = self._a_li is None
         xl_full = np.empty(n)
 
         def rhs(t: float, y: np.ndarray) -> np.ndarray:
-            p_ = min(max(y[2 * m], -700.0), 700.0)
-            q_ = min(max(y[2 * m + 1], -700.0), 700.0)
+            p_ = min(max(y[2 * m], -300.0), 300.0)
+            q_ = min(max(y[2 * m + 1], -300.0), 300.0)
             sp, sq = _expit(p_), _expit(q_)
             xm_s = cap_mg * sp
             c_li = sf.cap_li(xm_s)
-            xm_full[:m] = y[:m]
+            xm_full[:m] = y[0:2 * m:2]
             xm_full[m] = xm_s
-            xl_full[:m] = y[m:2 * m]
+            xl_full[:m] = y[1:2 * m:2]
             xl_full[m] = c_li * sq
             Fm = A_mg @ xm_full
             Fl = A_li @ xl_full
@@ -574,17 +659,20 @@ class SingleParticleCell:
             Fm[m] += src_mg * ii["Mg"]
             Fl[m] += src_li * ii["Li"]
             dp = Fm[m] / (cap_mg * sp * _expit(-p_))
-            dq = (Fl[m] - sq * sf.dcap_li(xm_s) * Fm[m]) / (c_li * sq * _expit(-q_)) if c_li > 0 else 0.0
+            if li_off or c_li <= 0:
+                dq = 0.0   # Li-free electrolyte: the (empty) Li surface logit is frozen
+            else:
+                dq = (Fl[m] - sq * sf.dcap_li(xm_s) * Fm[m]) / (c_li * sq * _expit(-q_))
             out = np.empty(2 * m + 2)
-            out[:m] = Fm[:m]
-            out[m:2 * m] = Fl[:m]
+            out[0:2 * m:2] = Fm[:m]
+            out[1:2 * m:2] = Fl[:m]
             out[2 * m] = dp
             out[2 * m + 1] = dq
             return out
 
         def voltage(t: float, y: np.ndarray) -> float:
-            V, _ = self.surface_currents_logit(min(max(y[2 * m], -700.0), 700.0),
-                                               min(max(y[2 * m + 1], -700.0), 700.0), i_app)
+            V, _ = self.surface_currents_logit(min(max(y[2 * m], -300.0), 300.0),
+                                               min(max(y[2 * m + 1], -300.0), 300.0), i_app)
             return self.cell_voltage_V(V, current_mA_g)
 
         return rhs, voltage
@@ -595,9 +683,9 @@ class SingleParticleCell:
         """Simulate ``steps`` in order from state ``y0`` (default: equilibrium at the upper cutoff).
 
         A step ends at its duration or when the voltage crosses its cutoff (discharge: lower cutoff; charge: upper
-        cutoff). With ``max_steps`` the protocol stops after that many executed steps. Records the solver's own
-        time points plus a uniform grid of ``record_dt_s`` (default: 1/200 of the step or 60 s, whichever is
-        smaller) and a log-spaced grid from 1 s (to resolve relaxation).
+        cutoff). With ``max_steps`` the protocol stops after that many executed steps. Records a uniform grid of
+        ``record_dt_s`` (default: 1/300 of the time to pass 300 mA h g-1, at most 60 s), the step end and a
+        log-spaced grid from 1 s (to resolve relaxation).
         """
         p = self.p
         if not steps:
@@ -622,38 +710,31 @@ class SingleParticleCell:
             if max_steps is not None and k > max_steps:
                 break
             rhs, voltage = self.rhs_factory(s.current_mA_g)
-            events = []
-            if s.current_mA_g < 0:
-                cut = p.v_min_V if s.cutoff_V is None else s.cutoff_V
-
-                def ev(t, yy, _c=cut, _v=voltage):
-                    return _v(t, yy) - _c
-                ev.terminal, ev.direction = True, -1
-                events.append(ev)
-                if voltage(0.0, y) <= cut:
-                    reasons.append(f"step {k}: at cutoff {cut} V before start")
-                    break
-            elif s.current_mA_g > 0:
-                cut = p.v_max_V if s.cutoff_V is None else s.cutoff_V
-
-                def ev(t, yy, _c=cut, _v=voltage):
-                    return _v(t, yy) - _c
-                ev.terminal, ev.direction = True, 1
-                events.append(ev)
-                if voltage(0.0, y) >= cut:
+            direction = 0 if s.current_mA_g == 0 else (-1 if s.current_mA_g < 0 else 1)
+            cut = None
+            if direction:
+                cut = (p.v_min_V if direction < 0 else p.v_max_V) if s.cutoff_V is None else s.cutoff_V
+                if direction * (voltage(0.0, y) - cut) >= 0:
                     reasons.append(f"step {k}: at cutoff {cut} V before start")
                     break
             T = s.duration_s
             if not math.isfinite(T):
-                # longest possible: time to pass the stand-in's full electron capacity at this current, ×3
+                # longest possible: time to pass 2 electrons per formula unit at this current, ×3
                 T = 3.0 * 3.6 * p.capacity_mAh_g(2.0) / abs(s.current_mA_g) * 1e3
-            sol = solve_ivp(rhs, (0.0, T), y, method="BDF", jac_sparsity=self.jac_sparsity, events=events or None,
-                            rtol=rtol, atol=atol, dense_output=True)
-            if sol.status < 0:
-                raise RuntimeError(f"cell integration failed in step {k}: {sol.message}")
+            sol = None
+            for rt, at, h0 in ((rtol, atol, None), (rtol, atol, 1e-8), (rtol * 1e-2, atol * 1e-3, 1e-8),
+                               (rtol * 1e-2, atol * 1e-3, None)):
+                sol = _integrate(rhs, voltage, y, T, cut, direction, rt, at, h0,
+                                 active=(-2,) if self._a_li is None else (-2, -1))
+                if sol.status >= 0:
+                    break
+            if sol is None or sol.status < 0:
+                raise RuntimeError(f"cell integration failed in step {k}: {sol.message if sol else ''}")
             t_end = float(sol.t[-1])
-            dt = record_dt_s if record_dt_s is not None else min(60.0, T / 200.0)
-            grid = np.concatenate([sol.t, np.arange(0.0, t_end, dt),
+            # nominal step length: 300 mA h g-1 at this current (rests: the duration)
+            T_nom = T if s.current_mA_g == 0 else min(T, 3.6e3 * 300.0 / abs(s.current_mA_g))
+            dt = record_dt_s if record_dt_s is not None else min(60.0, T_nom / 300.0)
+            grid = np.concatenate([np.arange(0.0, t_end, dt),
                                    np.geomspace(1.0, max(t_end, 1.0), 30) if t_end > 1.0 else [], [t_end]])
             grid = np.unique(np.clip(grid, 0.0, t_end))
             Y = sol.sol(grid)
@@ -674,6 +755,8 @@ class SingleParticleCell:
             y = sol.y[:, -1].copy()
             if sol.status == 1:
                 reasons.append(f"step {k}: voltage cutoff at {t_end:.1f} s")
+            elif sol.status == 2:
+                reasons.append(f"step {k}: voltage cutoff at {t_end:.1f} s (surface saturated)")
             else:
                 reasons.append(f"step {k}: duration {t_end:.1f} s")
         cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}

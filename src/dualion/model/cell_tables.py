@@ -6,13 +6,14 @@ Newton solve (milliseconds per call), so for models with a vectorised ``chemical
 (MODEL-EQ's :class:`~dualion.model.equilibrium.EquilibriumModel`) the inverse is tabulated once on a grid of
 
 .. math:: a = x_\mathrm{Mg}/c_\mathrm{Mg},\qquad b = x_\mathrm{Li}/c_\mathrm{Li}(x_\mathrm{Mg}),\qquad
-          c_\mathrm{Li}(x_\mathrm{Mg}) = \min\bigl(c^\mathrm{sites}_\mathrm{Li}, (N_e - z_\mathrm{Mg}x_\mathrm{Mg})/z_\mathrm{Li}\bigr)
+          c_\mathrm{Li}(x_\mathrm{Mg}) = \min\bigl(c^\mathrm{sites}_\mathrm{Li},
+          (N_e - z_\mathrm{Mg}x_\mathrm{Mg})/z_\mathrm{Li}\bigr)
 
 in logit coordinates p = ln(a/(1−a)), q = ln(b/(1−b)), where a Langmuir isotherm is exactly linear
 (Δμ = ε + (k_BT/z) logit θ), and interpolated bilinearly (monotone, no overshoot at the sharp steps of 0 K DFT
 energies). Outside the table the values continue linearly in p, q — the logarithmic behaviour at empty/full
 sites. Tables are cached per model (by its ``describe()``).
-Models without a vectorised inverse (e.g. :class:`~dualion.model.cell.LangmuirPair`) are called directly.
+The closed-form stand-in :class:`~dualion.model.cell.LangmuirPair` is evaluated exactly (no table).
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ class SurfaceThermo:
         """d c_Li / d x_Mg (0 where the Li sites, −z_Mg/z_Li where the electron limit binds)."""
         if self.n_e is None:
             return 0.0
-        return 0.0 if self.sites["Li"] <= (self.n_e - self.z["Mg"] * x_mg) / self.z["Li"] else -self.z["Mg"] / self.z["Li"]
+        sites_bind = self.sites["Li"] <= (self.n_e - self.z["Mg"] * x_mg) / self.z["Li"]
+        return 0.0 if sites_bind else -self.z["Mg"] / self.z["Li"]
 
 
 def _table(model: Any, cap_mg: float, n: int, span: float) -> Callable[[float, float], tuple[float, float]]:

@@ -1,9 +1,118 @@
-"""CLI commands of dualion.model (registered on the main app by :func:`register`)."""
+"""``dualion cell …``: galvanostatic single-particle dual-ion cell (thin layer over :mod:`dualion.model.cell`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from dualion.errors import DualionUserError
+
+cell_app = typer.Typer(help="Galvanostatic dual-ion (Li+/Mg2+) cell: discharge curves, rate capability, GITT.",
+                       no_args_is_help=True)
+
+_OUT = typer.Option(Path("dualion-cell"), "--out", help="Results folder (PNG + SVG + CSV/JSON).")
+_LICL = typer.Option(0.2, "--licl", help="LiCl concentration (M); 0 = Li-free electrolyte.")
+_R = typer.Option(0.01, "--radius-um", help="Particle radius (µm).")
+_DLI = typer.Option(1e-14, "--D-Li", help="Li diffusion coefficient (cm2 s-1).")
+_DMG = typer.Option(3e-17, "--D-Mg", help="Mg diffusion coefficient (cm2 s-1).")
+_J0LI = typer.Option(1e-4, "--j0-Li", help="Li exchange current density at half filling (mA cm-2).")
+_J0MG = typer.Option(2e-6, "--j0-Mg", help="Mg exchange current density at half filling (mA cm-2).")
+_MASS = typer.Option(1.6, "--mass-mg", help="Active mass (mg), for currents in mA.")
+_VMIN = typer.Option(0.05, "--v-min", help="Lower cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
+_VMAX = typer.Option(2.3, "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
+
+
+def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max):
+    from dualion.model.cell import CellParameters
+
+    return CellParameters(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
+                          j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
+
+
+def _parse_rates(text: str) -> list[float]:
+    try:
+        rates = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise DualionUserError(f"rates must be comma-separated numbers (mA g-1), got {text!r}",
+                               field="--rate-mA-g") from None
+    if not rates:
+        raise DualionUserError("give at least one rate", field="--rate-mA-g")
+    return rates
+
+
+@cell_app.command("discharge")
+def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Current density magnitude (mA g-1)."),
+                  licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
+                  j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
+                  v_max: float = _VMAX, out: Path = _OUT) -> None:
+    """One discharge–charge at one rate; writes the curve as a plain cycler CSV plus figure and summary."""
+    from dualion.io.atomic import atomic_write_json
+    from dualion.model import cell
+    from dualion.model.cell_plots import plot_rate_curves
+
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
+    res = cell.discharge_charge(p, rate_mA_g)
+    pt = cell.summarize(res)
+    out.mkdir(parents=True, exist_ok=True)
+    cell.write_cycler_csv(res, out / "cell_discharge_charge.csv")
+    plot_rate_curves([res], out, "cell_discharge_charge", title=f"{licl:g} M LiCl")
+    from dataclasses import asdict
+    atomic_write_json(out / "cell_summary.json", {**asdict(pt), "stop_reasons": res.stop_reasons,
+                                                  "units": "capacity mA h g-1; x per formula unit; V vs Mg2+/Mg"})
+    typer.echo(f"discharge {pt.discharge_capacity_mAh_g:.1f} mA h g-1 (x_Li {pt.x_Li_discharged:.3f}, "
+               f"x_Mg {pt.x_Mg_discharged:.3f}); charge {pt.charge_capacity_mAh_g:.1f} mA h g-1; wrote {out}")
+
+
+@cell_app.command("rate")
+def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-g",
+                                           help="Comma-separated current densities (mA g-1)."),
+             licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
+             j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
+             v_max: float = _VMAX, out: Path = _OUT) -> None:
+    """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate."""
+    from dualion.model import cell
+    from dualion.model.cell_plots import plot_capacity_vs_rate, plot_rate_curves, rate_table
+    from dualion.progress import make_progress
+
+    rates = _parse_rates(rate_mA_g)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
+    with make_progress() as prog:
+        task = prog.add_task("rates", total=len(rates))
+        pts, results = cell.rate_capability(p, rates, progress=lambda r: prog.advance(task))
+    out.mkdir(parents=True, exist_ok=True)
+    plot_rate_curves(results, out, "cell_rate_curves", title=f"{licl:g} M LiCl")
+    plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}, out, "cell_capacity_vs_rate")
+    rate_table(pts, out, "cell_rate")
+    for pt in pts:
+        typer.echo(f"{pt.rate_mA_g:8g} mA g-1: {pt.discharge_capacity_mAh_g:6.1f} mA h g-1  "
+                   f"x_Li {pt.x_Li_discharged:.3f}  x_Mg {pt.x_Mg_discharged:.3f}")
+    typer.echo(f"wrote {out}")
+
+
+@cell_app.command("gitt")
+def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse current density (mA g-1)."),
+             pulse_s: float = typer.Option(3600.0, "--pulse-s", help="Pulse duration (s)."),
+             rest_s: float = typer.Option(36000.0, "--rest-s", help="Rest duration (s)."),
+             max_pulses: int = typer.Option(60, "--max-pulses", help="Stop after this many pulses."),
+             licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
+             j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
+             out: Path = _OUT) -> None:
+    """Simulated first-discharge GITT (the paper's 10 mA g-1 × 1 h, 10 h rest, to 0.05 V) → plain cycler CSV."""
+    from dualion.model import cell
+    from dualion.model.cell_plots import gitt_table, plot_gitt
+
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, 2.3)
+    res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
+    pts = cell.gitt_points(res)
+    out.mkdir(parents=True, exist_ok=True)
+    label = f"{licl:g} M LiCl" if licl > 0 else "Li-free"
+    cell.write_cycler_csv(res, out / "cell_gitt.csv")
+    plot_gitt({label: res}, {label: pts}, out, "cell_gitt")
+    gitt_table(pts, out, "cell_gitt_points")
+    typer.echo(f"{len(pts)} pulses; wrote {out / 'cell_gitt.csv'} (analyse with: dualion echem gitt)")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main ``dualion`` app."""
+    """Add ``dualion cell …`` to the main app."""
+    app.add_typer(cell_app, name="cell")

@@ -188,6 +188,7 @@ def plot_distortion(rows: Sequence[dict[str, Any]], out_dir: str | Path, stem: s
         if reference:
             ax_top.axhline(reference["axial_A"], ls="--", lw=0.8, color="0.6")
             ax_bot.axhline(reference["equatorial_A"], ls="--", lw=0.8, color="0.6")
+        ax_top.margins(y=0.15)
         ax_top.set_ylabel("Axial anion–anion (Å)")
         ax_bot.set_ylabel("Equatorial anion–anion (Å)")
         ax_bot.set_xticks(range(len(names)))
@@ -199,6 +200,8 @@ def plot_distortion(rows: Sequence[dict[str, Any]], out_dir: str | Path, stem: s
                    for o in occupants]
         handles += [plt.Line2D([], [], marker="o", ls="none", color="k", mfc="none", label="eq. (a)"),
                     plt.Line2D([], [], marker="s", ls="none", color="k", mfc="none", label="eq. (b)")]
+        if reference:
+            handles.append(plt.Line2D([], [], ls="--", lw=0.8, color="0.6", label="ideal anatase"))
         if len(sources) > 1:
             handles.append(plt.Line2D([], [], marker="o", ms=4, ls="none", color="0.3", mfc="none",
                                       label="unrelaxed (small, open)"))
