@@ -430,6 +430,10 @@ class _Sol:
 
 #: |logit θ| of the surface beyond which an ion counts as saturated (full on discharge, empty on charge).
 SATURATION_LOGIT = 30.0
+#: |logit θ| of the surface beyond which an ion counts as exhausted in the direction of the current while the other
+#: ion still carries current: its surface is then held (quasi-steady) and passes on the diffusive supply
+#: (θ within e^-30 ≈ 1e-13 of empty/full: the neglected surface content is < 1e-13 ions per fu).
+EXHAUSTED_LOGIT = SATURATION_LOGIT
 
 
 def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: float | None, direction: int,
@@ -613,14 +617,22 @@ class SingleParticleCell:
         th = {"Mg": p_, "Li": q_}
         return {i: self._i0[i] * 2.0 * math.sqrt(_expit(th[i]) * _expit(-th[i])) for i in IONS}
 
-    def surface_currents_logit(self, p_: float, q_: float, i_A_cm2: float) -> tuple[float, dict[str, float]]:
-        """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at the surface state."""
+    def surface_currents_logit(self, p_: float, q_: float, i_A_cm2: float,
+                               fixed_A_cm2: Mapping[str, float] | None = None) -> tuple[float, dict[str, float]]:
+        """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at the surface state.
+
+        ``fixed_A_cm2`` gives ions whose partial current is imposed (an exhausted surface passing on exactly the
+        diffusive supply, see :meth:`rhs_factory`); V is then solved from the other ions' Butler–Volmer currents
+        carrying the rest of the applied current."""
+        fixed = dict(fixed_A_cm2 or {})
         U = self.potentials_logit(p_, q_)
         i0 = self.exchange_currents_logit(p_, q_)
-        V = solve_electrode_potential_V(i_A_cm2, [U[i] for i in IONS], [i0[i] for i in IONS],
-                                        [Z[i] for i in IONS], self.p.alpha, self.p.T_K, guess_V=self._V_guess)
+        free = [i for i in IONS if i not in fixed]
+        V = solve_electrode_potential_V(i_A_cm2 - sum(fixed.values()), [U[i] for i in free], [i0[i] for i in free],
+                                        [Z[i] for i in free], self.p.alpha, self.p.T_K, guess_V=self._V_guess)
         self._V_guess = V
-        ii = {i: (butler_volmer_A_cm2(V - U[i], i0[i], Z[i], self.p.alpha, self.p.T_K)
+        ii = {i: (fixed[i] if i in fixed else
+                  butler_volmer_A_cm2(V - U[i], i0[i], Z[i], self.p.alpha, self.p.T_K)
                   if i0[i] > 0 and math.isfinite(U[i]) else 0.0) for i in IONS}
         return V, ii
 
@@ -633,8 +645,18 @@ class SingleParticleCell:
         return V_electrode + math.asinh(I_mA / (2.0 * self.p.counter_i0_mA)) / thermal_f(self.p.T_K)
 
     def rhs_factory(self, current_mA_g: float) -> tuple[Callable, Callable]:
+        """Right-hand side f(t, y) and reported voltage V(t, y) (V vs Mg) at a constant ``current_mA_g``.
+
+        Exhausted surfaces: under current, an ion whose surface logit is beyond ±EXHAUSTED_LOGIT in the direction
+        of the current (empty on charge, full on discharge) while another ion still carries current is held at
+        its surface composition (dlogit/dt = 0) and passes on exactly the diffusive flux between the surface shell
+        and the interior (quasi-steady surface: its partial current = the diffusive supply, so ∑V_k x_k stays
+        exact). Without this the exhausted logit obeys dp/dt ≈ supply·e^(−p)/c − k_a(V) with k_a ∝ e^(αzf(V−U°)):
+        an ultra-stiff, exponentially nonlinear mode (relaxation rates 1e8–1e20 s-1 as V rises) on which the
+        stiff integrator's Newton corrector fails until the step size falls below the time resolution."""
         n, m = self.n, self.n - 1
         i_app = self.current_density_A_cm2(current_mA_g)
+        direction = 0 if current_mA_g == 0 else (-1 if current_mA_g < 0 else 1)
         A_mg, A_li = self._D["Mg"] * self.L, self._D["Li"] * self.L
         src_li, src_mg = self._src["Li"], self._src["Mg"]
         sf = self.surface
@@ -642,8 +664,9 @@ class SingleParticleCell:
         xm_full = np.empty(n)
         li_off = self._a_li is None
         xl_full = np.empty(n)
+        lim = EXHAUSTED_LOGIT
 
-        def rhs(t: float, y: np.ndarray) -> np.ndarray:
+        def surface(y: np.ndarray) -> tuple[float, dict[str, float], np.ndarray, np.ndarray, float, float, float, float]:
             p_ = min(max(y[2 * m], -300.0), 300.0)
             q_ = min(max(y[2 * m + 1], -300.0), 300.0)
             sp, sq = _expit(p_), _expit(q_)
@@ -655,9 +678,24 @@ class SingleParticleCell:
             xl_full[m] = c_li * sq
             Fm = A_mg @ xm_full
             Fl = A_li @ xl_full
-            _, ii = self.surface_currents_logit(p_, q_, i_app)
-            Fm[m] += src_mg * ii["Mg"]
-            Fl[m] += src_li * ii["Li"]
+            fixed: dict[str, float] = {}
+            if direction:
+                ex_mg = -direction * p_ > lim
+                ex_li = (not li_off) and c_li > 0 and -direction * q_ > lim
+                # only while another ion can still carry the current (all exhausted: the step ends, see _integrate)
+                if ex_mg and not ex_li and not li_off:
+                    fixed["Mg"] = -Fm[m] / src_mg
+                elif ex_li and not ex_mg:
+                    fixed["Li"] = -Fl[m] / src_li
+            V, ii = self.surface_currents_logit(p_, q_, i_app, fixed)
+            Fm[m] = 0.0 if "Mg" in fixed else Fm[m] + src_mg * ii["Mg"]
+            Fl[m] = 0.0 if "Li" in fixed else Fl[m] + src_li * ii["Li"]
+            return V, ii, Fm, Fl, p_, q_, sq, c_li
+
+        def rhs(t: float, y: np.ndarray) -> np.ndarray:
+            _, _, Fm, Fl, p_, q_, sq, c_li = surface(y)
+            sp = _expit(p_)
+            xm_s = cap_mg * sp
             dp = Fm[m] / (cap_mg * sp * _expit(-p_))
             if li_off or c_li <= 0:
                 dq = 0.0   # Li-free electrolyte: the (empty) Li surface logit is frozen
@@ -671,9 +709,7 @@ class SingleParticleCell:
             return out
 
         def voltage(t: float, y: np.ndarray) -> float:
-            V, _ = self.surface_currents_logit(min(max(y[2 * m], -300.0), 300.0),
-                                               min(max(y[2 * m + 1], -300.0), 300.0), i_app)
-            return self.cell_voltage_V(V, current_mA_g)
+            return self.cell_voltage_V(surface(y)[0], current_mA_g)
 
         return rhs, voltage
 
@@ -729,7 +765,12 @@ class SingleParticleCell:
                 if sol.status >= 0:
                     break
             if sol is None or sol.status < 0:
-                raise RuntimeError(f"cell integration failed in step {k}: {sol.message if sol else ''}")
+                raise DualionUserError(
+                    f"the cell model cannot be integrated in step {k} ({s.current_mA_g:g} mA g-1; solver: "
+                    f"{sol.message if sol else 'no result'}) for rate {abs(s.current_mA_g):g} mA g-1 with "
+                    f"D_Li={p.D_Li_cm2_s:g}, D_Mg={p.D_Mg_cm2_s:g} cm2 s-1, j0_Li={p.j0_Li_mA_cm2:g}, "
+                    f"j0_Mg={p.j0_Mg_mA_cm2:g} mA cm-2, {p.n_shells} shells: lower the rate or raise D/j0",
+                    field="--rate-mA-g")
             t_end = float(sol.t[-1])
             # nominal step length: 300 mA h g-1 at this current (rests: the duration)
             T_nom = T if s.current_mA_g == 0 else min(T, 3.6e3 * 300.0 / abs(s.current_mA_g))
