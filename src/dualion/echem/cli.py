@@ -6,11 +6,10 @@ The sub-app object is :data:`echem_app`; :mod:`dualion.echem.cli_analysis` adds 
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 from pathlib import Path
 
 import typer
+from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
 
 echem_app = typer.Typer(help="Cycler data: read, segment into half-cycles, summarise, plot.",
                         no_args_is_help=True)
@@ -25,26 +24,6 @@ def register(app: typer.Typer) -> None:
     """Add the ``echem`` sub-app to the main ``dualion`` app."""
     app.add_typer(echem_app, name="echem")
 
-
-@contextlib.contextmanager
-def _warnings_to_stderr():
-    """Show DualionWarnings as one ``warning:`` line each on stderr."""
-    from dualion.errors import DualionWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DualionWarning)
-        try:
-            yield
-        finally:
-            seen = set()
-            for w in caught:
-                if issubclass(w.category, DualionWarning):
-                    msg = " ".join(str(w.message).split())
-                    if msg not in seen:
-                        seen.add(msg)
-                        typer.echo(f"warning: {msg}", err=True)
-                else:  # pragma: no cover - pass other warnings on
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def load_summary(file: Path, mass_mg: float | None, first: str | None, fmt: str | None = None,

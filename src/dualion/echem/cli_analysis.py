@@ -7,14 +7,13 @@ them to any typer app (used by the tests).
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from dualion.errors import DualionUserError
+from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
 
 
 def register(app: typer.Typer) -> None:
@@ -227,26 +226,6 @@ def add_commands(app: typer.Typer) -> None:
                     _print_gitt(r)
                 typer.echo(f"wrote {len(paths)} files to {out}")
 
-
-@contextlib.contextmanager
-def _warnings_to_stderr():
-    """Show reader warnings (:class:`DualionWarning`) as one ``warning:`` line each on stderr."""
-    from dualion.errors import DualionWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DualionWarning)
-        try:
-            yield
-        finally:
-            seen = set()
-            for w in caught:
-                msg = " ".join(str(w.message).split())
-                if issubclass(w.category, DualionWarning):
-                    if msg not in seen:
-                        seen.add(msg)
-                        typer.echo(f"warning: {msg}", err=True)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _print_peaks(result: Any) -> None:

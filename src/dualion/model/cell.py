@@ -437,13 +437,25 @@ EXHAUSTED_LOGIT = SATURATION_LOGIT
 
 
 def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: float | None, direction: int,
-               rtol: float, atol: float, first_step: float | None, active: Sequence[int] = (-2, -1)) -> _Sol:
+               rtol: float, atol: float, first_step: float | None, active: Sequence[int] = (-2, -1),
+               rhs_for: Callable[[frozenset], Callable] | None = None) -> _Sol:
     """LSODA (banded finite-difference Jacobian: lower bandwidth 3, upper 2) from 0 to T, stopping where the
     voltage crosses ``cut`` in ``direction`` (−1 falling, +1 rising); the crossing is located by bisection on
     the step's interpolant (kept inside the step even if the interpolant does not bracket it exactly). Also stops
     (status 2) when the surface logits of all ``active`` state entries pass ±SATURATION_LOGIT in the direction of
-    the current: the surface cannot take (give) more ions and V falls (rises) to the cutoff at once."""
+    the current: the surface cannot take (give) more ions and V falls (rises) to the cutoff at once.
+
+    With ``rhs_for(pinned)`` (pinned: the ``active`` entries whose surface is exhausted, EXHAUSTED_LOGIT) the
+    right-hand side is chosen per segment: when an accepted step exhausts another ion, the integrator is restarted
+    there with that ion pinned (an event, so LSODA never integrates across the switch of the right-hand side)."""
     from scipy.integrate import LSODA, OdeSolution
+
+    def exhausted(y: np.ndarray) -> frozenset:
+        return frozenset(j for j in active if direction and -direction * y[j] > EXHAUSTED_LOGIT)
+
+    pinned = exhausted(np.asarray(y0, float)) if rhs_for is not None else frozenset()
+    if rhs_for is not None:
+        rhs = rhs_for(pinned)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -494,6 +506,10 @@ def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: 
             ys.append(y_new)
             if status == 1 or solver.status == "finished":
                 break
+            if rhs_for is not None and exhausted(y_new) - pinned:
+                # another ion's surface is exhausted: restart from here with it pinned (quasi-steady surface)
+                pinned = exhausted(y_new)
+                solver = LSODA(rhs_for(pinned), t_new, y_new, T, rtol=rtol, atol=atol, lband=3, uband=2)
     return _Sol(np.array(ts), np.array(ys).T, OdeSolution(np.array(ts), interps), status, message)
 
 
@@ -644,7 +660,7 @@ class SingleParticleCell:
         # counter: Mg plated on charge (I > 0) → its potential falls by (1/f)·asinh(I/(2 i0)) for z = 2, α = 1/2
         return V_electrode + math.asinh(I_mA / (2.0 * self.p.counter_i0_mA)) / thermal_f(self.p.T_K)
 
-    def rhs_factory(self, current_mA_g: float) -> tuple[Callable, Callable]:
+    def rhs_factory(self, current_mA_g: float, pinned: Sequence[str] | None = None) -> tuple[Callable, Callable]:
         """Right-hand side f(t, y) and reported voltage V(t, y) (V vs Mg) at a constant ``current_mA_g``.
 
         Exhausted surfaces: under current, an ion whose surface logit is beyond ±EXHAUSTED_LOGIT in the direction
@@ -653,7 +669,10 @@ class SingleParticleCell:
         and the interior (quasi-steady surface: its partial current = the diffusive supply, so ∑V_k x_k stays
         exact). Without this the exhausted logit obeys dp/dt ≈ supply·e^(−p)/c − k_a(V) with k_a ∝ e^(αzf(V−U°)):
         an ultra-stiff, exponentially nonlinear mode (relaxation rates 1e8–1e20 s-1 as V rises) on which the
-        stiff integrator's Newton corrector fails until the step size falls below the time resolution."""
+        stiff integrator's Newton corrector fails until the step size falls below the time resolution.
+
+        ``pinned`` (ion names) fixes which ions are held for the right-hand side (the integrator switches it as an
+        event, see :func:`_integrate`); None decides from the state (used for the reported voltage)."""
         n, m = self.n, self.n - 1
         i_app = self.current_density_A_cm2(current_mA_g)
         direction = 0 if current_mA_g == 0 else (-1 if current_mA_g < 0 else 1)
@@ -680,8 +699,11 @@ class SingleParticleCell:
             Fl = A_li @ xl_full
             fixed: dict[str, float] = {}
             if direction:
-                ex_mg = -direction * p_ > lim
-                ex_li = (not li_off) and c_li > 0 and -direction * q_ > lim
+                if pinned is None:
+                    ex_mg = -direction * p_ > lim
+                    ex_li = (not li_off) and c_li > 0 and -direction * q_ > lim
+                else:
+                    ex_mg, ex_li = "Mg" in pinned, (not li_off) and c_li > 0 and "Li" in pinned
                 # only while another ion can still carry the current (all exhausted: the step ends, see _integrate)
                 if ex_mg and not ex_li and not li_off:
                     fixed["Mg"] = -Fm[m] / src_mg
@@ -761,7 +783,9 @@ class SingleParticleCell:
             for rt, at, h0 in ((rtol, atol, None), (rtol, atol, 1e-8), (rtol * 1e-2, atol * 1e-3, 1e-8),
                                (rtol * 1e-2, atol * 1e-3, None)):
                 sol = _integrate(rhs, voltage, y, T, cut, direction, rt, at, h0,
-                                 active=(-2,) if self._a_li is None else (-2, -1))
+                                 active=(-2,) if self._a_li is None else (-2, -1),
+                                 rhs_for=lambda pin, _I=s.current_mA_g: self.rhs_factory(
+                                     _I, [{-2: "Mg", -1: "Li"}[j] for j in pin])[0])
                 if sol.status >= 0:
                     break
             if sol is None or sol.status < 0:

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
+from dualion.cliutil import parse_floats as _floats
 
 model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo, cell).",
                         no_args_is_help=True)
@@ -22,15 +23,6 @@ _SITE = typer.Option(None, "--site-model",
                           "paired-vacancy) with N sites per formula unit; repeatable. Default: the paper's model "
                           "(interstitial 4b + single vacancies of the formula).")
 
-
-def _floats(text: str, opt: str) -> list[float]:
-    try:
-        vals = [float(t) for t in str(text).split(",") if t.strip()]
-    except ValueError:
-        raise DualionUserError(f"expected comma-separated numbers, got {text!r}", field=opt) from None
-    if not vals or not all(math.isfinite(v) for v in vals):
-        raise DualionUserError(f"expected comma-separated finite numbers, got {text!r}", field=opt)
-    return vals
 
 
 def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, split_anions: bool,

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dualion.errors import DualionUserError
@@ -142,16 +141,9 @@ def _loc(err: dict[str, Any]) -> str:
 
 def load_targets(path: str | Path) -> TargetsFile:
     """Read and validate a targets YAML file (errors name the file and the field)."""
-    p = Path(path)
-    if not p.is_file():
-        raise DualionUserError("file not found", file=p)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DualionUserError(f"malformed YAML: {getattr(exc, 'problem', exc)}", file=p,
-                               field=f"line {mark.line + 1}" if mark is not None else "(yaml)") from None
-    return targets_from_dict(doc, str(p))
+    from dualion.cliutil import read_yaml
+
+    return targets_from_dict(read_yaml(path), str(Path(path)))
 
 
 def targets_from_dict(doc: Any, source: str = "<targets>") -> TargetsFile:

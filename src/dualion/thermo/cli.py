@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
+from dualion.cliutil import parse_floats as _floats
 
 _FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
                                   "model names: interstitial, single-vacancy, paired-vacancy.")
@@ -39,15 +40,6 @@ def _pairs(items: list[str] | None, opt: str) -> dict[str, float]:
         out[key] = v
     return out
 
-
-def _floats(text: str, opt: str) -> list[float]:
-    try:
-        vals = [float(t) for t in str(text).split(",") if t.strip()]
-    except ValueError:
-        raise DualionUserError(f"expected comma-separated numbers, got {text!r}", field=opt) from None
-    if not vals or not all(math.isfinite(v) for v in vals):
-        raise DualionUserError(f"expected comma-separated finite numbers, got {text!r}", field=opt)
-    return vals
 
 
 def _load(files: list[str], ions: str, host: str | None, ref: list[str] | None):

@@ -166,16 +166,9 @@ def site_model_from_dict(doc: Any, path: str = "<site model>") -> SiteModel:
 
 def load_site_model(path: str | os.PathLike) -> SiteModel:
     """Read a site-model YAML file; any problem raises :class:`DualionUserError` naming file and field."""
-    p = Path(path)
-    if not p.is_file():
-        raise DualionUserError("file not found", file=p)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        raise DualionUserError(f"malformed YAML: {getattr(exc, 'problem', exc)}", file=p, field=where) from None
-    return site_model_from_dict(doc, str(p))
+    from dualion.cliutil import read_yaml
+
+    return site_model_from_dict(read_yaml(path), str(Path(path)))
 
 
 def site_model_to_dict(model: SiteModel) -> dict[str, Any]:
