@@ -156,3 +156,46 @@ def test_mass_override_and_sign_flip(tmp_path):
     assert d.mass_mg == 2.0 and np.all(d.current_mA == -0.5)
     d = read(p, mass_mg=1.0)
     assert d.mass_mg == 1.0 and d.meta["mass_from_file_mg"] == 2.0
+
+
+def test_ragged_rows_and_wrong_separator_are_errors(tmp_path, run_cli):
+    # a decimal comma splits "1,9" in two: four fields under a three-column header must not be read
+    # silently as time 60, voltage 1, current 9
+    for name, text, word in (
+            ("decimal_comma.csv", "time_s,voltage_V,current_mA\n0,2.0,-0.5\n60,1,9,-0.5\n120,1.8,-0.5\n",
+             "as many fields as the header"),
+            ("semicolons.csv", "time_s;voltage_V;current_mA\n0;2.0;-0.5\n60;1.9;-0.5\n", "comma-separated")):
+        p = _csv(tmp_path, name, text)
+        with pytest.raises(DualionUserError, match=word):
+            read(p)
+        res = run_cli("echem", "summary", p)
+        assert res.code == 2 and res.stderr.count("\n") == 1 and name in res.stderr and "Traceback" not in res.stderr
+    # extra columns that are not read are still fine
+    d = read(_csv(tmp_path, "extra.csv", "time_s,voltage_V,current_mA,temp_C\n0,2.0,-0.5,25\n60,1.9,-0.5,25\n"))
+    assert list(d.voltage_V) == [2.0, 1.9]
+
+
+def test_maccor_missing_column_is_named(tmp_path, echem_dir):
+    lines = (echem_dir / "maccor_example.txt").read_text(encoding="latin-1").split("\n")
+    lines[1] = lines[1].replace("Volts", "Voltz")
+    p = tmp_path / "maccor_novolts.txt"
+    p.write_text("\n".join(lines), encoding="latin-1")
+    with pytest.raises(DualionUserError) as ei:
+        read(p)
+    msg = ei.value.one_line()
+    assert "missing voltage column" in msg and "Voltz" in msg and "voltage" in msg
+
+
+def test_low_current_density_warns(tmp_path):
+    # 0.0005 mA on 2 mg = 0.25 mA g-1 (A written as mA for a 0.5 mA test?): below 0.5 mA g-1 → warning;
+    # 0.005 mA on 2 mg = 2.5 mA g-1 → no warning
+    rows = lambda i: "\n".join(f"{60 * k},{2.0 - 0.01 * k:.3f},{i}" for k in range(10))  # noqa: E731
+    p = _csv(tmp_path, "slow.csv", "# mass_mg=2\ntime_s,voltage_V,current_mA\n" + rows(-0.0005) + "\n")
+    with pytest.warns(DualionWarning, match="0.25 mA g-1"):
+        read(p)
+    import warnings
+
+    p = _csv(tmp_path, "ok.csv", "# mass_mg=2\ntime_s,voltage_V,current_mA\n" + rows(-0.005) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DualionWarning)
+        read(p)

@@ -85,3 +85,37 @@ def test_synthetic_rate_test_recovers_known_capacities(tmp_path):
     # Fig. 2a-like numbers: q0/(1+(j/j_half)^p) at 20 and 1000 mA g-1
     assert s.rates[0].discharge_mean == pytest.approx(np.mean([e["discharge_mAh_g"] for e in exp[:2]]), rel=1e-5)
     assert 270 < s.rates[0].discharge_mean < 280 and 190 < s.rates[5].discharge_mean < 210
+
+
+def test_partial_first_discharge_kept_out_of_retention_and_rate_means():
+    # partial first discharge: -0.5 mA for 720 s = 0.1 mA h (from 1.6 V, "open circuit"); then full
+    # half-cycles of 0.5 mA × 3600 s = 0.5 mA h. Cycles (discharge-first): [0.1 dis, 0.5 ch], [0.5, 0.5].
+    seg = [(-0.5, 720, 1.6, 1.0), (0.5, 3600, 1.0, 2.0), (-0.5, 3600, 2.0, 1.0), (0.5, 3600, 1.0, 2.0)]
+    s = summarise(build(seg))
+    c1, c2 = s.cycles
+    assert c1.discharge_mAh == pytest.approx(0.1) and c1.discharge_partial and not c1.charge_partial
+    # no retention for a partial discharge (it would read 0.1/0.5 = 20 %), 100 % for the reference cycle 2
+    assert c1.retention_pct is None and c2.retention_pct == pytest.approx(100.0)
+    # one rate block at 0.5 mA: discharge mean over full discharges only = 0.5 (not (0.1 + 0.5)/2 = 0.3);
+    # both charges are full: (0.5 + 0.5)/2
+    (b,) = s.rates
+    assert b.rate == pytest.approx(0.5) and b.n_cycles == 2
+    assert b.discharge_mean == pytest.approx(0.5) and b.charge_mean == pytest.approx(0.5)
+    assert b.discharge_last == pytest.approx(0.5)
+    d = s.to_dict()["cycles"][0]
+    assert d["discharge_partial"] is True and d["retention_pct"] is None
+
+
+def test_cycling_figure_draws_partial_half_cycles_apart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dualion.echem.plots import plot_cycling
+
+    seg = [(-0.5, 720, 1.6, 1.0), (0.5, 3600, 1.0, 2.0), (-0.5, 3600, 2.0, 1.0), (0.5, 3600, 1.0, 2.0)]
+    fig = plot_cycling(summarise(build(seg)))
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    dis = np.asarray(lines["discharge"].get_ydata(), float)
+    assert np.isnan(dis[0]) and dis[1] == pytest.approx(0.5)        # the 0.1 mA h partial is off the line
+    part = lines["partial half-cycle"]
+    assert list(part.get_xdata()) == [1] and list(part.get_ydata()) == pytest.approx([0.1])

@@ -122,3 +122,82 @@ def test_site_model_file_and_ase_files(run_cli, tmp_path):
     assert res.code == 0, res.stderr
     (rec,) = json.loads(res.stdout)
     assert rec["insertion_energy_eV"] == pytest.approx(-2.0)
+
+
+def test_out_is_a_file_is_a_user_error(run_cli, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for args in (["diagram", "paired-vacancy"], ["path", "paired-vacancy", "--licl", "1"]):
+        for out in (blocker, blocker / "sub"):
+            res = run_cli(*args, "--out", out)
+            lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+            assert res.code == 2 and len(lines) == 1 and "--out" in lines[0] and "Traceback" not in res.stderr
+    assert blocker.read_text() == "x"
+
+
+def test_site_model_with_zero_counts_is_a_user_error(run_cli, tmp_path):
+    f = tmp_path / "z.yaml"
+    f.write_text("ions: [Li, Mg]\nreferences: {Li: -1.9, Mg: -1.7}\nhost: {energy: -10}\n"
+                 "configurations: [{label: x, counts: {Li: 0}, energy: -12}]\n")
+    res = run_cli("energies", f)
+    assert res.code == 2 and "configurations[0].counts" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_diagram_defaults_to_the_site_model_ions(run_cli, tmp_path):
+    f = tmp_path / "naca.yaml"
+    f.write_text("ions: [Na, Ca]\nreferences: {Na: -1.3, Ca: -2.1}\nhost: {label: h, energy: -100.0}\n"
+                 "configurations:\n  - {label: Na, counts: {Na: 1}, energy: -103.4}\n"
+                 "  - {label: Ca, counts: {Ca: 1}, energy: -105.1}\n")
+    res = run_cli("diagram", f, "--out", tmp_path / "o")
+    assert res.code == 0, res.stderr
+    d = json.loads((tmp_path / "o" / "diagram.json").read_text())
+    assert d["axes"] == ["Δμ_Na (eV)", "Δμ_Ca (eV per charge)"]
+    thr = {tuple(t["between"]): t["line"] for t in d["thresholds"]}
+    # ΔE(Na) = −103.4 + 100 + 1.3 = −2.1 eV; ΔE(Ca) = −105.1 + 100 + 2.1 = −3.0 eV → −1.5 eV per charge
+    assert thr[("empty", "Na")]["c"] / thr[("empty", "Na")]["a"] == pytest.approx(-2.1)
+    assert thr[("empty", "Ca")]["c"] / thr[("empty", "Ca")]["b"] == pytest.approx(-1.5)
+
+
+def test_incomplete_runs_flagged_in_diagram_and_path_outputs(run_cli, tmp_path):
+    res = run_cli("diagram", "interstitial", "--out", tmp_path / "d")
+    assert res.code == 0 and "excluded: Mg" in res.stdout and "--allow-incomplete" in res.stdout
+    d = json.loads((tmp_path / "d" / "diagram.json").read_text())
+    assert [x["label"] for x in d["excluded"]] == ["Mg"] and d["excluded"][0]["status"] == "incomplete"
+    res = run_cli("path", "interstitial", "--licl", "1", "--allow-incomplete", "--out", tmp_path / "p")
+    assert res.code == 0 and "Mg*" in res.stdout
+    p = json.loads((tmp_path / "p" / "path.json").read_text())
+    assert [s["status"] for s in p["paths"][0]["segments"]] == ["finished", "finished", "incomplete"]
+
+
+def test_public_dft_copies_carry_the_citation(run_cli, tmp_path, dft_dir):
+    import shutil
+
+    for f in ("vacancy_intercalation.yaml", "elemental_reference.yaml"):
+        shutil.copy(dft_dir / f, tmp_path / f)
+    res = run_cli("diagram", tmp_path / "vacancy_intercalation.yaml", tmp_path / "elemental_reference.yaml",
+                  "--host", "TiO2 4F stoichiometric", "--out", tmp_path / "o")
+    assert res.code == 0, res.stderr
+    d = json.loads((tmp_path / "o" / "diagram.json").read_text())
+    assert "10.15125/BATH-00473" in d["provenance"]["citation"] and "MIT" in d["provenance"]["citation"]
+    # an edited copy is no longer the public data set: no citation claimed
+    text = (tmp_path / "vacancy_intercalation.yaml").read_text().replace("-880.34275831", "-880.3")
+    (tmp_path / "vacancy_intercalation.yaml").write_text(text)
+    (tmp_path / "elemental_reference.yaml").write_text(
+        "title: elemental Li\nstatus: finished\nstoichiometry: [{Li: 2}]\nenergy: -3.9 eV\n"
+        "---\ntitle: elemental Mg\nstatus: finished\nstoichiometry: [{Mg: 2}]\nenergy: -3.4 eV\n")
+    res = run_cli("diagram", tmp_path / "vacancy_intercalation.yaml", tmp_path / "elemental_reference.yaml",
+                  "--host", "TiO2 4F stoichiometric", "--out", tmp_path / "o2")
+    assert res.code == 0, res.stderr
+    assert "citation" not in json.loads((tmp_path / "o2" / "diagram.json").read_text())["provenance"]
+
+
+def test_incomplete_metal_reference_is_flagged(run_cli, tmp_path):
+    f = tmp_path / "runs.yaml"
+    f.write_text("title: host\nstoichiometry: [{Ti: 2}, {O: 4}]\nenergy: -50.0 eV\n"
+                 "---\ntitle: host + Li\nstoichiometry: [{Ti: 2}, {O: 4}, {Li: 1}]\nenergy: -53.0 eV\n"
+                 "---\ntitle: Li metal\nstatus: incomplete\nstoichiometry: [{Li: 2}]\nenergy: -3.8 eV\n")
+    res = run_cli("energies", f, "--json", "--ions", "Li")
+    assert res.code == 0, res.stderr
+    (rec,) = json.loads(res.stdout)
+    # −53.0 + 50.0 + 3.8/2 = −1.1 eV, kept but flagged
+    assert rec["total_eV"] == pytest.approx(-1.1) and "Li metal reference" in rec["flag"]

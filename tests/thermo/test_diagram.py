@@ -194,3 +194,28 @@ def test_generic_ions_na_ca():
     assert _thr(d, "empty", "Na").c / _thr(d, "empty", "Na").a == pytest.approx(-2.0)
     assert _thr(d, "empty", "Ca").c / _thr(d, "empty", "Ca").b == pytest.approx(-1.5)
     assert d.to_dict()["axes"] == ["Δμ_Na (eV)", "Δμ_Ca (eV per charge)"]
+
+
+def _all_omegas(model, x, y, per):
+    ions = model.ions
+    charges = {i: model.charge(i) for i in ions}
+    out = [(0.0, "empty")]
+    for c in model.configurations:
+        out.append((grand_potential_eV(insertion_energy_eV(model, c), c.counts, {ions[0]: x, ions[1]: y}, charges,
+                                       per), c.label))
+    return sorted(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.sampled_from(["charge", "atom"]),
+       st.lists(st.tuples(st.floats(-6.0, 1.0), st.floats(-5.0, 1.0)), min_size=1, max_size=20))
+def test_query_and_locate_label_equal_brute_force_argmin(model, per, points):
+    # where the brute-force minimum is unique (gap > 1e-7 eV), the product itself must agree, not only Ω
+    d = phase_diagram(model, per=per, window=(-6.0, 1.0, -5.0, 1.0))
+    for x, y in points:
+        om = _all_omegas(model, x, y, per)
+        if len(om) > 1 and om[1][0] - om[0][0] < 1e-7:
+            continue
+        best = om[0][1]
+        assert query(model, {model.ions[0]: x, model.ions[1]: y}, per=per)["label"] == best
+        assert d.locate(x, y).label == best

@@ -128,3 +128,14 @@ def test_bundled_names_and_provenance():
     assert bundled_model("single-vacancy").host.title == "TiO2 4F stoichiometric"
     with pytest.raises(DualionUserError):
         load_site_models(["no-such-model"])
+
+
+def test_elemental_host_graphite_like():
+    # a single-element host (C6) is both a possible host and a reference; Li is a working ion
+    runs = [Run("graphite", {"C": 6}, -55.0, source="g.yaml", index=1),
+            Run("graphite + Li", {"C": 6, "Li": 1}, -57.5, source="g.yaml", index=2),
+            Run("Li metal", {"Li": 2}, -3.8, source="g.yaml", index=3)]
+    (m,) = site_models_from_runs(runs, ions=("Li",))
+    assert m.host.title == "graphite"
+    # −57.5 + 55.0 + 3.8/2 = −0.6 eV
+    assert insertion_energy_eV(m, m.configurations[0]) == pytest.approx(-0.6)

@@ -14,9 +14,11 @@ Definitions (units in the names; see ``docs/echem.md``):
   mean discharge voltage; ΔV½ (V) = V_charge(Q_charge/2) − V_discharge(Q_discharge/2).
 * Energy (mW h) = ∫V|I|dt / 3600; specific energy (mW h g-1 = W h kg-1) = energy / (mass_mg/1000).
 * Retention (%) = 100 · Q_discharge(cycle) / Q_discharge(reference cycle); the reference is the first
-  cycle with a non-partial discharge (or ``retention_reference``).
+  cycle with no partial half-cycle (or ``retention_reference``). A partial discharge (e.g. the first
+  one, from open circuit) gets no retention (``None``): its capacity says nothing about fading.
 * Rate capability: consecutive cycles whose discharge current density (mA g-1; mA without a mass)
-  agrees within ``rate_tol`` (relative) form one block; each block reports its mean capacities.
+  agrees within ``rate_tol`` (relative) form one block; each block reports its mean capacities, partial
+  half-cycles left out of the means.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class Cycle:
     charge_total_mAh: float | None = None
     start_s: float = 0.0
     end_s: float = 0.0
+    discharge_partial: bool = False
+    charge_partial: bool = False
 
     def to_dict(self) -> dict:
         """JSON-friendly dict."""
@@ -261,7 +265,8 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
             cv_charge_mAh=0.0 if c is None else c.cv_capacity_mAh,
             discharge_total_mAh=None if d is None else d.capacity_mAh + d.cv_capacity_mAh,
             charge_total_mAh=None if c is None else c.capacity_mAh + c.cv_capacity_mAh,
-            start_s=hs[0].start_s, end_s=hs[-1].end_s))
+            start_s=hs[0].start_s, end_s=hs[-1].end_s,
+            discharge_partial=bool(d is not None and d.partial), charge_partial=bool(c is not None and c.partial)))
     ref = _retention_reference(cycles, retention_reference)
     if ref is not None:
         q_ref = next(c.discharge_mAh for c in cycles if c.number == ref)
@@ -296,7 +301,7 @@ def _retention_reference(cycles: list[Cycle], requested: int | None) -> int | No
 def _with_retention(c: Cycle, q_ref: float) -> Cycle:
     import dataclasses
 
-    if c.discharge_mAh is None:
+    if c.discharge_mAh is None or c.discharge_partial:
         return c
     return dataclasses.replace(c, retention_pct=100.0 * c.discharge_mAh / q_ref)
 
@@ -322,11 +327,14 @@ def rate_capability(cycles: list[Cycle] | tuple[Cycle, ...], per_mass: bool, rat
             vals = [v for v in vals if v is not None]
             return float(np.mean(vals)) if vals else None
 
-        dis = [getattr(c, "discharge" + qkey) for c in b]
+        # partial half-cycles (a first discharge from open circuit, an interrupted last one) are left out
+        dis = [None if c.discharge_partial else getattr(c, "discharge" + qkey) for c in b]
+        chg = [None if c.charge_partial else getattr(c, "charge" + qkey) for c in b]
+        full = [q for q in dis if q is not None]
         out.append(RateBlock(
             rate=float(np.median([getattr(c, key) for c in b])), rate_unit="mA g-1" if per_mass else "mA",
             first_cycle=b[0].number, last_cycle=b[-1].number, n_cycles=len(b), discharge_mean=mean(dis),
-            charge_mean=mean([getattr(c, "charge" + qkey) for c in b]), discharge_last=dis[-1],
+            charge_mean=mean(chg), discharge_last=full[-1] if full else None,
             capacity_unit="mA h g-1" if per_mass else "mA h",
             ce_mean_pct=mean([c.coulombic_efficiency_pct for c in b])))
     return out

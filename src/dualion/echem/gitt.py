@@ -27,7 +27,8 @@ relaxation at zero current (e.g. 10 h). Per pulse ``k`` this module reports (see
 Flags (``D_valid`` and ``notes``) say where Weppner–Huggins' assumptions fail: √t fit R² below
 ``min_r2`` (default 0.98), ``τ`` not ≪ ``L²/D`` (``τ D / L² > max_tau_ratio``, default 0.1, with
 ``L = n_m V_m/S`` or ``r``), ΔE_s and ΔE_t of opposite sign or ΔE_t ≈ 0, or a relaxation too short to
-reach equilibrium (drift over the last 10 % of the rest above ``max_drift_V_per_h``, default 1 mV/h).
+reach equilibrium (least-squares slope of the voltage over the last 10 % of the rest above
+``max_drift_V_per_h``, default 1 mV/h).
 
 Pulses are constant non-zero-current runs (|I| above ``rest_threshold`` of the median pulse current);
 relaxations are runs at (near) zero current. Current sign follows the team convention: I > 0 charge,
@@ -204,6 +205,21 @@ def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]
 # detection and analysis
 # ----------------------------------------------------------------------------------------------
 
+def _drift_V_per_h(t: np.ndarray, v: np.ndarray) -> float:
+    """|slope| (V h-1) of a least-squares line through the tail of a relaxation.
+
+    A fit, not the end-point difference, so that a ±0.5 mV noise on two points does not read as a
+    drift; with two points it is the end-point difference.
+    """
+    if t.size < 2:
+        return 0.0
+    tc = t - t.mean()
+    den = float(np.dot(tc, tc))
+    if den <= 0:
+        return 0.0
+    return float(abs(np.dot(tc, v - v.mean()) / den) * 3600.0)
+
+
 def _runs(mask_code: np.ndarray) -> list[tuple[int, int, int]]:
     """Runs of equal codes: list of ``(code, start, stop)`` (stop exclusive)."""
     n = mask_code.size
@@ -283,6 +299,9 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
         raise DualionUserError("time is not monotonic", file=source, field="time_s")
     geometry = geometry or GITTGeometry()
     geometry.validate()
+    if not (i != 0).any():
+        raise DualionUserError("no current pulses found: the current is zero everywhere", file=source,
+                               field="current_mA")
     raw = detect_pulses(t, i, rest_threshold)
     if not raw:
         raise DualionUserError("no current pulses found", file=source, field="current_mA")
@@ -342,7 +361,7 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
         tail_t0 = t[rs - 1] - 0.1 * relax_s
         j = int(np.searchsorted(t[e:rs], tail_t0)) + e
         j = min(j, rs - 2) if rs - e >= 2 else e
-        drift = float(abs(v[rs - 1] - v[j]) / max(t[rs - 1] - t[j], 1e-12) * 3600.0) if rs - 1 > j else 0.0
+        drift = _drift_V_per_h(t[j:rs], v[j:rs])
         if q0 is None:
             q0 = float(dq[before]) if before is not None else float(dq[s])
         q = float(dq[rs - 1] - q0)      # all charge passed from the first pulse to the end of this relaxation

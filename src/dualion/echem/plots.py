@@ -131,11 +131,19 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
     ce = np.array([np.nan if c.coulombic_efficiency_pct is None else c.coulombic_efficiency_pct
                    for c in summary.cycles])
     ret = np.array([np.nan if c.retention_pct is None else c.retention_pct for c in summary.cycles])
+    # partial half-cycles (first discharge from open circuit, interrupted last one) are drawn apart,
+    # as grey crosses off the lines: their capacity is not part of the cycling trend
+    pd_ = np.array([c.discharge_partial for c in summary.cycles], dtype=bool)
+    pc_ = np.array([c.charge_partial for c in summary.cycles], dtype=bool)
+    qd_full, qc_full = np.where(pd_, np.nan, qd), np.where(pc_, np.nan, qc)
     marker = "o" if n.size <= 60 else None
     with figure_style():
         fig, (ax, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.2), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-        ax.plot(n, qd, marker=marker, ms=3, color=PALETTE[0], label="discharge")
-        ax.plot(n, qc, marker=marker, ms=3, mfc="none", color=PALETTE[1], label="charge")
+        ax.plot(n, qd_full, marker=marker, ms=3, color=PALETTE[0], label="discharge")
+        ax.plot(n, qc_full, marker=marker, ms=3, mfc="none", color=PALETTE[1], label="charge")
+        if pd_.any() or pc_.any():
+            ax.plot(np.r_[n[pd_], n[pc_]], np.r_[qd[pd_], qc[pc_]], ls="none", marker="x", ms=4, color="0.45",
+                    label="partial half-cycle")
         ax.set_ylabel(f"Capacity ({summary.capacity_unit.replace('g-1', 'g$^{-1}$')})")
         top = np.nanmax(np.r_[qd, qc]) if np.isfinite(np.r_[qd, qc]).any() else 1.0
         ax.set_ylim(0, 1.12 * top)
@@ -147,7 +155,7 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
             axr.set_ylim(min(80.0, float(finite.min()) - 2), max(105.0, float(finite.max()) + 2))
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = axr.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="lower left")
+        ax.legend(h1 + h2, l1 + l2, loc="best", numpoints=1)
         ax2.plot(n, ret, marker=marker, ms=3, color=PALETTE[0])
         ax2.axhline(100.0, color="0.6", lw=0.6, ls="--")
         ref = summary.retention_reference_cycle
@@ -167,10 +175,15 @@ def plot_rate_capability(summary: CycleSummary, title: str | None = None):
 
     n = np.array([c.number for c in summary.cycles])
     qd, qc = summary.capacity("discharge"), summary.capacity("charge")
+    pd_ = np.array([c.discharge_partial for c in summary.cycles], dtype=bool)
+    pc_ = np.array([c.charge_partial for c in summary.cycles], dtype=bool)
     with figure_style():
         fig, ax = plt.subplots(figsize=(3.5, 2.8))
-        ax.plot(n, qd, "o", ms=3.5, color=PALETTE[0], label="discharge")
-        ax.plot(n, qc, "o", ms=3.5, mfc="none", color=PALETTE[1], label="charge")
+        ax.plot(n, np.where(pd_, np.nan, qd), "o", ms=3.5, color=PALETTE[0], label="discharge")
+        ax.plot(n, np.where(pc_, np.nan, qc), "o", ms=3.5, mfc="none", color=PALETTE[1], label="charge")
+        if pd_.any() or pc_.any():
+            ax.plot(np.r_[n[pd_], n[pc_]], np.r_[qd[pd_], qc[pc_]], ls="none", marker="x", ms=4, color="0.45",
+                    label="partial")
         top = np.nanmax(np.r_[qd, qc, 1.0])
         for b in summary.rates:
             x = 0.5 * (b.first_cycle + b.last_cycle)

@@ -28,6 +28,11 @@ OCV = 4  #: open-circuit voltage recording
 EIS = 5  #: impedance spectroscopy
 CCCV = 6  #: one vendor step holding a CC part then a CV part (split row by row by the segmenter)
 
+#: Below this typical current density (mA g-1) a current unit is an error (A in a mA column); below
+#: the second one it is a warning (slower than ~C/500 for a 250 mA h g-1 electrode).
+MIN_CURRENT_DENSITY_mA_g = 0.01
+LOW_CURRENT_DENSITY_WARN_mA_g = 0.5
+
 CONTROL_NAMES = {UNKNOWN: "unknown", REST: "rest", CC: "cc", CV: "cv", OCV: "ocv", EIS: "eis", CCCV: "cccv"}
 CONTROL_CODES = {v: k for k, v in CONTROL_NAMES.items()}
 
@@ -241,10 +246,13 @@ def _check_units(t, v, i, dt, cap, mass, src, meta) -> None:
     i_typ = float(np.median(nz))
     if mass is not None:
         dens = i_typ / (mass / 1000.0)  # mA g-1
-        if dens < 0.01:
+        if dens < MIN_CURRENT_DENSITY_mA_g:
             raise DualionUserError(
                 f"typical current {i_typ:.3g} mA for {mass:g} mg is {dens:.3g} mA g-1, implausibly small: "
                 "is the current in A in a mA column?", file=src or None, field="current_mA")
+        if dens < LOW_CURRENT_DENSITY_WARN_mA_g:
+            _warn(meta, f"typical current {i_typ:.3g} mA for {mass:g} mg is only {dens:.3g} mA g-1 (slower than "
+                  "C/500 for most electrodes): check the current unit (A vs mA) and the mass (mg)", src)
         if dens > 1e6:
             raise DualionUserError(
                 f"typical current {i_typ:.3g} mA for {mass:g} mg is {dens:.3g} mA g-1, implausibly large: "

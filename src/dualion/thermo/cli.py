@@ -17,7 +17,9 @@ from dualion.cliutil import parse_floats as _floats
 
 _FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
                                   "model names: interstitial, single-vacancy, paired-vacancy.")
-_IONS = typer.Option("Li,Mg", "--ions", help="Working ions, comma-separated (formal charges from dualion.ions).")
+_IONS = typer.Option(None, "--ions", help="Working ions, comma-separated (formal charges from dualion.ions); "
+                                          "default Li,Mg for calculation files, the file's own ions for site-model "
+                                          "files.")
 _HOST = typer.Option(None, "--host", help="Host title (or model name) when the files hold several hosts.")
 _PER = typer.Option("charge", "--per", help="Chemical-potential convention: 'charge' (eV per e-, default) or 'atom'.")
 _REF = typer.Option(None, "--ref", help="Metal reference ION=EV_PER_ATOM (repeatable); overrides elemental runs.")
@@ -42,7 +44,31 @@ def _pairs(items: list[str] | None, opt: str) -> dict[str, float]:
 
 
 
-def _load(files: list[str], ions: str, host: str | None, ref: list[str] | None):
+def _check_out(out: Path) -> Path:
+    """Refuse an output folder that cannot be created (a file in the way) before anything is computed."""
+    out = Path(out)
+    p = out
+    while not p.exists():
+        if p.parent == p:
+            break
+        p = p.parent
+    if p.exists() and not p.is_dir():
+        raise DualionUserError(f"{str(p)!r} is a file, not a folder", file=str(out), field="--out")
+    import os
+
+    if p.exists() and not os.access(p, os.W_OK | os.X_OK):
+        raise DualionUserError(f"folder {str(p)!r} is not writable", file=str(out), field="--out")
+    return out
+
+
+def _excluded_note(excluded) -> str | None:
+    """One line listing the configurations left out of a diagram/path (status, missing axis...)."""
+    if not excluded:
+        return None
+    return "excluded: " + "; ".join(f"{x['label']}: {x['reason']}" for x in excluded)
+
+
+def _load(files: list[str], ions: str | None, host: str | None, ref: list[str] | None):
     from dualion.ions import parse_ions
     from dualion.thermo.models import load_site_models
 
@@ -63,14 +89,18 @@ def energies(files: list[str] = _FILES, ions: str = _IONS, host: str | None = _H
 
     t = Table(title="Insertion energies vs the metals (eV); V̄ = −ΔE per charge (V vs the metal)")
     for col in ("host", "config", "status", "ΔE total", "per ion", "per charge", "V̄ (V)"):
-        t.add_column(col, justify="right" if col.startswith(("ΔE", "per", "V")) else "left")
+        t.add_column(col, justify="right" if col.startswith(("ΔE", "per", "V")) else "left",
+                     overflow="fold", no_wrap=col in ("ΔE total", "per ion", "per charge", "V̄ (V)"))
     for r in recs:
         st = r.status if not r.flag else f"[bold red]{r.status} ⚠[/]"
         t.add_row(r.host, r.label, st, f"{r.total_eV:.3f}", f"{r.per_ion_eV:.3f}", f"{r.per_charge_eV:.3f}",
                   f"{r.average_voltage_V:.3f}")
-    Console().print(t)
+    console = Console()
+    if not console.is_terminal:  # piped/redirected: do not squeeze host titles into 80 columns
+        console = Console(width=120)
+    console.print(t)
     if any(r.flag for r in recs):
-        Console().print("[red]⚠[/] run status is not 'finished': kept but flagged; excluded from diagrams unless "
+        console.print("[red]⚠[/] run status is not 'finished': kept but flagged; excluded from diagrams unless "
                         "--allow-incomplete")
 
 
@@ -88,6 +118,7 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
     from dualion.thermo.plot import diagram_figure
 
     check_convention(per)
+    _check_out(out)
     model = select_model(_load(files, ions, host, ref), host)
     d = phase_diagram(model, ions=_two(ions), per=per, window=window, allow_incomplete=allow_incomplete)
     payload = d.to_dict()
@@ -98,6 +129,12 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
         save_figure(fig, out, "diagram")
     atomic_write_json(Path(out) / "diagram.json", payload)
     typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; {payload['convention']})")
+    note = _excluded_note(d.excluded)
+    if note:
+        typer.echo(note)
+    flagged = [r.label for r in d.regions if r.status != "finished"]
+    if flagged:
+        typer.echo(f"flagged (status ≠ finished, included by --allow-incomplete): {', '.join(flagged)}")
 
 
 def _footnote(model) -> str | None:
@@ -108,10 +145,11 @@ def _footnote(model) -> str | None:
     return "; ".join(parts) or None
 
 
-def _two(ions: str) -> tuple[str, ...]:
+def _two(ions: str | None) -> tuple[str, ...] | None:
+    """Diagram axes from ``--ions``; None (not given) = the model's own working ions."""
     from dualion.ions import parse_ions
 
-    return parse_ions(ions)
+    return parse_ions(ions) if ions else None
 
 
 def query(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS,
@@ -147,6 +185,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
     from dualion.thermo.plot import path_figure
 
     check_convention(per)
+    _check_out(out)
     conc = _floats(licl, "--licl")
     acts = _floats(activity, "--activity") if activity else None
     if not (T > 0 and math.isfinite(T)):
@@ -156,21 +195,27 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
                             allow_incomplete=allow_incomplete)
     from dualion.thermo.diagram import phase_diagram
 
-    d = phase_diagram(model, per=per, window=window, allow_incomplete=allow_incomplete)
+    d = phase_diagram(model, ions=("Li", "Mg"), per=per, window=window, allow_incomplete=allow_incomplete)
     payload = {"model": model.name, "reference": "V vs Mg2+/Mg", "delta_e_ref_V": delta_e_ref, "T_K": T,
                "activity": "given" if acts else "c / 1 M (ideal)", "convention": d.to_dict()["convention"],
                "note_zero": "0 M LiCl = Li-free electrolyte: Li-containing configurations excluded",
                "paths": [p.to_dict() for p in paths]}
     rows = path_rows(paths)
     with figure_style():
-        fig = path_figure(d, paths, model)
+        fig = path_figure(d, paths, model, footnote=_footnote(model))
         save_figure(fig, out, "path")
     write_table(rows, out, "path", json_payload=payload)
     for p in paths:
-        seq = " → ".join(f"{s.label}" for s in p.segments)
+        seq = " → ".join(s.label + ("*" if s.status != "finished" else "") for s in p.segments)
         tr = ", ".join(f"{t['V_vs_Mg']:.3f} V" for t in p.transitions)
-        typer.echo(f"{p.licl_M:g} M LiCl (a={p.li_activity:g}): {seq}  [transitions at {tr} vs Mg2+/Mg]")
+        where = f"transitions at {tr} vs Mg2+/Mg" if tr else f"no transition between {vmin:g} and {vmax:g} V vs Mg2+/Mg"
+        typer.echo(f"{p.licl_M:g} M LiCl (a={p.li_activity:g}): {seq}  [{where}]")
     typer.echo(f"wrote {Path(out) / 'path.csv'}, path.json, path.png, path.svg")
+    note = _excluded_note(d.excluded)
+    if note:
+        typer.echo(note)
+    if any(s.status != "finished" for p in paths for s in p.segments):
+        typer.echo("* status ≠ finished (included by --allow-incomplete)")
 
 
 def register(app: typer.Typer) -> None:

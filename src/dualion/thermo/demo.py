@@ -14,7 +14,7 @@ from dualion.thermo.paths import discharge_paths, path_rows
 from dualion.thermo.plot import diagram_figure, path_figure
 
 ALL_IONS = ("Li", "Na", "Mg", "Ca", "Al")
-LICL_M = (0.05, 0.1, 0.2, 1.0)
+LICL_M = (0.0, 0.05, 0.1, 0.2, 1.0)  # the paper's range; 0 M = Li-free (Mg-only path)
 
 
 def run(out: Path, fast: bool = False) -> list[str]:
@@ -66,7 +66,8 @@ def run(out: Path, fast: bool = False) -> list[str]:
             save_figure(fig, out, f"diagram_{n}")
             atomic_write_json(out / f"diagram_{n}.json", {**ds[n].to_dict(),
                                                           "provenance": dict(ms[n].provenance)})
-        fig = path_figure(ds["paired-vacancy"], paths, ms["paired-vacancy"])
+        fig = path_figure(ds["paired-vacancy"], paths, ms["paired-vacancy"],
+                          footnote="energies derived from the paper's reported thresholds, not DFT")
         save_figure(fig, out, "paths_paired_vacancy")
     write_table(path_rows(paths), out, "paths_paired_vacancy",
                 json_payload={"model": ms["paired-vacancy"].name, "reference": "V vs Mg2+/Mg",
@@ -80,5 +81,6 @@ def run(out: Path, fast: bool = False) -> list[str]:
     for p in paths:
         seq = " → ".join(s.label for s in p.segments)
         tr = ", ".join(f"{t['V_vs_Mg']:.2f}" for t in p.transitions)
-        lines.append(f"- Paired vacancy, {p.licl_M:g} M LiCl: {seq} (transitions at {tr} V vs Mg2+/Mg)")
+        li_free = " (Li-free electrolyte: Li configurations excluded)" if p.no_li else ""
+        lines.append(f"- Paired vacancy, {p.licl_M:g} M LiCl{li_free}: {seq} (transitions at {tr} V vs Mg2+/Mg)")
     return lines

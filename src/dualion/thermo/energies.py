@@ -69,6 +69,9 @@ def insertion_record(model: SiteModel, conf: Configuration) -> InsertionRecord:
         flags.append(f"INCOMPLETE run (status: {conf.status})")
     if not model.host.finished:
         flags.append(f"INCOMPLETE host (status: {model.host.status})")
+    bad_refs = dict(model.provenance.get("incomplete_references") or {})
+    for ion in sorted(set(conf.counts) & set(bad_refs)):
+        flags.append(f"INCOMPLETE {ion} metal reference (status: {bad_refs[ion]})")
     return InsertionRecord(title=conf.title or conf.label, host=model.host.title or model.name, label=conf.label,
                            counts=dict(conf.counts), status=conf.status, flag="; ".join(flags), total_eV=dE,
                            per_ion_eV=per_ion, per_charge_eV=per_charge_eV(dE, nq), n_charges=nq,

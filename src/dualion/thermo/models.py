@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -65,6 +67,42 @@ def bundled_model(name: str, ions: Sequence[str] = ("Li", "Mg")) -> SiteModel:
     raise DualionUserError(f"unknown site model name {name!r} (known: {', '.join(BUNDLED_NAMES)})", field="FILES")
 
 
+PUBLIC_DFT_FILES = ("elemental_reference.yaml", "stoichiometric_anatase.yaml", "vacancy_intercalation.yaml",
+                    "anion_location_test_data.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _public_dft_bytes() -> frozenset[bytes]:
+    return frozenset(dft_file(f).read_bytes() for f in PUBLIC_DFT_FILES)
+
+
+def is_public_dft_file(path: str | os.PathLike) -> bool:
+    """True if ``path`` is (a byte-identical copy of) one of the public DFT files: its figures must cite it."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return False
+    return _same_as_public(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _same_as_public(path: str, size: int, mtime_ns: int) -> bool:  # size/mtime: invalidate when edited
+    if size > 5_000_000:
+        return False
+    try:
+        return Path(path).read_bytes() in _public_dft_bytes()
+    except OSError:
+        return False
+
+
+def _cite_public(model: SiteModel) -> SiteModel:
+    """Add the public data set's citation (MIT) to a model built from its runs."""
+    sources = {model.host.source.split("#")[0]} | {c.source.split("#")[0] for c in model.configurations}
+    if any(s and is_public_dft_file(s) for s in sources) and "citation" not in model.provenance:
+        return replace(model, provenance={**dict(model.provenance), "citation": CITATION})
+    return model
+
+
 def load_site_models(paths: Sequence[str | os.PathLike], ions: Sequence[str] = ("Li", "Mg"),
                      host: str | None = None, references: Mapping[str, float] | None = None) -> list[SiteModel]:
     """Site models from files and/or bundled names; with ``host`` only the model of that host.
@@ -86,7 +124,7 @@ def load_site_models(paths: Sequence[str | os.PathLike], ions: Sequence[str] = (
         else:
             runs += read_runs(s)
     if runs:
-        models += site_models_from_runs(runs, ions, references=references)
+        models += [_cite_public(m) for m in site_models_from_runs(runs, ions, references=references)]
     if host is not None:
         return [select_model(models, host)]
     if not models:

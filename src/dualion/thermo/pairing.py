@@ -5,7 +5,8 @@ Rules (see docs/thermo.md):
 * **Metal references**: a run whose composition is a single element gives that element's
   reference energy per atom, E / N (eV/atom); the finished run with the lowest E / N wins. References
   given explicitly override those found among the files.
-* **Hosts** are runs that contain none of the working ions; **configurations** contain at least one.
+* **Hosts** are runs that contain none of the working ions (an elemental host such as C or Si is allowed);
+  **configurations** contain at least one.
 * A configuration is paired with the host whose composition equals its own minus the working ions
   (configuration = host + working ions only). Where several hosts share that composition (e.g. the
   two "2F+2OH" hosts) the titles decide: ``"TiO2 4F + Li"`` ↔ ``"TiO2 4F stoichiometric"``.
@@ -112,7 +113,10 @@ def site_models_from_runs(runs: Sequence[Run], ions: Sequence[str] = ("Li", "Mg"
     other_metals = set(refs) - set(ions)
     metals_all = set(refs) | set(ions)
     compound = [r for r in runs if len(r.composition) > 1]
-    hosts = [r for r in compound if not any(ion in r.composition for ion in ions)]
+    # single-element runs are metal references, but one of a non-working element may also be a host
+    # (graphite C72, Si, Sn ... + Li): it is kept as a host candidate; unpaired hosts are dropped anyway
+    elemental_hosts = [r for r in runs if len(r.composition) == 1 and not set(r.composition) & set(ions)]
+    hosts = [r for r in compound if not any(ion in r.composition for ion in ions)] + elemental_hosts
     confs = [r for r in compound if any(ion in r.composition for ion in ions)]
     by_framework: dict[tuple, list[Run]] = {}
     for h in hosts:
@@ -165,6 +169,9 @@ def site_models_from_runs(runs: Sequence[Run], ions: Sequence[str] = ("Li", "Mg"
                         f"missing reference energy for {ion} (needed by {c.title!r}): no elemental {ion} run among "
                         f"the input files; add one or give --ref {ion}=EV_PER_ATOM", file=c.source,
                         field=f"references.{ion}")
+        used = {ion for _, counts in items for ion in counts}
+        bad_refs = {ion: refs[ion].status for ion in sorted(used)
+                    if ion in model_refs and refs[ion].origin != "given" and refs[ion].status != "finished"}
         labels: dict[str, int] = {}
         configurations = []
         for c, counts in sorted(items, key=lambda it: (sorted(it[1].items()), it[0].title)):
@@ -178,7 +185,8 @@ def site_models_from_runs(runs: Sequence[Run], ions: Sequence[str] = ("Li", "Mg"
         models.append(SiteModel(name=h.title, ions=ions, references_eV_per_atom=model_refs, host=host,
                                 configurations=tuple(configurations), charges=dict(charges or {}),
                                 provenance={"kind": "DFT runs paired by composition/title",
-                                            "references": ref_origin},
+                                            "references": ref_origin,
+                                            **({"incomplete_references": bad_refs} if bad_refs else {})},
                                 source=h.source))
     models.sort(key=lambda m: (m.source, m.name))
     return models

@@ -105,6 +105,24 @@ def draw_diagram(ax, diagram: PhaseDiagram, charges: Mapping[str, int] | None = 
     ax.set_ylabel(ly)
 
 
+def excluded_notes(diagrams: Sequence[PhaseDiagram], panels: Sequence[str] | None = None) -> list[str]:
+    """Figure notes naming the configurations left out of each diagram (never silently dropped)."""
+    out = []
+    for k, d in enumerate(diagrams):
+        if not d.excluded:
+            continue
+        incomplete = sorted({x["label"] for x in d.excluded if x["status"] != "finished"})
+        other = sorted({x["label"] for x in d.excluded if x["status"] == "finished"})
+        where = f"({'abcdefgh'[k]}) " if panels else ""
+        parts = []
+        if incomplete:
+            parts.append(f"status ≠ finished, left out (use --allow-incomplete): {', '.join(incomplete)}")
+        if other:
+            parts.append(f"not on these axes, left out: {', '.join(other)}")
+        out.append(where + "; ".join(parts))
+    return out
+
+
 def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | None = None,
                    charges: Mapping[str, int] | None = None, paths: Sequence[DischargePath] = (),
                    paths_on: Sequence[int] | None = None, footnote: str | None = None):
@@ -125,6 +143,7 @@ def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | Non
     notes = []
     if any(r.status != "finished" for d in diagrams for r in d.regions):
         notes.append("* from a run with status ≠ finished (included with --allow-incomplete)")
+    notes += excluded_notes(diagrams, titles if n > 1 else None)
     if footnote:
         import textwrap
 
@@ -134,7 +153,7 @@ def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | Non
     return fig
 
 
-def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=None):
+def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=None, footnote: str | None = None):
     """Left: the diagram with the discharge lines; right: stable product vs voltage for each concentration."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
@@ -154,7 +173,7 @@ def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=Non
         for s in p.segments:
             col = region_colour(s.counts, charges)
             bx.barh(k, s.V_high - s.V_low, left=s.V_low, height=0.5, color=col, edgecolor="0.2", lw=0.5)
-            lab = product_label(s.counts, sites.get(s.label), diagram.ions)
+            lab = product_label(s.counts, sites.get(s.label), diagram.ions) + ("*" if s.status != "finished" else "")
             seen.setdefault(lab, col)
         tv = [t["V_vs_Mg"] for t in p.transitions]
         for j, v in enumerate(tv):
@@ -176,4 +195,15 @@ def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=Non
     bx.set_title("(b) stable product along the discharge", fontsize=8.5, loc="left")
     bx.legend(handles=[Patch(facecolor=c, edgecolor="0.2", lw=0.5, label=lab) for lab, c in seen.items()],
               loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=6.5, frameon=False)
+    notes = []
+    if any(s.status != "finished" for p in paths for s in p.segments) or \
+            any(r.status != "finished" for r in diagram.regions):
+        notes.append("* from a run with status ≠ finished (included with --allow-incomplete)")
+    notes += excluded_notes([diagram])
+    if footnote:
+        import textwrap
+
+        notes.append(textwrap.fill(footnote, width=150))
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=6, x=0.01, ha="left", color="0.3")
     return fig

@@ -78,6 +78,8 @@ def _err(msg: str, path: str, fld: str) -> DualionUserError:
 
 
 def _energy(value: Any, path: str, fld: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise _err(f"expected an energy in eV, got {value!r}", path, fld)
     if isinstance(value, str):
         value = value.strip().removesuffix("eV").strip()
     try:
@@ -106,17 +108,31 @@ def _configuration(entry: Any, path: str, fld: str, ions: tuple[str, ...], host:
             raise _err(f"count of {ion} must be a non-negative integer, got {n!r}", path, f"{fld}.counts.{ion}")
         if n:
             counts[ion] = n
+    if not host and not counts:
+        raise _err("all counts are zero: a configuration must insert at least one ion (the empty host is "
+                   "'host')", path, f"{fld}.counts")
     label = str(entry.get("label", "+".join(f"{i}" * 1 for i in counts) or "empty"))
     unc = entry.get("uncertainty")
+    mult = entry.get("multiplicity", 1)
+    if isinstance(mult, float) and mult.is_integer():
+        mult = int(mult)
+    if isinstance(mult, bool) or not isinstance(mult, int) or mult < 1:
+        raise _err(f"multiplicity must be a positive integer, got {mult!r}", path, f"{fld}.multiplicity")
+    site = entry.get("site")
+    if site is not None and not isinstance(site, str):
+        raise _err(f"site must be a text tag such as 'Ti' or 'i', got {site!r}", path, f"{fld}.site")
+    status = entry.get("status", "finished")
+    if not isinstance(status, str) or not status.strip():
+        raise _err(f"status must be text such as 'finished', got {status!r}", path, f"{fld}.status")
     return Configuration(
         label=label,
         counts=counts,
         energy_eV=_energy(entry["energy"], path, f"{fld}.energy"),
-        status=str(entry.get("status", "finished")),
+        status=status.strip().lower(),
         title=str(entry.get("title", label)),
         source=path,
-        site=entry.get("site"),
-        multiplicity=int(entry.get("multiplicity", 1)),
+        site=site,
+        multiplicity=mult,
         uncertainty_eV=None if unc is None else _energy(unc, path, f"{fld}.uncertainty"),
     )
 

@@ -65,6 +65,9 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DualionUserError(f"cannot parse the CSV header: {str(exc).splitlines()[0]}", file=path) from None
     cols = [str(c).strip() for c in head.columns]
+    if len(cols) == 1 and any(d in cols[0] for d in (";", "\t")):
+        raise DualionUserError(f"one column {cols[0]!r}: the CSV must be comma-separated (';' or tab found)",
+                               file=path)
     sep = "," if path.suffix.lower() == ".csv" else ("\t" if "\t" in _first_data_line(path, nskip) else ",")
     tcol, tf = _pick(cols, _TIME, "time", path)
     vcol = "voltage_V" if "voltage_V" in cols else None
@@ -82,12 +85,17 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     dtypes = {raw_names[c]: np.float64 for c in (tcol, vcol, icol, qcol) if c}
     if "control" in use:
         dtypes[raw_names["control"]] = "category"
+    # pandas ignores surplus fields on a row when ``usecols`` is given; without it a ragged row (e.g. a
+    # decimal comma "1,9" splitting a number in two) is an error. So ``usecols`` only when the file has
+    # columns that are not read.
+    usecols = None if len(use) == len(cols) else [raw_names[c] for c in use]
     try:
-        df = pd.read_csv(path, skiprows=nskip, sep=sep, usecols=[raw_names[c] for c in use], dtype=dtypes,
-                         on_bad_lines="error")
+        df = pd.read_csv(path, skiprows=nskip, sep=sep, usecols=usecols, dtype=dtypes, on_bad_lines="error")
     except (ValueError, TypeError, pd.errors.ParserError) as exc:
         msg = str(exc).splitlines()[0]
-        raise DualionUserError(f"cannot parse the CSV ({msg}); columns must be numbers", file=path) from None
+        hint = ("every row must have as many fields as the header (a decimal comma?)" if "Expected" in msg
+                else "columns must be numbers")
+        raise DualionUserError(f"cannot parse the CSV ({msg}); {hint}", file=path) from None
     df.columns = [str(c).strip() for c in df.columns]
     units = {"time": tcol, "voltage": vcol, "current": icol}
     t = df[tcol].to_numpy(np.float64)

@@ -24,6 +24,7 @@ _CAP = {"Amp-hr": 1000.0, "Capacity": 1000.0, "Capacity (Ah)": 1000.0, "Capacity
 _CYCLE = ("Cyc#", "Cycle", "Cycle C", "Cycle P")
 _STEP = ("Step",)
 _STATE = ("State", "MD")
+_KNOWN = frozenset([*_TIME, *_CURRENT, *_VOLT, *_CAP, *_CYCLE, *_STEP, *_STATE])
 
 
 def _header_line(path: Path, max_lines: int = 30) -> int | None:
@@ -32,8 +33,10 @@ def _header_line(path: Path, max_lines: int = 30) -> int | None:
             if k >= max_lines:
                 break
             cells = [c.strip() for c in line.rstrip("\r\n").split("\t")]
-            if any(c in _VOLT for c in cells) and any(c in _CURRENT for c in cells) and any(
-                    c in _TIME for c in cells):
+            # a Maccor header: Rec# and two more Maccor names, or three of the time/current/voltage/
+            # capacity/cycle/step/state names (a missing column is then reported by name)
+            known = sum(c in _KNOWN for c in cells)
+            if ("Rec#" in cells and known >= 2) or known >= 3:
                 return k
     return None
 
@@ -68,6 +71,10 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         return None
 
     tcol, icol, vcol = pick(_TIME), pick(_CURRENT), pick(_VOLT)
+    for c, table, what in ((tcol, _TIME, "time"), (icol, _CURRENT, "current"), (vcol, _VOLT, "voltage")):
+        if c is None:
+            raise DualionUserError(f"missing {what} column (one of {', '.join(table)}); found columns: "
+                                   f"{', '.join(cols)}", file=path, field=what)
     qcol, ccol, scol, stcol = pick(_CAP), pick(_CYCLE), pick(_STEP), pick(_STATE)
     num = {}
     for c in (tcol, icol, vcol, qcol, ccol, scol):
