@@ -71,9 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # click's (vendored by typer) usage errors: show + exit code 2
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-            exc.show()
+    except Exception as exc:  # click's (vendored by typer) usage errors: one line + exit code 2
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None and getattr(ctx, "command_path", None) else ""
+            msg = " ".join(str(exc.format_message()).split())
+            print(f"error: {where}{msg} (see --help)", file=sys.stderr)
             return int(exc.exit_code)
         raise
     return 0
