@@ -109,7 +109,7 @@ def test_rate_makes_insertion_li_rich():
     assert hi.x_Li_discharged / hi.x_Mg_discharged > 2 * lo.x_Li_discharged / lo.x_Mg_discharged
 
 
-def test_gitt_csv_round_trip_and_relaxation_to_equilibrium(tmp_path):
+def test_gitt_csv_round_trip_and_relaxation_to_equilibrium(tmp_path, run_cli):
     eq = LangmuirPair()
     p = CellParameters(licl_M=0.0, D_Mg_cm2_s=1e-15, j0_Mg_mA_cm2=1e-4, n_shells=10)
     res = cell.simulate_gitt(p, equilibrium=eq, max_pulses=4)
@@ -134,6 +134,15 @@ def test_gitt_csv_round_trip_and_relaxation_to_equilibrium(tmp_path):
     assert np.allclose(np.asarray(d.voltage_V), res.voltage_V, atol=1e-6)
     assert np.allclose(np.asarray(d.current_mA), res.current_mA, rtol=1e-5, atol=1e-9)
     assert np.all(np.diff(np.asarray(d.time_s)) > 0)
+    # the contract: `dualion echem gitt` analyses the simulated file, pulse by pulse
+    cli = run_cli("echem", "gitt", path, "--molar-mass", "71.017", "--out", tmp_path / "an", "--json")
+    assert cli.code == 0, cli.stderr
+    import json
+    rows = json.loads(cli.stdout)["records"][0]["pulses"]
+    assert len(rows) == 4
+    for row, pt in zip(rows, pts):
+        assert row["direction"] == "discharge" and row["q_mAh_g"] == pytest.approx(pt.capacity_mAh_g, rel=1e-6)
+        assert row["E_eq_V"] == pytest.approx(pt.V_relaxed, abs=1e-5)      # relaxed voltage read back
 
 
 @pytest.mark.parametrize("kw", [dict(radius_um=-1.0), dict(D_Li_cm2_s=0.0), dict(j0_Mg_mA_cm2=float("nan")),

@@ -42,6 +42,9 @@ def test_model_curve_custom_site_models_and_finite_electrolyte(run_cli, tmp_path
     (("--site-model", "interstitial"), "--site-model"),
     (("--electrolyte-uL", "400"), "--mass-mg"),
     (("--site-model", "missing.yaml=1"), "missing.yaml"),
+    (("--T", "-5"), "error: --T:"),                                        # library field names → the option
+    (("--electrolyte-uL", "-400", "--mass-mg", "1"), "error: --electrolyte-uL:"),
+    (("--width", "0"), "error: --width:"),
 ])
 def test_model_curve_user_errors(run_cli, tmp_path, args, field):
     out = tmp_path / "never"
@@ -78,3 +81,21 @@ def test_model_mc_cli(run_cli):
     assert res.code == 0, res.stderr
     d = json.loads(res.stdout)
     assert d["x_per_site"]["Li"] == pytest.approx(d["independent_site_x"]["Li"], abs=5 * d["stderr"]["Li"] + 1e-3)
+
+
+def test_fit_cli_errors_found_after_loading_name_the_file(run_cli, tmp_path):
+    doc = {"parameters": {"offset:moon": {"initial": 0.0}},
+           "targets": [{"kind": "capacity", "licl_M": 1.0, "value": 290, "sigma": 5}]}
+    p = tmp_path / "t.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    res = run_cli("fit", p, "--out", tmp_path / "f")
+    assert res.code == 2
+    assert res.stderr.startswith(f"error: {p}: parameters.offset:moon:") and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "f").exists()
+
+
+@pytest.mark.parametrize("args, field", [(("--mu", "Na=-1", "--mu", "Li=-1.5"), "--mu"), (("--size", "5"), "error: --size:"),
+                                        (("--T", "-1"), "error: --T:")])
+def test_model_mc_cli_errors(run_cli, args, field):
+    res = run_cli("model", "mc", "--sweeps", "40", *args)
+    assert res.code == 2 and field in res.stderr and len(res.stderr.strip().splitlines()) == 1

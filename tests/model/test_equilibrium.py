@@ -296,3 +296,69 @@ def test_uptake_is_a_mapping_and_sites_sum_to_totals():
         np.testing.assert_allclose(sum(d[ion] for d in u.x_site.values()), u[ion], rtol=1e-12)
     for site, occ in u.occupancy.items():
         np.testing.assert_allclose(sum(occ.values()), 1.0, rtol=1e-12)
+
+
+def test_dqdv_peak_and_V_of_Q_single_langmuir_hand_values():
+    """One Li site per fu (ΔE = −1.5 eV, ΔE_ref = 0.74 V, a_Li = 1): θ = 1/(1 + e^{(V − 0.76)/kT}), so
+    Q = Q_max θ with Q_max = F/(3.6 M) = 96485.33/(3.6·79.87) = 335.57 mA h g-1; −dQ/dV = Q_max θ(1−θ)/kT peaks
+    at V = 0.76 V (θ = 1/2) with height Q_max/(4 kT) = 335.57/(4·0.025693) = 3265.2 mA h g-1 V-1; V(Q_max/2) = 0.76 V."""
+    m = _langmuir_model()
+    c = m.curve(np.linspace(1.2, 0.3, 901), li_activity=1.0, delta_e_ref_V=0.74)
+    q_max = FARADAY_C_PER_MOL / (3.6 * 79.87)
+    assert q_max == pytest.approx(335.57, abs=0.01)
+    assert len(c.peaks) == 1
+    assert c.peaks[0]["V"] == pytest.approx(0.76, abs=2e-4)
+    assert c.peaks[0]["height"] == pytest.approx(q_max / (4 * KT298), rel=2e-3)
+    assert float(c.V_of_Q(q_max / 2)) == pytest.approx(0.76, abs=1e-4)
+    # V(Q) inverts Q(V) everywhere on the grid interior, and is NaN outside the computed range
+    inner = slice(50, -50)
+    np.testing.assert_allclose(c.V_of_Q(c.Q_mAh_g[inner]), c.V[inner], atol=1e-9)
+    assert np.isnan(c.V_of_Q(2 * q_max))
+
+
+@SETTINGS
+@given(model=models, V=st.lists(st.floats(0.05, 2.3), min_size=3, max_size=12, unique=True),
+       a_li=st.sampled_from([0.0, 0.05, 1.0]))
+def test_capacity_is_F_times_charge_over_M_and_below_redox_limit(model, V, a_li):
+    """Q = F(x_Li + 2 x_Mg)/(3.6 M) at every voltage of any model, and never above F N_redox/(3.6 M)."""
+    c = model.curve(np.sort(V)[::-1], li_activity=a_li)
+    expect = FARADAY_C_PER_MOL * (c.x["Li"] + 2.0 * c.x["Mg"]) / (3.6 * model.molar_mass_g_mol)
+    np.testing.assert_allclose(c.Q_mAh_g, expect, rtol=1e-12, atol=1e-12)
+    assert np.all(c.Q_mAh_g <= model.max_capacity_mAh_g * (1 + 1e-12))
+    if a_li == 0.0:
+        assert np.all(c.x["Li"] == 0.0)
+
+
+def test_finite_electrolyte_rejects_negative_concentrations():
+    with pytest.raises(DualionUserError) as e:
+        FiniteElectrolyte(volume_uL=400, licl_M=0.1, mass_mg=1.0, mg_M=-0.2)
+    assert e.value.field == "mg_M"
+    with pytest.raises(DualionUserError) as e:
+        FiniteElectrolyte(volume_uL=400, licl_M=-0.1, mass_mg=1.0)
+    assert e.value.field == "licl_M"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_T_to_zero_equals_thermo_stable_product_on_a_grid(seed):
+    """Same limit, densely: on a 31×31 (Δμ_Li, Δμ_Mg) grid for a random pair model, the most probable state at 1 K
+    is the thermodynamics core's argmin Ω wherever the two lowest Ω differ by > 5 meV (catches small systematic
+    shifts, e.g. of the per-charge Δμ, that the sparse hypothesis sample can miss)."""
+    rng = np.random.default_rng(seed)
+    sm = _pair_site_model(rng.uniform(-4.0, 0.5, 5))
+    st_ = site_type_from_model(sm, "pair", 1.0, multiplicity="file")
+    model = EquilibriumModel([st_], n_redox_per_fu=None, T_K=1.0)
+    li, mg = np.meshgrid(np.linspace(-4.0, 0.0, 31), np.linspace(-3.0, 0.0, 31), indexing="ij")
+    occ = model.uptake({"Li": li.ravel(), "Mg": mg.ravel()}).occupancy["pair"]
+    labels = list(occ)
+    P = np.stack([occ[k] for k in labels], axis=-1)
+    checked = 0
+    for j, (a, b) in enumerate(zip(li.ravel(), mg.ravel())):
+        dmu = {"Li": float(a), "Mg": float(b)}
+        om = sorted([0.0] + [grand_potential_eV(s.dE_eV, s.counts, dmu, {"Li": 1, "Mg": 2}) for s in st_.states[1:]])
+        if om[1] - om[0] <= 0.005:
+            continue
+        q = query(sm, dmu)["label"]
+        best = labels[int(np.argmax(P[j]))]
+        assert best == q or (best == "empty" and q == "host"), (dmu, best, q)
+        checked += 1
+    assert checked > 800

@@ -28,6 +28,8 @@ def plot_rate_curves(results: Sequence[CellResult], out: Path, stem: str, title:
     """Discharge (solid) – charge (dashed) curves at each rate, like the paper's Fig. 2a/1c."""
     import matplotlib.pyplot as plt
 
+    from matplotlib.lines import Line2D
+
     with figure_style():
         fig, ax = plt.subplots(figsize=(3.5, 2.8))
         for k, res in enumerate(results):
@@ -43,7 +45,11 @@ def plot_rate_curves(results: Sequence[CellResult], out: Path, stem: str, title:
         ax.set_ylim(0.0, 2.4)
         if title:
             ax.set_title(title)
-        ax.legend(loc="upper right", fontsize=7)
+        # key outside the axes: inside, it hides the ends of the charge curves
+        handles, labels = ax.get_legend_handles_labels()
+        handles += [Line2D([], [], color="0.3", ls="-"), Line2D([], [], color="0.3", ls="--")]
+        labels += ["discharge", "charge"]
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, borderaxespad=0.0)
         return save_figure(fig, out, stem)
 
 
@@ -68,6 +74,7 @@ def plot_capacity_vs_rate(points: Mapping[str, Sequence[RatePoint]], out: Path, 
         a2.set_ylabel("Inserted ions per formula unit")
         a1.legend(fontsize=7)
         a2.legend(fontsize=6, ncol=2)
+        fig.tight_layout()                      # else the right panel's y label runs into the left panel
         return save_figure(fig, out, stem)
 
 

@@ -25,6 +25,24 @@ _SITE = typer.Option(None, "--site-model",
 
 
 
+#: Library field names → the options of ``dualion model curve/mc`` that set them (error messages name the option).
+_OPTION_OF = {"T_K": "--T", "volume_uL": "--electrolyte-uL", "mass_mg": "--mass-mg", "width_factor": "--width",
+              "electron_statistics": "--electron-statistics", "pair_fraction": "--pairs", "formula": "--formula",
+              "shape": "--size", "n_sweeps": "--sweeps"}
+
+
+class _NameOption:
+    """Context manager: re-raise a :class:`DualionUserError` whose field is a library name with the CLI option."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, tp, exc, tb) -> bool:
+        if isinstance(exc, DualionUserError) and exc.file is None and exc.field in _OPTION_OF:
+            raise DualionUserError(exc.message, field=_OPTION_OF[exc.field]) from None
+        return False
+
+
 def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, split_anions: bool,
            statistics: str, width: float, allow_incomplete: bool):
     from dualion.model.builders import from_site_models, paper_model
@@ -77,9 +95,10 @@ def curve(
     """Equilibrium discharge curves x_Li(V), x_Mg(V) per site type, Q(V), dQ/dV for several LiCl concentrations."""
     from dualion.model.report import compute_curves, json_safe, write_curve_outputs
 
-    model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
-    cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n, delta_e_ref_V=delta_e_ref,
-                        electrolyte_uL=electrolyte_uL, mass_mg=mass_mg)
+    with _NameOption():
+        model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
+        cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n,
+                            delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg)
     paths = write_curve_outputs(cs, out)
     rows = cs.endpoints()
     if as_json:
@@ -122,9 +141,14 @@ def mc(
 
     site = SiteType("site", 1.0, (("Li", {"Li": 1}, e_li, 1), ("Mg", {"Mg": 1}, e_mg, 1)))
     dmu = pairs(mu, "--mu")
-    res = run_gcmc(site, dmu, T_K=T, shape=(size, size, size), interactions=pairs(j, "--j"), n_sweeps=sweeps,
-                   n_equil=max(sweeps // 4, 10), seed=seed)
-    exact = EquilibriumModel([site], n_redox_per_fu=None, T_K=T).uptake(dmu)
+    unknown = sorted(set(dmu) - set(site.ions))
+    if unknown:
+        raise DualionUserError(f"unknown ion(s) {', '.join(unknown)}; give Δμ for {', '.join(site.ions)}",
+                               field="--mu")
+    with _NameOption():
+        exact = EquilibriumModel([site], n_redox_per_fu=None, T_K=T).uptake(dmu)
+        res = run_gcmc(site, dmu, T_K=T, shape=(size, size, size), interactions=pairs(j, "--j"), n_sweeps=sweeps,
+                       n_equil=max(sweeps // 4, 10), seed=seed)
     typer.echo(json.dumps({**res.to_dict(), "independent_site_x": {k: float(v) for k, v in exact.x.items()},
                            "dmu_eV_per_charge": dmu}, indent=2))
 
@@ -140,7 +164,12 @@ def fit(
 
     path = paper_targets_path() if str(targets) == "paper" and not targets.exists() else targets
     spec = load_targets(path)
-    result = fit_targets(spec)
+    try:
+        result = fit_targets(spec)
+    except DualionUserError as exc:            # problems found once the model is built: name the targets file
+        if exc.file is None:
+            raise DualionUserError(exc.message, file=str(path), field=exc.field) from None
+        raise
     write_fit_outputs(result, spec, out)
     if as_json:
         from dualion.model.report import json_safe

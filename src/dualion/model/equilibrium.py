@@ -189,8 +189,10 @@ class FiniteElectrolyte:
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise DualionUserError(f"{name} must be a positive finite number, got {v!r}", field=name)
-        if not (math.isfinite(self.licl_M) and self.licl_M >= 0):
-            raise DualionUserError(f"licl_M must be >= 0 (mol L-1), got {self.licl_M!r}", field="licl_M")
+        for name in ("licl_M", "mg_M"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise DualionUserError(f"{name} must be a finite number >= 0 (mol L-1), got {v!r}", field=name)
 
     def li_per_fu_available(self, molar_mass_g_mol: float) -> float:
         """Li+ in the electrolyte per formula unit of active material at the start."""

@@ -43,7 +43,8 @@ from dualion.reference import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K
 
 # ---------------------------------------------------------------------------------------------- schema
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN/inf are never meaningful in a targets file (a NaN initial value used to crash the optimiser)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ElectrolyteSpec(_Strict):
@@ -132,10 +133,41 @@ class TargetsFile(_Strict):
     def _window(self) -> TargetsFile:
         if not self.cutoff_V < self.V_max:
             raise ValueError("cutoff_V must be below V_max")
+        for name, (lo, hi) in _PHYSICAL_RANGE.items():
+            ps = self.parameters.get(name)
+            if ps is None:
+                continue
+            lo_ok = (lambda v: v > lo) if name == "width_factor" else (lambda v: v >= lo)
+            vals = [ps.initial] + (list(ps.bounds) if ps.bounds is not None else [])
+            if not all(lo_ok(v) and v <= hi for v in vals):
+                rng = "> 0" if name == "width_factor" else f"in [{lo:g}, {hi:g}]"
+                raise _FieldError(f"{name} initial value and bounds must be {rng}, got initial {ps.initial:g}"
+                                  + (f", bounds {list(ps.bounds)}" if ps.bounds is not None else ""),
+                                  f"parameters.{name}")
+        for k, t in enumerate(self.targets):
+            # the curves are computed on [cutoff_V, V_max]; a target voltage outside would be silently clamped
+            if t.V is not None and not self.cutoff_V <= t.V <= self.V_max:
+                raise _FieldError(f"V = {t.V:g} V is outside the computed window [{self.cutoff_V:g}, "
+                                  f"{self.V_max:g}] V vs Mg2+/Mg (cutoff_V, V_max)", f"targets.{k}.V")
         return self
 
 
+#: Physically allowed ranges of the non-offset parameters (also the default fit bounds).
+_PHYSICAL_RANGE: dict[str, tuple[float, float]] = {"pair_fraction": (0.0, 1.0), "width_factor": (0.0, math.inf)}
+
+
+class _FieldError(ValueError):
+    """A validation error that names its own field (for checks across fields)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 def _loc(err: dict[str, Any]) -> str:
+    ctx_err = (err.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, _FieldError):
+        return ctx_err.field
     return ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
 
 
@@ -178,12 +210,20 @@ class Evaluator:
         self.single_weights = {s.name: s.sites_per_fu / max((1 - base_p) * self.vacancies, 1e-300)
                                for s in self.base.site_types if s.name.startswith("vacancy")}
         sites = {s.name for s in self.base.site_types}
-        for key in list(self.names) + list(ms.offsets):
+        for key in list(self.names) + [f"offset:{k.removeprefix('offset:')}" for k in ms.offsets]:
             if key.startswith("offset:"):
-                site = key.split(":")[1]
+                where = f"parameters.{key}" if key in self.names else f"model.offsets.{key.removeprefix('offset:')}"
+                _, site, *rest = key.split(":")
                 if not any(n == site or n.startswith(site + "[") for n in sites):
                     raise DualionUserError(f"unknown site type {site!r} in {key!r} (this model has: "
-                                           f"{', '.join(sorted(sites))})", field=f"parameters.{key}")
+                                           f"{', '.join(sorted(sites))})", field=where)
+                if len(rest) > 1 or (rest and rest[0] not in self.base.ions):
+                    raise DualionUserError(f"{key!r}: expected offset:SITE or offset:SITE:ION with ION one of "
+                                           f"{', '.join(self.base.ions)}", field=where)
+        for k, t in enumerate(spec.targets):
+            if t.kind == "uptake" and t.ion not in self.base.ions:
+                raise DualionUserError(f"ion {t.ion!r} is not in the model ({', '.join(self.base.ions)})",
+                                       field=f"targets.{k}.ion")
         self.V = np.linspace(spec.V_max, spec.cutoff_V, spec.n_voltages)
         self.licl = sorted({t.licl_M for t in spec.targets})
 
@@ -285,8 +325,11 @@ def fit_targets(spec: TargetsFile, diff_step: float = 1e-3, max_nfev: int = 200)
     ev = Evaluator(spec)
     names = ev.names
     x0 = np.array([spec.parameters[n].initial for n in names], float)
-    lo = np.array([spec.parameters[n].bounds[0] if spec.parameters[n].bounds else -np.inf for n in names])
-    hi = np.array([spec.parameters[n].bounds[1] if spec.parameters[n].bounds else np.inf for n in names])
+    default = {n: _PHYSICAL_RANGE.get(n, (-np.inf, np.inf)) for n in names}
+    if "width_factor" in default:                        # ω > 0: never let the optimiser step to 0
+        default["width_factor"] = (min(1e-3, 0.5 * spec.parameters["width_factor"].initial), np.inf)
+    lo = np.array([spec.parameters[n].bounds[0] if spec.parameters[n].bounds else default[n][0] for n in names])
+    hi = np.array([spec.parameters[n].bounds[1] if spec.parameters[n].bounds else default[n][1] for n in names])
     y = np.array([t.value for t in spec.targets])
     s = np.array([t.sigma for t in spec.targets])
 
