@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+from ase.calculators.calculator import Calculator
 from ase.calculators.emt import EMT
 
 
@@ -53,3 +54,26 @@ def cu_tasks(n: int = 4):
         out.append(Task(a, "toy", f"Au{i}", host="Cu8", placement=f"p{i}", counts={"Au": 1}, site="substitution",
                         multiplicity=1 + i, meta={"i": i}))
     return out
+
+
+class TargetCellCalc(Calculator):
+    """Zero forces; energy 0.5·k·V0·Σ ε_i² of the strain of the cell lengths relative to ``target`` (Å),
+    with the matching stress: a cell relaxation ends at ``target`` (orthogonal cells), positions untouched."""
+
+    implemented_properties = ["energy", "forces", "stress"]
+    target = (3.83, 3.83, 9.61)
+    k = 1.0  # eV/Å^3
+
+    def calculate(self, atoms=None, properties=None, system_changes=None):
+        import numpy as np
+
+        super().calculate(atoms, properties or ["energy"], system_changes or [])
+        lengths = np.linalg.norm(self.atoms.cell.array, axis=1)
+        tgt = np.asarray(self.target, dtype=float)
+        eps = lengths / tgt - 1.0
+        v0 = float(np.prod(tgt))
+        energy = 0.5 * self.k * v0 * float((eps ** 2).sum())
+        # σ_ii = (1/V) ∂E/∂ε_ii, with ∂L_i/∂ε_ii = L_i
+        sigma = self.k * v0 * eps * (lengths / tgt) / self.atoms.get_volume()
+        self.results = {"energy": energy, "free_energy": energy, "forces": np.zeros((len(self.atoms), 3)),
+                        "stress": np.array([sigma[0], sigma[1], sigma[2], 0.0, 0.0, 0.0])}

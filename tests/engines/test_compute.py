@@ -158,3 +158,69 @@ def test_sevenn_loads_offline_and_agrees_roughly_with_chgnet():
     assert np.abs(f[:, :2]).max() < 1e-4
     assert np.abs(f[atoms.numbers == 22]).max() < 1e-4
     assert np.abs(f[:, 2]).max() < 0.2  # u = 0.2081 is close to the potential's own optimum
+
+
+TARGET = "tests.engines.helpers:TargetCellCalc"
+
+
+def test_given_lattice_is_used_and_recorded(tmp_path):
+    eng = parse_engine(LJ, kwargs=LJ_KW)
+    sm, res = compute_site_model("interstitial", (2, 2, 1), ("Li",), engine=eng, settings=FAST, db=None,
+                                 progress=False, lattice="3.9,9.7,0.21")
+    host = next(r for r in res.records if r.task.kind == "host")
+    assert host.atoms.cell.lengths() == pytest.approx([7.8, 7.8, 9.7])
+    assert sm.provenance["lattice"] == {"a_A": 3.9, "c_A": 9.7, "u": 0.21, "source": "given"}
+    default, _ = compute_site_model("interstitial", (2, 2, 1), ("Li",), engine=eng, settings=FAST, db=None,
+                                    progress=False)
+    assert default.provenance["lattice"]["a_A"] == 3.7842 and "experimental" in default.provenance["lattice"]["source"]
+
+
+def test_relax_lattice_with_the_engine_then_rerun_recomputes_nothing(tmp_path):
+    """--relax-lattice: the anatase cell is relaxed first (here to the calculator's target cell) and the
+    supercell is built on that lattice; on a rerun the lattice row is reused, so every task key matches."""
+    from dualion.engines.compute import LATTICE_MODEL, relax_anatase
+    from dualion.engines.db import ResultsDB
+
+    eng = parse_engine(TARGET)
+    tight = RelaxSettings(fmax=0.002, steps=200)
+    (a, c, u), rec = relax_anatase(eng, tight, db=None, progress=False)
+    assert (a, c, u) == pytest.approx((3.83, 9.61, 0.2081), abs=2e-3)  # u: zero forces, unchanged
+    assert rec.converged and rec.task.relax_cell
+    sm, res = compute_site_model("single-vacancy", (2, 2, 1), ("Li",), engine=eng, settings=tight,
+                                 db=tmp_path / "r.db", progress=False, relax_lattice=True)
+    host = next(r for r in res.records if r.task.kind == "host")
+    assert host.atoms.cell.lengths() == pytest.approx([2 * a, 2 * a, c], abs=1e-4)
+    lat = sm.provenance["lattice"]
+    assert (lat["a_A"], lat["c_A"], lat["u"]) == (a, c, u) and "relaxed with" in lat["source"]
+    db = ResultsDB(tmp_path / "r.db")
+    (row,) = db.rows(site_model=LATTICE_MODEL)
+    assert row.relax_cell and row.kind == "structure"
+    n = db.count()
+    _, again = compute_site_model("single-vacancy", (2, 2, 1), ("Li",), engine=eng, settings=tight,
+                                  db=tmp_path / "r.db", progress=False, relax_lattice=True)
+    assert all(r.skipped for r in again.records) and db.count() == n
+
+
+def test_cli_lattice_options(tmp_path, run_cli):
+    out = tmp_path / "x.yaml"
+    res = run_cli("compute", "interstitial", "--engine", LJ, "--lattice", "3.9,9.7", "--relax-lattice",
+                  "--out", out, "--db", tmp_path / "r.db")
+    assert res.code == 2 and "--lattice" in res.stderr and not out.exists()
+    res = run_cli("compute", "interstitial", "--engine", LJ, "--lattice", "3.9", "--out", out,
+                  "--db", tmp_path / "r.db")
+    assert res.code == 2 and "--lattice" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    res = run_cli("compute", "interstitial", "--engine", LJ, "--engine-kwargs", json.dumps(LJ_KW), "--steps", "2",
+                  "--lattice", "3.9,9.7", "--out", out, "--db", tmp_path / "r.db")
+    assert res.code == 0, res.stderr
+    assert load_site_model(out).provenance["lattice"]["c_A"] == 9.7
+
+
+def test_engine_that_cannot_evaluate_the_elements_is_a_user_error(tmp_path, run_cli):
+    """EMT has no Ti/O/F parameters: one line naming the structure and the engine, exit 2, no traceback."""
+    out = tmp_path / "x.yaml"
+    res = run_cli("compute", "paired-vacancy", "--engine", "ase.calculators.emt:EMT", "--out", out,
+                  "--db", tmp_path / "r.db")
+    assert res.code == 2 and not out.exists()
+    line = res.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert "--engine" in line and "2V_Ti+8F_O" in line and "No EMT-potential" in line

@@ -190,3 +190,48 @@ def test_bad_engine_and_db_are_user_errors(tmp_path):
         ResultsDB(tmp_path)  # a folder
     with pytest.raises(DualionUserError):
         run_tasks(cu_tasks(1), parse_engine("ase.calculators.emt:EMT"), SETTINGS, workers=0, progress=False)
+
+
+def test_calculator_failing_on_the_input_names_the_task():
+    """A calculator that cannot evaluate the input structure at all is a user error naming the task."""
+    from ase.build import bulk
+
+    from dualion.engines.runner import Task
+    from dualion.errors import DualionUserError
+
+    t = Task(bulk("Li", "bcc", a=3.44, cubic=True), "toy", "Li metal", host="h")  # EMT has no Li
+    with pytest.raises(DualionUserError, match="toy h Li metal: .*No EMT-potential for Li"):
+        run_tasks([t], parse_engine("ase.calculators.emt:EMT"), SETTINGS, db=None, progress=False)
+    # the same on Dask workers: the error comes back as data and is raised again by the client
+    with pytest.raises(DualionUserError, match="toy h Li metal: .*No EMT-potential for Li"):
+        run_tasks([t], parse_engine("ase.calculators.emt:EMT"), SETTINGS, db=None, progress=False, force_dask=True)
+
+
+def test_dask_worker_killed_mid_run_loses_nothing(tmp_path):
+    """SIGKILL one Dask worker after the first row: its relaxation is rescheduled, every row is written
+    exactly once, and a rerun computes nothing."""
+    from distributed import get_client
+
+    dbp = tmp_path / "r.db"
+    eng = parse_engine("tests.engines.helpers:SlowEMT")
+    killed = []
+
+    def kill_one_worker(rec):
+        if killed:
+            return
+        pids = get_client().run(os.getpid)  # {worker address: pid}
+        pid = sorted(pids.values())[0]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    os.environ["DUALION_TEST_SLEEP"] = "0.02"
+    try:
+        recs = run_tasks(cu_tasks(4), eng, SETTINGS, db=dbp, workers=2, progress=False, on_record=kill_one_worker)
+    finally:
+        os.environ.pop("DUALION_TEST_SLEEP", None)
+    assert killed and not any(r.skipped for r in recs)
+    db = ResultsDB(dbp)
+    keys = [r.task_key for r in db.rows()]
+    assert len(keys) == 4 and len(set(keys)) == 4  # nothing lost, nothing written twice
+    again = run_tasks(cu_tasks(4), eng, SETTINGS, db=dbp, progress=False)
+    assert all(r.skipped for r in again) and db.count() == 4

@@ -306,3 +306,15 @@ def test_cli_vasp_inputs_and_collect(run_cli, tmp_path, models):
     res = run_cli("vasp-collect", camp, "--out", tmp_path / "site.yaml")
     assert res.code == 0, res.stderr
     assert load_site_model(tmp_path / "site.yaml").host.energy_eV == pytest.approx(-351.25)
+
+
+def test_cli_collect_flags_unconverged_runs_on_stderr(models, tmp_path, run_cli):
+    """An ionically unconverged run is kept (status: incomplete) and flagged: one stderr line naming its file."""
+    _fake_campaign(models, tmp_path / "c", {**ENERGIES, "Li": [-352.0, -352.5, -352.6]}, opts={"Li": {"nsw": 3}})
+    res = run_cli("vasp-collect", tmp_path / "c", "--out", tmp_path / "site.yaml")
+    assert res.code == 0, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning:")
+    assert "__Li" in lines[0] and "vasprun.xml" in lines[0] and "incomplete" in lines[0]
+    assert {c.label: c.status for c in load_site_model(tmp_path / "site.yaml").configurations} == {
+        "Li": "incomplete", "Mg": "finished"}

@@ -97,3 +97,41 @@ def test_bad_lattice_parameters():
         anatase(a=-1.0)
     with pytest.raises(DualionUserError):
         anatase(u=0.4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(a=st.floats(3.6, 4.0), c=st.floats(9.2, 9.8), u=st.floats(0.19, 0.22))
+def test_lattice_parameters_round_trip(a, c, u):
+    """(a, c, u) read back from a built cell (pymatgen or ASE, atoms in any order) are the ones given."""
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    from dualion.structures.anatase import lattice_parameters
+
+    s = anatase(a, c, u)
+    assert lattice_parameters(s) == pytest.approx((a, c, u), abs=1e-5)
+    atoms = AseAtomsAdaptor.get_atoms(s)[::-1]
+    assert lattice_parameters(atoms) == pytest.approx((a, c, u), abs=1e-5)
+
+
+def test_lattice_parameters_refuses_other_cells():
+    from dualion.structures.anatase import lattice_parameters
+
+    with pytest.raises(DualionUserError):
+        lattice_parameters(supercell(anatase(), (2, 1, 1)))
+
+
+@pytest.mark.parametrize("text,expected", [("3.8,9.6,0.21", (3.8, 9.6, 0.21)), ("3.8 9.6", (3.8, 9.6, U)),
+                                           ((3.79, 9.5), (3.79, 9.5, U))])
+def test_parse_lattice(text, expected):
+    from dualion.structures.anatase import parse_lattice
+
+    assert parse_lattice(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["3.8", "a,b", "3.8,9.6,0.21,1", "-3.8,9.6", "3.8,90", "3.8,9.6,0.3", "nan,9.6"])
+def test_parse_lattice_rejects(text):
+    from dualion.structures.anatase import parse_lattice
+
+    with pytest.raises(DualionUserError) as err:
+        parse_lattice(text)
+    assert err.value.field == "--lattice"

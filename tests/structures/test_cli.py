@@ -32,3 +32,18 @@ def test_build_single_vacancy_adjacent_enumerates_hosts(run_cli, tmp_path):
     assert len(hosts) == 5
     assert sum(e["meta"]["anion_multiplicity"] for e in hosts) == 15
     assert len({e["host"] for e in hosts}) == 5
+
+
+def test_build_with_lattice(run_cli, tmp_path):
+    res = run_cli("build", "single-vacancy", "--ions", "Li", "--lattice", "3.9,9.7,0.21", "--format", "poscar",
+                  "--out", tmp_path / "b")
+    assert res.code == 0, res.stderr
+    from pymatgen.core import Structure
+
+    doc = yaml.safe_load((tmp_path / "b" / "manifest.yaml").read_text())
+    e = doc["structures"][0]
+    assert (e["meta"]["a_A"], e["meta"]["c_A"], e["meta"]["u"]) == (3.9, 9.7, 0.21)
+    st = Structure.from_file(str(tmp_path / "b" / e["file"]))
+    assert st.lattice.abc == __import__("pytest").approx((7.8, 7.8, 9.7))
+    res = run_cli("build", "single-vacancy", "--lattice", "3.9,9.7,0.4", "--out", tmp_path / "c")
+    assert res.code == 2 and "--lattice" in res.stderr and not (tmp_path / "c").exists()

@@ -149,3 +149,63 @@ def test_cli_reads_extxyz_with_explicit_site(run_cli, tmp_path, paired):
     assert rows[0]["axial_A"] == pytest.approx(AX, abs=1e-3)
     res = run_cli("distortion", path, "--site", "0.1,0.2", "--out", tmp_path / "e")
     assert res.code == 2 and not (tmp_path / "e").exists()
+
+
+def test_cli_detected_sites_keep_v1_v2_across_structures(run_cli, tmp_path, paired):
+    """Without a manifest or --site, V1/V2 are detected; they must name the same sites in every file,
+    even when a file lists its atoms in another order (detection order follows the Ti order)."""
+    from ase.io import write
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    host = paired[0]
+    li = next(m for m in paired if m.label == "Li")
+    write(str(tmp_path / "host.extxyz"), AseAtomsAdaptor.get_atoms(host.structure), format="extxyz")
+    write(str(tmp_path / "Li.extxyz"), AseAtomsAdaptor.get_atoms(li.structure)[::-1], format="extxyz")
+    # precondition: detected independently, the reversed file lists the sites in the other order
+    first = find_vacancy_sites(host.structure)
+    other = find_vacancy_sites(AseAtomsAdaptor.get_structure(AseAtomsAdaptor.get_atoms(li.structure)[::-1]))
+    assert np.allclose(first[0], other[1]) and np.allclose(first[1], other[0])
+    res = run_cli("distortion", tmp_path / "host.extxyz", tmp_path / "Li.extxyz", "--out", tmp_path / "d")
+    assert res.code == 0, res.stderr
+    rows = json.loads((tmp_path / "d" / "distortion.json").read_text())["rows"]
+    by = {(r["structure"], r["vacancy"]): r for r in rows}
+    for v in ("V1", "V2"):
+        assert by[("host", v)]["site_frac"] == by[("Li", v)]["site_frac"]
+    # and the library function does the same for a list of structures
+    rows2 = distortion_table([("host", host.structure),
+                              ("Li", AseAtomsAdaptor.get_structure(AseAtomsAdaptor.get_atoms(li.structure)[::-1]))])
+    assert [r["site_frac"] for r in rows2[:2]] == [r["site_frac"] for r in rows2[2:]]
+
+
+def test_cli_same_file_names_in_two_folders_stay_apart(run_cli, tmp_path, paired):
+    from ase.io import write
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    mg = next(m for m in paired if m.label == "Mg")
+    for d in ("run1", "run2"):
+        (tmp_path / d).mkdir()
+        write(str(tmp_path / d / "Mg.extxyz"), AseAtomsAdaptor.get_atoms(mg.structure), format="extxyz")
+    res = run_cli("distortion", tmp_path / "run1" / "Mg.extxyz", tmp_path / "run2" / "Mg.extxyz",
+                  "--out", tmp_path / "d")
+    assert res.code == 0, res.stderr
+    names = {r["structure"] for r in json.loads((tmp_path / "d" / "distortion.json").read_text())["rows"]}
+    assert names == {"run1/Mg", "run2/Mg"}
+
+
+def test_cli_uses_vacancies_written_by_compute(run_cli, tmp_path):
+    """`compute --structures` stores the builder's V1, V2 in the extxyz comment; `distortion` uses them, so
+    V1 is the site named in the placement label (V1:Li), not whichever site detection finds first."""
+    from dualion.engines.compute import compute_site_model, write_structures
+    from dualion.engines.relax import RelaxSettings
+
+    sm, res = compute_site_model("paired-vacancy", (2, 2, 1), ("Li",), engine="ase.calculators.lj:LennardJones",
+                                 settings=RelaxSettings(fmax=1e-6, steps=1), db=None, progress=False)
+    write_structures(res, tmp_path / "st")
+    li = next(r for r in res.records if r.task.label == "Li")
+    assert li.task.placement == "V1:Li"
+    res_cli = run_cli("distortion", tmp_path / "st" / "Li.extxyz", "--out", tmp_path / "d")
+    assert res_cli.code == 0, res_cli.stderr
+    rows = {r["vacancy"]: r for r in json.loads((tmp_path / "d" / "distortion.json").read_text())["rows"]}
+    assert rows["V1"]["occupant"] == "Li" and rows["V2"]["occupant"] == "empty"
+    v1 = li.task.meta["vacancies"][0]
+    assert [float(x) for x in rows["V1"]["site_frac"].split()] == pytest.approx(v1, abs=1e-4)

@@ -57,6 +57,10 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
             fmax: float = _FMAX, steps: int = _STEPS, optimizer: str = _OPT,
             structures: Path | None = typer.Option(None, "--structures", help="Folder for the relaxed structures "
                                                    "(extxyz, lowest placement per configuration)."),
+            lattice: str | None = typer.Option(None, "--lattice", help="Anatase a,c[,u] (Å, Å, O coordinate); "
+                                               "default: experimental 3.7842,9.5146,0.2081."),
+            relax_lattice: bool = typer.Option(False, "--relax-lattice", help="First relax the anatase cell with "
+                                               "the engine and build the supercell on its lattice."),
             out: Path = typer.Option(..., "--out", help="Site-model YAML to write (read by `dualion diagram`)."),
             ) -> None:
     """Relax a site model's structures with an ML engine and write its site-model file."""
@@ -69,11 +73,15 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
     _check_out(out, (".yaml", ".yml"))
     spec = parse_engine(engine, model, engine_kwargs)
     settings = _settings(fmax, steps, optimizer)
-    sm, result = compute_site_model(site_model, supercell=supercell, ions=parse_ions(ions), anions=anions,
-                                    engine=spec, settings=settings, db=_db_target(db), workers=workers,
-                                    scheduler=scheduler, calibrated=calibrated,
-                                    calibration_file=str(calibration) if calibration else None,
-                                    cross_check=cross_check, host=host)
+    from dualion.cliutil import warnings_to_stderr
+
+    with warnings_to_stderr():
+        sm, result = compute_site_model(site_model, supercell=supercell, ions=parse_ions(ions), anions=anions,
+                                        engine=spec, settings=settings, db=_db_target(db), workers=workers,
+                                        scheduler=scheduler, calibrated=calibrated,
+                                        calibration_file=str(calibration) if calibration else None,
+                                        cross_check=cross_check, host=host, lattice=lattice,
+                                        relax_lattice=relax_lattice)
     if structures is not None:
         write_structures(result, structures, host=sm.host.label)
     dump_site_model(sm, out)

@@ -38,6 +38,8 @@ from dualion.thermo.sitemodel import Configuration, SiteModel
 
 #: Site model name used for metal reference rows in the database.
 REFERENCES_MODEL = "metal-references"
+#: Site model name of the anatase lattice relaxation rows in the database.
+LATTICE_MODEL = "anatase-lattice"
 
 
 def site_type(site: str | None) -> str:
@@ -197,21 +199,67 @@ def assemble_site_model(name: str, result: EngineResult, ions: Sequence[str], se
                      configurations=tuple(confs), provenance=prov)
 
 
+def relax_anatase(engine: EngineSpec | str, settings: RelaxSettings | None = None, db: ResultsDB | str | None = None,
+                  start: Sequence[float] | None = None, progress: bool | None = None
+                  ) -> tuple[tuple[float, float, float], Record]:
+    """Relax the conventional anatase cell Ti4O8 (positions and cell) with ``engine``.
+
+    Returns ``((a, c, u), record)``: the engine's own lattice parameters (Å, Å, fractional O
+    coordinate; :func:`dualion.structures.anatase.lattice_parameters`) and the relaxation record
+    (a database row of site model ``anatase-lattice``, reused on reruns). ``start``: (a, c, u) of
+    the starting cell (default: experimental).
+    """
+    from dualion.structures.anatase import anatase, lattice_parameters
+
+    settings = settings or RelaxSettings()
+    engine = parse_engine(engine)
+    st = anatase(*start) if start is not None else anatase()
+    task = Task(atoms=to_atoms(st), site_model=LATTICE_MODEL, label="anatase TiO2", host="", placement="Ti4O8",
+                counts={}, kind="structure", relax_cell=True, meta={"start_lattice": list(st.lattice.abc)})
+    (rec,) = run_tasks([task], engine, settings, db=db, progress=progress, description="anatase lattice")
+    return lattice_parameters(rec.atoms), rec
+
+
 def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), ions: Sequence[str] = ("Li", "Mg"),
                        anions: str = "F", engine: EngineSpec | str = "chgnet", settings: RelaxSettings | None = None,
                        db: ResultsDB | str | None = None, workers: int = 1, scheduler: str | None = None,
                        calibrated: bool = False, cross_check: EngineSpec | str | None = None,
                        calibration_file: str | None = None, progress: bool | None = None,
                        models: Sequence[Any] | None = None, host: str | None = None,
-                       force_dask: bool = False) -> tuple[SiteModel, EngineResult]:
+                       force_dask: bool = False, lattice: Sequence[float] | str | None = None,
+                       relax_lattice: bool = False) -> tuple[SiteModel, EngineResult]:
     """Build, relax and assemble a site model; returns the model and the engine records.
 
     ``models`` may be given directly (a list of ModelStructure) instead of building ``name``.
+    ``lattice``: anatase (a, c[, u]) to build on (default: experimental, Horn et al. 1972);
+    ``relax_lattice``: first relax the anatase cell with ``engine`` and build on its lattice
+    (the paper's protocol with its own DFT). The lattice used is recorded in the provenance.
     """
+    from dualion.structures.anatase import A_ANATASE_A, C_ANATASE_A, U_ANATASE, parse_lattice
+
     settings = settings or RelaxSettings()
     engine = parse_engine(engine)
     if isinstance(db, str) or (db is not None and not isinstance(db, ResultsDB)):
         db = ResultsDB(db)
+    if lattice is not None and relax_lattice:
+        raise DualionUserError("give either a lattice or relax it with the engine, not both", field="--lattice")
+    if models is not None:
+        lattice_prov: dict[str, Any] = {"source": "structures given"}
+    elif relax_lattice:
+        (a, c, u), rec = relax_anatase(engine, settings, db, progress=progress)
+        if not rec.converged:
+            import warnings
+
+            from dualion.errors import DualionWarning
+
+            warnings.warn(f"anatase lattice relaxation with {engine.short} did not converge "
+                          f"(max force {rec.fmax_final:.3f} eV/Å)", DualionWarning, stacklevel=2)
+        lattice_prov = {"a_A": a, "c_A": c, "u": u, "source": f"relaxed with {rec.model_version}",
+                        "converged": bool(rec.converged)}
+    else:
+        a, c, u = parse_lattice(lattice) if lattice is not None else (A_ANATASE_A, C_ANATASE_A, U_ANATASE)
+        lattice_prov = {"a_A": a, "c_A": c, "u": u,
+                        "source": "given" if lattice is not None else "experimental (Horn et al. 1972)"}
     calibration = None
     if calibrated:
         from dualion.engines.calibration import load_calibration
@@ -221,7 +269,7 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
     if models is None:
         from dualion.structures.models import build_site_model
 
-        models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions)
+        models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions, a=a, c=c, u=u)
     tasks = tasks_from_models(models, site_model=name)
     result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask)
     cross = None
@@ -230,7 +278,7 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
                            force_dask)
     sm = assemble_site_model(name, result, ions, settings, host=host, calibration=calibration, cross=cross,
                              extra_provenance={"supercell": "x".join(map(str, _dims(supercell))),
-                                               "anions": anions})
+                                               "anions": anions, "lattice": lattice_prov})
     return sm, result
 
 
@@ -245,7 +293,8 @@ def _dims(supercell: Sequence[int] | str) -> tuple[int, ...]:
 def write_structures(result: EngineResult, out_dir: str | Path, host: str | None = None) -> list[Path]:
     """Write the relaxed lowest-energy placement of each configuration (and the host) as extxyz.
 
-    File names: ``<label>.extxyz`` (``+`` kept); the comment line carries energy (eV) and labels.
+    File names: ``<label>.extxyz`` (``+`` kept); the comment line carries energy (eV), labels and
+    the builder's vacancy sites (``vacancies="x,y,z;x,y,z"``, fractional; V1 first).
     """
     from ase.io import write
 
@@ -262,6 +311,9 @@ def write_structures(result: EngineResult, out_dir: str | Path, host: str | None
         a.info.update({"energy_eV": r.energy_eV, "label": label, "host": hh, "placement": r.task.placement,
                        "engine": result.engine.name, "model_version": r.model_version,
                        "converged": bool(r.converged), "fmax_final_eV_per_A": r.fmax_final})
+        vac = r.task.meta.get("vacancies")
+        if vac:  # the builder's V1, V2 (fractional): `dualion distortion` reads them back
+            a.info["vacancies"] = ";".join(",".join(f"{x:.6f}" for x in v) for v in vac)
         safe = "".join(ch if ch.isalnum() or ch in "+-_." else "_" for ch in label)
         path = out / f"{safe}.extxyz"
         with atomic_path(path) as tmp:

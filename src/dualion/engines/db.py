@@ -6,7 +6,7 @@ these key–value pairs (see docs/engines.md for the full schema):
 =================  ======  =========================================================================
 key                type    meaning
 =================  ======  =========================================================================
-kind               str     ``host`` | ``configuration`` | ``reference`` (metal) | ``structure``
+kind               str     ``host`` | ``configuration`` | ``reference`` (metal) | ``structure`` (anatase lattice)
 site_model         str     site-model name (e.g. ``paired_vacancy``)
 label              str     configuration label (``Li``, ``Li+Mg``, host label, ``Li metal``)
 host               str     host label the configuration belongs to

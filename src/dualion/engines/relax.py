@@ -125,7 +125,14 @@ def _relax(atoms: Atoms, calc: Any, settings: RelaxSettings, relax_cell: bool) -
     work = atoms.copy()
     work.calc = calc
     t0 = time.perf_counter()
-    e0 = float(work.get_potential_energy())
+    try:
+        e0 = float(work.get_potential_energy())
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. EMT: "No EMT-potential for F"; wrong engine for these elements
+        text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise DualionUserError(f"the calculator cannot evaluate {work.get_chemical_formula(mode='hill')} "
+                               f"({text})", field="--engine") from None
     if relax_cell:
         from ase.filters import FrechetCellFilter
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -79,6 +80,16 @@ def _relax_payload(atoms: Atoms, engine: EngineSpec, settings: RelaxSettings, re
             "wall_s": res.wall_s, "model_version": version,
             "positions": res.atoms.get_positions(), "cell": res.atoms.cell.array.copy(),
             "forces": res.atoms.get_forces()}
+
+
+def _relax_payload_or_error(atoms: Atoms, engine: EngineSpec, settings: RelaxSettings, relax_cell: bool,
+                            threads: int | None) -> dict[str, Any]:
+    """Dask worker side: like :func:`_relax_payload`, but a user error comes back as data (no worker
+    "Compute Failed" log); the client raises it again."""
+    try:
+        return _relax_payload(atoms, engine, settings, relax_cell, threads)
+    except DualionUserError as exc:
+        return {"user_error": {"message": exc.message, "file": exc.file, "field": exc.field}}
 
 
 def _final_atoms(task: Task, out: Mapping[str, Any]) -> Atoms:
@@ -181,12 +192,24 @@ def run_tasks(tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings
         if todo and scheduler is None and workers == 1 and not force_dask:
             for key, idx in todo.items():
                 t = tasks[idx[0]]
-                done(key, _relax_payload(t.atoms, engine, settings, t.relax_cell, None))
+                with _task_context(t):
+                    out = _relax_payload(t.atoms, engine, settings, t.relax_cell, None)
+                done(key, out)
                 bar.advance(tid, len(idx))
         elif todo:
             _run_dask(todo, tasks, engine, settings, workers, scheduler, threads_per_worker, done,
                       lambda n: bar.advance(tid, n))
     return [records[i] for i in range(len(tasks))]
+
+
+@contextlib.contextmanager
+def _task_context(task: Task):
+    """Name the structure in a user error raised while relaxing it (e.g. the engine cannot evaluate it)."""
+    try:
+        yield
+    except DualionUserError as exc:
+        where = " ".join(p for p in (task.site_model, task.host, task.label) if p)
+        raise DualionUserError(f"{where}: {exc.message}", file=exc.file, field=exc.field or "--engine") from None
 
 
 def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings,
@@ -213,13 +236,17 @@ def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineS
         order = sorted(todo, key=lambda k: -len(tasks[todo[k][0]].atoms))
         for key in order:
             t = tasks[todo[key][0]]
-            f = client.submit(_relax_payload, t.atoms, engine, settings, t.relax_cell, threads,
+            f = client.submit(_relax_payload_or_error, t.atoms, engine, settings, t.relax_cell, threads,
                               key=f"relax-{key}", pure=False)
             futs[f] = key
         try:
             for fut in as_completed(list(futs)):
                 key = futs[fut]
-                done(key, fut.result())
+                with _task_context(tasks[todo[key][0]]):
+                    out = fut.result()
+                    if "user_error" in out:
+                        raise DualionUserError(**out["user_error"])
+                done(key, out)
                 advance(len(todo[key]))
         except BaseException:
             for f in futs:

@@ -99,3 +99,65 @@ def _tile(frac: np.ndarray, dims: tuple[int, int, int]) -> np.ndarray:
     shifts = np.array([[i, j, k] for i in range(dims[0]) for j in range(dims[1]) for k in range(dims[2])],
                       dtype=float)
     return np.vstack([(frac + s) / n for s in shifts])
+
+
+def parse_lattice(value: str | Sequence[float]) -> tuple[float, float, float]:
+    """``"3.7842,9.5146,0.2081"`` (a, c in Å, u) or ``"3.78,9.51"`` (u default) → ``(a, c, u)``, checked.
+
+    Raises :class:`DualionUserError` (field ``--lattice``) when malformed or unphysical.
+    """
+    if isinstance(value, str):
+        try:
+            vals = [float(x) for x in value.replace(",", " ").split()]
+        except ValueError:
+            vals = []
+    else:
+        vals = [float(x) for x in value]
+    if len(vals) not in (2, 3):
+        raise DualionUserError(f"expected a,c[,u] (Å, Å, fractional), e.g. 3.7842,9.5146,0.2081; got {value!r}",
+                               field="--lattice")
+    a, c = vals[0], vals[1]
+    u = vals[2] if len(vals) == 3 else U_ANATASE
+    for name, val in (("a", a), ("c", c)):
+        if not np.isfinite(val) or not (2.5 < val < 15.0):
+            raise DualionUserError(f"lattice parameter {name} = {val!r} Å is not an anatase-like length "
+                                   "(a ≈ 3.8 Å, c ≈ 9.5 Å)", field="--lattice")
+    if not (0.15 < u < 0.25):
+        raise DualionUserError(f"O coordinate u must lie in (0.15, 0.25) (anatase: ~0.208), got {u!r}",
+                               field="--lattice")
+    return float(a), float(c), float(u)
+
+
+def lattice_parameters(structure) -> tuple[float, float, float]:
+    """``(a, c, u)`` of a (relaxed) conventional anatase cell Ti4O8 (pymatgen ``Structure`` or ASE ``Atoms``).
+
+    a = mean of the two in-plane cell lengths, c = third cell length (Å); u = mean |Δz| (fractional)
+    between each Ti and its two axial O (the O straight above/below it along c), i.e. d_ax / c.
+    Rounded to 1e-5 so that a relaxation read back from the results database gives identical models.
+    """
+    if hasattr(structure, "get_cell"):  # ASE Atoms
+        matrix = np.asarray(structure.get_cell().array, dtype=float)
+        frac = structure.get_scaled_positions(wrap=True)
+        species = structure.get_chemical_symbols()
+    else:
+        matrix = np.asarray(structure.lattice.matrix, dtype=float)
+        frac = np.asarray(structure.frac_coords, dtype=float)
+        species = [getattr(sp, "symbol", str(sp)) for sp in structure.species]
+    species = np.asarray(species)
+    if sorted(species.tolist()) != ["O"] * 8 + ["Ti"] * 4:
+        raise DualionUserError("expected the conventional anatase cell Ti4O8", field="structure")
+    lengths = np.linalg.norm(matrix, axis=1)
+    a = 0.5 * (lengths[0] + lengths[1])
+    c = lengths[2]
+    ti, o = frac[species == "Ti"], frac[species == "O"]
+    us = []
+    for t in ti:
+        d = o - t
+        d -= np.round(d)
+        cart = d @ matrix
+        axial = np.flatnonzero(np.hypot(cart[:, 0], cart[:, 1]) < 0.3)
+        us += [abs(d[k, 2]) for k in axial]
+    if len(us) != 8:
+        raise DualionUserError("cannot identify the axial Ti–O bonds: not an anatase cell in origin choice 1",
+                               field="structure")
+    return round(float(a), 5), round(float(c), 5), round(float(np.mean(us)), 5)

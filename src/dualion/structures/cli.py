@@ -15,19 +15,26 @@ from dualion.errors import DualionUserError
 MODEL_NAMES = ("interstitial", "single-vacancy", "paired-vacancy", "calibration", "anion-location")
 
 
-def _models(name: str, supercell: str | None, ions: str | None, anions: str, anion_sites: str, first_only: bool):
+_LATTICE_HELP = "Anatase a,c[,u] (Å, Å, O coordinate); default: experimental 3.7842,9.5146,0.2081."
+
+
+def _models(name: str, supercell: str | None, ions: str | None, anions: str, anion_sites: str, first_only: bool,
+            lattice: str | None = None):
     from dualion.ions import parse_ions
     from dualion.structures import build_anion_location_set, build_calibration_set, build_site_model
+    from dualion.structures.anatase import A_ANATASE_A, C_ANATASE_A, U_ANATASE, parse_lattice
 
     if name not in MODEL_NAMES:
         raise DualionUserError(f"unknown site model {name!r}; choose one of {', '.join(MODEL_NAMES)}",
                                field="SITE_MODEL")
+    a, c, u = parse_lattice(lattice) if lattice else (A_ANATASE_A, C_ANATASE_A, U_ANATASE)
     if name == "calibration":
-        return build_calibration_set(supercell or "3x3x1", parse_ions(ions) if ions else ("Li", "Na", "Mg", "Ca", "Al"))
+        return build_calibration_set(supercell or "3x3x1", parse_ions(ions) if ions else ("Li", "Na", "Mg", "Ca", "Al"),
+                                     a=a, c=c, u=u)
     if name == "anion-location":
-        return build_anion_location_set(supercell or "4x4x2")
+        return build_anion_location_set(supercell or "4x4x2", a=a, c=c, u=u)
     return build_site_model(name, supercell or "2x2x1", parse_ions(ions), anions=anions,
-                            distinct=not first_only, anion_sites=anion_sites)
+                            distinct=not first_only, anion_sites=anion_sites, a=a, c=c, u=u)
 
 
 def _parse_site(text: str) -> list[float]:
@@ -56,11 +63,12 @@ def register(app: typer.Typer) -> None:
                                         help="equatorial (paper) or adjacent (enumerate eq/ax choices)."),
         fmt: str = typer.Option("cif", "--format", help="cif or poscar."),
         first_only: bool = typer.Option(False, "--first-only", help="Only one placement per configuration."),
+        lattice: str = typer.Option(None, "--lattice", help=_LATTICE_HELP),
     ) -> None:
         """Write the structures of a site model (CIF/POSCAR) and a manifest with labels, counts, multiplicities."""
         from dualion.structures.writers import write_structures
 
-        models = _models(site_model, supercell, ions, anions, anion_sites, first_only)
+        models = _models(site_model, supercell, ions, anions, anion_sites, first_only, lattice)
         path = write_structures(models, out, fmt, site_model=site_model)
         for m in models:
             typer.echo(f"{m.host:28s} {m.label:28s} {m.formula:22s} x{m.multiplicity}")
@@ -78,11 +86,12 @@ def register(app: typer.Typer) -> None:
         potcars: str = typer.Option("paper", "--potcars", help="POTCAR symbol set: paper or f-tio2-dft."),
         no_references: bool = typer.Option(False, "--no-references", help="Skip the metal reference folders."),
         first_only: bool = typer.Option(False, "--first-only", help="Only one placement per configuration."),
+        lattice: str = typer.Option(None, "--lattice", help=_LATTICE_HELP + " The paper: its PBEsol+U lattice."),
     ) -> None:
         """Write VASP inputs (INCAR, KPOINTS, POSCAR, POTCAR.spec) with the paper's PBEsol+U settings."""
         from dualion.engines.vasp import write_vasp_inputs
 
-        models = _models(site_model, supercell, ions, anions, anion_sites, first_only)
+        models = _models(site_model, supercell, ions, anions, anion_sites, first_only, lattice)
         path = write_vasp_inputs(models, out, potcars=potcars, references=[] if no_references else None,
                                  site_model=site_model)
         typer.echo(f"wrote {len(models)} model folders and {path} (POTCAR.spec lists the PAW symbols; "
@@ -105,6 +114,10 @@ def register(app: typer.Typer) -> None:
         path = dump_site_model(model, out)
         for c in (model.host, *model.configurations):
             typer.echo(f"{c.label:28s} {c.energy_eV:16.6f} eV  {c.status}")
+        for c in (model.host, *model.configurations):
+            if c.status != "finished":  # flagged: kept in the file, excluded by `diagram` unless --allow-incomplete
+                typer.echo(f"warning: {Path(c.source) / 'vasprun.xml'}: {c.label} not converged (status: {c.status}; "
+                           "kept in the file, excluded from diagrams unless --allow-incomplete)", err=True)
         for item in model.provenance.get("not_collected", []):
             typer.echo(f"not collected: {item['dir']} ({item['status']}: {item['message']})", err=True)
         typer.echo(f"wrote {path}")
@@ -119,17 +132,32 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fig. 7 table and figure: anion–anion distances across opposite vertices of each V_Ti octahedron."""
         from dualion.plotting import write_table
-        from dualion.structures.distortion import distortion_table, plot_distortion
-        from dualion.structures.writers import read_manifest_vacancies, read_structure
+        from dualion.structures.distortion import (
+            distortion_table,
+            find_vacancy_sites,
+            order_sites_like,
+            plot_distortion,
+        )
+        from dualion.structures.writers import read_info_vacancies, read_manifest_vacancies, read_structure
 
         sites = [_parse_site(s) for s in site] if site else None
         loaded = [(p, read_structure(p)) for p in structures]
+        stems = [p.stem for p in structures]
         rows = []
+        first = None  # V1, V2, ... = the same sites in every structure (detected sites matched to the first)
         for p, st in loaded:
             vac = sites
             if vac is None:
-                vac = read_manifest_vacancies(p.parent).get(p.name)
-            rows += distortion_table([(p.stem, st)], vac)
+                vac = read_manifest_vacancies(p.parent).get(p.name) or read_info_vacancies(p)
+            if vac is None:
+                found = find_vacancy_sites(st)
+                if not found:
+                    raise DualionUserError("no vacant Ti site found; give the site explicitly (--site x,y,z)",
+                                           file=p)
+                vac = found if first is None else order_sites_like(found, first, st.lattice)
+            first = vac if first is None else first
+            name = p.stem if stems.count(p.stem) == 1 else f"{p.parent.name}/{p.stem}"
+            rows += distortion_table([(name, st)], vac)
         write_table(rows, out, stem, json_payload={"units": "Å", "definition": "anion–anion distance across "
                                                    "opposite vertices of the V_Ti octahedron", "rows": rows})
         plot_distortion(rows, out, stem)

@@ -128,6 +128,26 @@ def find_vacancy_sites(structure, a_guess_A: float = 3.78, c_guess_A: float = 9.
     return [np.mod(np.mean(cl, axis=0), 1.0) for cl in clusters]
 
 
+def order_sites_like(sites: Sequence[Sequence[float]], reference: Sequence[Sequence[float]], lattice
+                     ) -> list[np.ndarray]:
+    """``sites`` reordered so that the k-th is the one nearest (minimum image) to ``reference[k]``.
+
+    Keeps V1, V2, ... the same physical sites across structures whose vacancies were detected
+    separately; sites without a reference partner keep their order at the end.
+    """
+    left = [np.asarray(s, float) for s in sites]
+    mat = np.array(lattice.matrix)
+    out = []
+    for ref in reference:
+        if not left:
+            break
+        d = np.array([s - np.asarray(ref, float) for s in left])
+        d -= np.round(d)
+        k = int(np.argmin(np.linalg.norm(d @ mat, axis=1)))
+        out.append(left.pop(k))
+    return out + left
+
+
 def distortion_table(structures: Sequence[tuple[str, Any]], vacancy_sites: Sequence[Sequence[float]] | None = None,
                      source: str = "") -> list[dict[str, Any]]:
     """Rows (one per structure and V_Ti site) of the Fig. 7 table.
@@ -138,13 +158,16 @@ def distortion_table(structures: Sequence[tuple[str, Any]], vacancy_sites: Seque
     """
     rows = []
     ref_sites = None if vacancy_sites is None else [np.asarray(s, float) for s in vacancy_sites]
+    first_sites = None
     for name, st in structures:
         sites = ref_sites
         if sites is None:
             found = find_vacancy_sites(st)
             if not found:
                 raise DualionUserError("no vacant Ti site found; give the site explicitly (--site x,y,z)", file=name)
-            sites = found
+            sites = found if first_sites is None else order_sites_like(found, first_sites, st.lattice)
+            if first_sites is None:
+                first_sites = sites
         for k, s in enumerate(sites):
             res = vacancy_octahedron_distances(st, s)
             rows.append({"structure": name, "source": source, "vacancy": f"V{k + 1}",

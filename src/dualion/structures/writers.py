@@ -108,3 +108,21 @@ def read_manifest_vacancies(directory: str | os.PathLike) -> dict[str, list[list
         if vac:
             out[str(e.get("file"))] = vac
     return out
+
+
+def read_info_vacancies(path: str | os.PathLike) -> list[list[float]] | None:
+    """V_Ti sites stored by ``dualion compute --structures`` in an extended-XYZ comment line
+    (``vacancies="x,y,z;x,y,z"``, fractional, V1 first), or None."""
+    p = Path(path)
+    if p.suffix.lower() not in (".extxyz", ".xyz"):
+        return None
+    try:
+        from ase.io import read
+
+        text = read(str(p), index=-1).info.get("vacancies")
+        if not isinstance(text, str) or not text.strip():
+            return None
+        sites = [[float(x) for x in item.split(",")] for item in text.split(";")]
+    except Exception:  # noqa: BLE001 - no usable annotation: fall back to detection
+        return None
+    return sites if sites and all(len(v) == 3 for v in sites) else None
