@@ -170,9 +170,28 @@ def test_ragged_rows_and_wrong_separator_are_errors(tmp_path, run_cli):
             read(p)
         res = run_cli("echem", "summary", p)
         assert res.code == 2 and res.stderr.count("\n") == 1 and name in res.stderr and "Traceback" not in res.stderr
-    # extra columns that are not read are still fine
+    # extra columns that are not read are still fine ...
     d = read(_csv(tmp_path, "extra.csv", "time_s,voltage_V,current_mA,temp_C\n0,2.0,-0.5,25\n60,1.9,-0.5,25\n"))
     assert list(d.voltage_V) == [2.0, 1.9]
+    # ... but a ragged row in such a file is still an error (pandas' usecols would drop the surplus)
+    p = _csv(tmp_path, "extra_ragged.csv",
+             "# mass_mg=1\ntime_s,voltage_V,current_mA,temp_C\n0,2.0,-0.5,25\n60,1,9,-0.5,25\n120,1.8,-0.5,25")
+    with pytest.raises(DualionUserError, match="as many fields as the header"):
+        read(p)
+    # blank lines and a missing final newline do not count as surplus fields
+    d = read(_csv(tmp_path, "blank.csv", "# a, b, c\ntime_s,voltage_V,current_mA\n0,2.0,-0.5\n\n60,1.9,-0.5\n\n"))
+    assert list(d.voltage_V) == [2.0, 1.9]
+
+
+def test_surplus_separator_count_is_exact(tmp_path):
+    from dualion.echem.readers.csv import _surplus_separators
+
+    p = tmp_path / "x.csv"
+    p.write_text("# a,b\nt,v,i\n1,2,3\n4,5,6")                     # 2 data lines, 4 separators: exact
+    assert not _surplus_separators(p, 1, 3, ",")
+    p.write_text("# a,b\nt,v,i\n1,2,3\n4,5,6,7\n")                 # one surplus field
+    assert _surplus_separators(p, 1, 3, ",")
+    assert _surplus_separators(p, 1, 3, ",", chunk=3)              # same answer across chunk borders
 
 
 def test_maccor_missing_column_is_named(tmp_path, echem_dir):

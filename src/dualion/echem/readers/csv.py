@@ -85,10 +85,14 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     dtypes = {raw_names[c]: np.float64 for c in (tcol, vcol, icol, qcol) if c}
     if "control" in use:
         dtypes[raw_names["control"]] = "category"
-    # pandas ignores surplus fields on a row when ``usecols`` is given; without it a ragged row (e.g. a
-    # decimal comma "1,9" splitting a number in two) is an error. So ``usecols`` only when the file has
-    # columns that are not read.
-    usecols = None if len(use) == len(cols) else [raw_names[c] for c in use]
+    # pandas silently ignores surplus fields on a row when ``usecols`` is given, and a ragged row (e.g. a
+    # decimal comma "1,9" splitting a number in two) must be an error. Reading without ``usecols`` costs
+    # ~20 % more peak memory on large files, so a streamed separator count (constant memory) decides:
+    # only a file with more separators than its header implies is read without ``usecols``, and pandas
+    # then names the first bad line.
+    usecols = [raw_names[c] for c in use]
+    if _surplus_separators(path, nskip, len(cols), sep):
+        usecols = None
     try:
         df = pd.read_csv(path, skiprows=nskip, sep=sep, usecols=usecols, dtype=dtypes, on_bad_lines="error")
     except (ValueError, TypeError, pd.errors.ParserError) as exc:
@@ -150,6 +154,32 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         meta["mass_from_file_mg"] = file_mass
     return make_cycler_data(t, v, i, step=stp, cycle=cyc, control=ctl, capacity_mAh=q,
                             mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
+
+
+def _surplus_separators(path: Path, nskip: int, ncols: int, sep: str, chunk: int = 1 << 23) -> bool:
+    """True when the data rows (after ``nskip`` comment lines and the header) hold more ``sep`` than
+    ``ncols − 1`` per line in total, counted in 8 MB chunks (constant memory, ~0.05 s per 60 MB).
+
+    Blank lines and short rows only lower the count, so a True answer means at least one row has
+    surplus fields (or a quoted field contains the separator: pandas then reads it correctly).
+    """
+    bsep = sep.encode()
+    n_sep = n_nl = 0
+    last = b"\n"
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            n_sep += block.count(bsep)
+            n_nl += block.count(b"\n")
+            last = block[-1:]
+    with open(path, "rb") as fh:  # separators and line ends of the comment lines and the header
+        head_sep = 0
+        for _ in range(nskip + 1):
+            head_sep += fh.readline().count(bsep)
+    data_lines = n_nl - (nskip + 1) + (0 if last == b"\n" else 1)
+    return n_sep - head_sep > (ncols - 1) * max(data_lines, 0)
 
 
 def _first_data_line(path: Path, nskip: int) -> str:
