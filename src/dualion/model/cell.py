@@ -243,37 +243,14 @@ def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_
             dg += i0 * zz * f * (alpha * ea + (1.0 - alpha) * ec)
         return g, dg
 
+    # Safeguarded Newton from the guess (consecutive right-hand-side calls have nearby states, so 2–4
+    # steps usually suffice): every evaluation narrows the bracket [lo, hi]; a Newton step that leaves a
+    # closed bracket is replaced by bisection, and while one side is still open the step is capped
+    # (expanding 0.05, 0.1, 0.2 … V) until the root is bracketed.
     V = guess_V if guess_V is not None and math.isfinite(guess_V) else sum(a[0] for a in act) / len(act)
-    g, dg = g_dg(V)
-    if g == 0.0:
-        return V
-    # bracket by expanding steps from the guess
-    step = 0.05
-    lo = hi = V
-    if g < 0:
-        glo = g
-        while True:
-            hi = V + step
-            ghi, _ = g_dg(hi)
-            if ghi >= 0:
-                break
-            lo, glo = hi, ghi
-            step *= 2.0
-            if step > 1e6:
-                raise RuntimeError("could not bracket the electrode potential")
-    else:
-        ghi = g
-        while True:
-            lo = V - step
-            glo, _ = g_dg(lo)
-            if glo <= 0:
-                break
-            hi, ghi = lo, glo
-            step *= 2.0
-            if step > 1e6:
-                raise RuntimeError("could not bracket the electrode potential")
-    V = 0.5 * (lo + hi)
-    for _ in range(200):
+    lo, hi = -math.inf, math.inf
+    expand = 0.05
+    for _ in range(400):
         g, dg = g_dg(V)
         if g == 0.0:
             return V
@@ -281,9 +258,20 @@ def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_
             lo = V
         else:
             hi = V
-        Vn = V - g / dg if dg > 0 else 0.5 * (lo + hi)
+        Vn = V - g / dg if dg > 0 else math.nan
+        if abs(Vn - V) < tol_V:   # converged (also when the step is below one ulp of V: Vn == V)
+            return Vn
         if not (lo < Vn < hi):
-            Vn = 0.5 * (lo + hi)
+            if math.isfinite(lo) and math.isfinite(hi):
+                Vn = 0.5 * (lo + hi)
+            else:
+                Vn = V + expand if g < 0 else V - expand
+                expand *= 2.0
+                if expand > 1e6:
+                    raise RuntimeError("could not bracket the electrode potential")
+        elif not (math.isfinite(lo) and math.isfinite(hi)) and abs(Vn - V) > expand:
+            Vn = V + math.copysign(expand, Vn - V)
+            expand *= 2.0
         if abs(Vn - V) < tol_V or hi - lo < tol_V:
             return Vn
         V = Vn
