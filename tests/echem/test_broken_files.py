@@ -116,6 +116,16 @@ def test_truncated_ndax_and_res(tmp_path, echem_dir, run_cli):
         assert len(res.stderr.strip().splitlines()) == 1
 
 
+def test_text_file_named_res_says_it_is_not_arbin(tmp_path, run_cli):
+    if shutil.which("mdb-export") is None:
+        pytest.skip("mdbtools not installed")
+    p = tmp_path / "notes.res"
+    p.write_text("not an Access database\n")
+    res = run_cli("echem", "summary", p)
+    assert res.code == 2 and "not an Access file" in res.stderr and "StopIteration" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
 def test_arbin_without_mdbtools_says_what_to_install(tmp_path, monkeypatch, echem_dir):
     import dualion.echem.readers.arbin as arbin
 

@@ -65,7 +65,10 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         except Exception as exc:  # galvani/mdbtools raise many types (StopIteration, CalledProcessError, ...)
             errf = Path(tmp) / "mdb.err"
             err = errf.read_text(errors="replace").strip() if errf.exists() else ""
-            msg = (err.splitlines()[0] if err else "") or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            if isinstance(exc, StopIteration) and not err:
+                msg = "mdbtools found no Arbin tables in it"   # galvani's schema parser ran out of input
+            else:
+                msg = (err.splitlines()[0] if err else "") or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             raise DualionUserError(f"cannot read as an Arbin .res file (corrupt or not an Access file?): {msg}",
                                    file=path) from None
     if rows.ndim != 2 or rows.shape[0] == 0:
