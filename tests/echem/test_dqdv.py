@@ -313,3 +313,21 @@ def test_cli_dqdv_missing_file_and_zero_current(tmp_path, echem_cli):
     res = echem_cli("echem", "dqdv", f, "--out", tmp_path / "o")
     assert res.code == 2 and "half-cycles" in res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_dqdv_first_sets_the_pairing_like_summary(tmp_path, echem_cli):
+    # discharge, charge, discharge, charge: by default (discharge first) half-cycles 0+1 and 2+3 make
+    # cycles; with --first charge, half-cycles 1+2 share a cycle, as `dualion echem summary` pairs them
+    f = tmp_path / "cell.csv"
+    _write_cycling_csv(f, n_cycles=2)
+
+    def cycle_of(*extra):
+        res = echem_cli("echem", "dqdv", f, "--all", "--out", tmp_path / "o", "--json", *extra)
+        assert res.code == 0, res.stderr
+        return {h["half_cycle"]: h["cycle"] for h in json.loads(res.stdout)["half_cycles"]}
+
+    default, charge_first = cycle_of(), cycle_of("--first", "charge")
+    assert default[0] == default[1] != default[2] == default[3]
+    assert charge_first[1] == charge_first[2] and charge_first[0] != charge_first[1] != charge_first[3]
+    res = echem_cli("echem", "dqdv", f, "--first", "sideways", "--out", tmp_path / "o2")
+    assert res.code == 2 and "--first" in res.stderr and len(res.stderr.strip().splitlines()) == 1

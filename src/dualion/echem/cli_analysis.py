@@ -38,13 +38,14 @@ def read_table(path: Path, mass_mg: float | None = None):
     return read(path, mass_mg=mass_mg)
 
 
-def half_cycles_of(data):
-    """Galvanostatic half-cycles of ``data`` (``dualion.echem.segment.half_cycles``)."""
+def half_cycles_of(data, first: str | None = None):
+    """Galvanostatic half-cycles of ``data`` (``dualion.echem.segment.half_cycles``); ``first`` overrides
+    the pairing into cycles (``charge`` / ``discharge``), as in ``dualion echem summary``."""
     try:
         from dualion.echem.segment import half_cycles
     except ImportError as exc:  # pragma: no cover - only while the segmenter is missing
         raise DualionUserError("half-cycle segmentation (dualion.echem.segment) is not available") from exc
-    return half_cycles(data)
+    return half_cycles(data, first=first)
 
 
 def parse_cycles(text: str | None) -> list[int] | None:
@@ -146,6 +147,8 @@ def add_commands(app: typer.Typer) -> None:
                                          help="Peak prominence threshold, fraction of the curve maximum."),
         out: Path = typer.Option(Path("."), "--out", help="Output folder."),
         json_out: bool = typer.Option(False, "--json", help="Print the peaks as JSON on stdout."),
+        first: str = typer.Option(None, "--first", help="Pairing: cycles start with a 'charge' or 'discharge' "
+                                  "half-cycle (default: the cycler's cycle index, else discharge first)."),
     ) -> None:
         """dQ/dV per half-cycle on a uniform voltage grid, with peak voltages (figure + CSV/JSON)."""
         with _warnings_to_stderr():
@@ -161,7 +164,7 @@ def add_commands(app: typer.Typer) -> None:
                 raise DualionUserError("give either --cycles or --all", field="--cycles")
             sel = None if all_cycles else (parse_cycles(cycles) if cycles is not None else list(range(1, 6)))
             data = read_table(file, mass_mg=mass_mg)
-            hcs = half_cycles_of(data)
+            hcs = half_cycles_of(data, first=first)
             if not hcs:
                 raise DualionUserError("no galvanostatic half-cycles found (rest, OCV, CV and EIS steps are not "
                                        "half-cycles)", file=file)
