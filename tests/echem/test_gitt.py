@@ -332,3 +332,27 @@ def test_simulated_gitt_from_the_cell_model_matches_its_own_pulse_summary(tmp_pa
         assert p.E_eq_V == pytest.approx(q.V_relaxed, abs=1e-5)
         assert p.E_pulse_end_V == pytest.approx(q.V_pulse_end, abs=1e-5)
         assert p.eta_V == pytest.approx(-q.overpotential_V, abs=2e-5)
+
+
+def test_pulse_cut_short_by_a_voltage_limit_is_flagged_truncated():
+    # 6 full 1-h pulses, then the record is cut 20 min into pulse 7 and rests: that pulse is truncated
+    s = synthetic_gitt(n_pulses=7, D_cm2_s=1e-12, radius_um=2.0)
+    t, v, i = s.time_s, s.voltage_V, s.current_mA
+    on = np.flatnonzero(i != 0)
+    last_start = on[np.flatnonzero(np.diff(on) > 1)[-1] + 1]          # first row of pulse 7
+    cut = np.searchsorted(t, t[last_start] + 1200.0)
+    i = i.copy()
+    i[cut:] = 0.0                                                      # current off after 20 min
+    r = analyse_gitt(t, v, i, GITTGeometry(mass_mg=s.mass_mg, radius_um=2.0))
+    assert len(r.pulses) == 7
+    assert [p.truncated for p in r.pulses] == [False] * 6 + [True]
+    last = r.pulses[-1]
+    assert last.tau_s < 0.9 * 3600 and not last.D_valid and "truncated" in last.notes
+    assert all(p.D_valid for p in r.pulses[:6])
+    assert r.as_dict()["pulses"][-1]["truncated"] is True
+
+
+def test_two_pulses_are_never_called_truncated():
+    s = synthetic_gitt(n_pulses=2, tau_s=3600.0)
+    r = _analyse(s)
+    assert not any(p.truncated for p in r.pulses)

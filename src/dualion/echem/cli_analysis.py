@@ -108,7 +108,7 @@ def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)
     return paths
 
 
-def gitt_outputs(results: list, out: Path, stem: str) -> list[Path]:
+def gitt_outputs(results: list, out: Path, stem: str, voltage_label: str = "Voltage (V)") -> list[Path]:
     """Write the Fig. 3a-style figure and per-pulse tables for one or more GITT results."""
     import pandas as pd
 
@@ -123,7 +123,7 @@ def gitt_outputs(results: list, out: Path, stem: str) -> list[Path]:
     paths = write_table(pd.concat(frames, ignore_index=True), out, f"{stem}_gitt",
                         json_payload={"records": [r.as_dict() for r in results]})
     with figure_style():
-        fig = plot_gitt(results)
+        fig = plot_gitt(results, voltage_label=voltage_label)
         paths += save_figure(fig, out, f"{stem}_gitt")
     return paths
 
@@ -213,15 +213,18 @@ def add_commands(app: typer.Typer) -> None:
             if labels and len(labels) != len(files):
                 raise DualionUserError(f"{len(labels)} label(s) for {len(files)} file(s)", field="--label")
             results = []
+            refs = set()
             for k, f in enumerate(files):
                 data = read_table(f, mass_mg=mass_mg)
+                refs.add((getattr(data, "meta", {}) or {}).get("reference"))
                 geom = GITTGeometry(mass_mg=mass_mg if mass_mg is not None else data.mass_mg,
                                     molar_mass_g_mol=molar_mass, molar_volume_cm3_mol=molar_volume,
                                     area_cm2=area_cm2, radius_um=radius_um)
                 results.append(analyse_gitt_data(data, geom, direction=direction,
                                                  label=labels[k] if labels else Path(f).stem, source=str(f)))
             stem = Path(file).stem if file2 is None else f"{Path(file).stem}_vs_{Path(file2).stem}"
-            paths = gitt_outputs(results, out, stem)
+            ref = refs.pop() if len(refs) == 1 else None      # one shared, stated reference electrode
+            paths = gitt_outputs(results, out, stem, voltage_label=f"Voltage vs {ref} (V)" if ref else "Voltage (V)")
             if json_out:
                 typer.echo(to_json({"records": [r.as_dict() for r in results]}))
             else:

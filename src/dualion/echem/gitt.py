@@ -131,6 +131,9 @@ class GITTPulse:
     relax_drift_V_per_h: float
     D_valid: bool
     notes: str = ""
+    #: shorter than TRUNCATED_FRACTION of the record's median pulse: ended early (by a voltage limit),
+    #: so its η and D do not describe a full pulse (kept in the tables, left out of the η panel).
+    truncated: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -402,9 +405,31 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
             ir_end_V=ir_end, ir_fit_V=ir_fit, R_ohm=R, dE_s_V=dE_s, dE_t_V=dE_t, sqrt_t_r2=r2, q_mAh=q, q_mAh_g=q_g,
             x_per_fu=x, D_cm2_s=D, tau_D_over_L2=ratio, relax_drift_V_per_h=drift,
             D_valid=bool(valid and D is not None), notes="; ".join(notes)))
+    pulses = _flag_truncated(pulses)
     thresholds = {"min_r2": min_r2, "max_tau_ratio": max_tau_ratio, "max_drift_V_per_h": max_drift_V_per_h,
-                  "rest_threshold": rest_threshold}
+                  "rest_threshold": rest_threshold, "truncated_fraction": TRUNCATED_FRACTION}
     return GITTResult(tuple(pulses), geometry, source, label, thresholds)
+
+
+#: A pulse shorter than this fraction of the record's median pulse duration counts as truncated.
+TRUNCATED_FRACTION = 0.9
+
+
+def _flag_truncated(pulses: list[GITTPulse]) -> list[GITTPulse]:
+    """Mark pulses with τ < TRUNCATED_FRACTION · median τ (needs ≥ 3 pulses): typically the last one, cut
+    by the cell's voltage limit. Their D is not valid and their notes say why."""
+    from dataclasses import replace
+
+    if len(pulses) < 3:
+        return pulses
+    med = float(np.median([p.tau_s for p in pulses]))
+    out = []
+    for p in pulses:
+        if p.tau_s < TRUNCATED_FRACTION * med:
+            note = f"truncated pulse (τ = {p.tau_s:.0f} s < {TRUNCATED_FRACTION:g} × median {med:.0f} s)"
+            p = replace(p, truncated=True, D_valid=False, notes="; ".join(n for n in (p.notes, note) if n))
+        out.append(p)
+    return out
 
 
 def analyse_gitt_data(data: Any, geometry: GITTGeometry | None = None, **kw: Any) -> GITTResult:
@@ -519,7 +544,7 @@ def write_plain_csv(path, time_s: np.ndarray, voltage_V: np.ndarray, current_mA:
     atomic_write_text(path, buf.getvalue())
 
 
-def plot_gitt(results: Sequence[GITTResult], x: str = "auto"):
+def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str = "Voltage (V)"):
     """Fig. 3a-style figure: top, E under current and E_eq vs state of discharge; bottom, |η|.
 
     ``x`` is ``"x"`` (electrons per formula unit), ``"mAh_g"``, ``"mAh"`` or ``"auto"`` (the most
@@ -539,6 +564,7 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto"):
               "mAh_g": "Specific capacity (mA h g$^{-1}$)", "mAh": "Capacity (mA h)"}[x]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.4), sharex=True,
                                    gridspec_kw={"height_ratios": [1.4, 1.0], "hspace": 0.08})
+    n_trunc = 0
     for n, r in enumerate(results):
         col = PALETTE[n % len(PALETTE)]
         lab = r.label or (str(r.source) if r.source else f"record {n + 1}")
@@ -546,13 +572,22 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto"):
         eeq = np.array([p.E_eq_V for p in r.pulses])
         eend = np.array([p.E_pulse_end_V for p in r.pulses])
         eta = np.abs(np.array([p.eta_V for p in r.pulses]))
-        ax1.plot(xs, eend, ls="none", marker="v", ms=3, color=col, mfc="none", label=f"{lab}: end of pulse")
+        full = np.array([not p.truncated for p in r.pulses], dtype=bool)
+        ax1.plot(xs[full], eend[full], ls="none", marker="v", ms=3, color=col, mfc="none",
+                 label=f"{lab}: end of pulse")
         ax1.plot(xs, eeq, ls="-", marker="o", ms=3, color=col, label=f"{lab}: E$_{{eq}}$")
-        ax2.plot(xs, eta * 1000.0, ls="-", marker="o", ms=3, color=col, label=lab)
-    ax1.set_ylabel("Voltage (V)")
+        ax2.plot(xs[full], eta[full] * 1000.0, ls="-", marker="o", ms=3, color=col, label=lab)
+        if (~full).any():
+            n_trunc += int((~full).sum())
+            ax1.plot(xs[~full], eend[~full], ls="none", marker="x", ms=4, color=col,
+                     label=f"{lab}: truncated pulse (end)")
+    ax1.set_ylabel(voltage_label)
     ax1.legend(fontsize=6)
     ax2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
     ax2.set_xlabel(xlabel)
     if len(results) > 1:
         ax2.legend(fontsize=7)
+    if n_trunc:
+        ax2.annotate(f"×: {n_trunc} truncated pulse(s), ended at a voltage limit; not in the η panel",
+                     xy=(0.0, -0.42), xycoords="axes fraction", fontsize=6, color="0.35")
     return fig
