@@ -119,3 +119,61 @@ def test_unknown_ion_or_site_is_caught_before_fitting(mutate, field):
     with pytest.raises(DualionUserError) as e:
         Evaluator(targets_from_dict(doc))
     assert e.value.field == field
+
+
+# --------------------------------------------------------------------------- kinetic constants (rate targets)
+def _rate_doc(value=0.0, initial=-16.5):
+    return {"name": "rate", "model": {"pair_fraction": 0.0},
+            "parameters": {"log10_D_Mg": {"initial": initial, "bounds": [-18.0, -14.0]}},
+            "targets": [{"kind": "rate_capacity", "licl_M": 0.0, "rate_mA_g": 200, "value": value, "sigma": 2.0}]}
+
+
+def test_rate_target_equals_a_direct_cell_discharge():
+    from dualion.model import cell
+
+    spec = targets_from_dict(_rate_doc())
+    ev = Evaluator(spec)
+    model, dE_ref = ev.model_for({"log10_D_Mg": -16.0})
+    direct = cell.summarize(cell.discharge(
+        cell.CellParameters(licl_M=0.0, D_Mg_cm2_s=1e-16, delta_e_ref_V=dE_ref), 200, equilibrium=model))
+    assert ev.values({"log10_D_Mg": -16.0})[0] == pytest.approx(direct.discharge_capacity_mAh_g, rel=1e-9)
+    # Mg-only cell: a slower Mg diffusion gives less capacity at the same rate
+    assert ev.values({"log10_D_Mg": -17.0})[0] < ev.values({"log10_D_Mg": -16.0})[0]
+
+
+def test_fit_recovers_a_known_diffusion_coefficient_from_a_rate_capacity():
+    spec = targets_from_dict(_rate_doc())
+    truth = float(Evaluator(spec).values({"log10_D_Mg": -16.0})[0])
+    res = fit_targets(targets_from_dict(_rate_doc(value=truth, initial=-16.6)))
+    (p,) = res.parameters
+    assert p["value"] == pytest.approx(-16.0, abs=0.01) and p["identifiable"] and p["unit"] == "log10(cm2 s-1)"
+    assert 0 < p["stderr"] < 0.2
+    assert res.targets[0]["met"] and abs(res.targets[0]["residual_sigma"]) < 0.01
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d["targets"][0].pop("rate_mA_g"), "targets.0"),
+    (lambda d: d["targets"][0].update(rate_mA_g=-5), "targets.0.rate_mA_g"),
+    (lambda d: d["targets"].append({"kind": "capacity", "licl_M": 0, "value": 1, "sigma": 1, "rate_mA_g": 20}),
+     "targets.1"),
+    (lambda d: d["targets"].append({"kind": "rate_uptake", "licl_M": 0, "value": 1, "sigma": 1, "rate_mA_g": 20}),
+     "targets.1"),
+    (lambda d: d["parameters"].update(log10_D_Xx={"initial": -15}), "parameters"),
+    (lambda d: d.update(cell={"radius_um": 0}), "cell.radius_um"),
+])
+def test_rate_target_schema_errors_name_the_field(mutate, field, tmp_path):
+    doc = _rate_doc()
+    mutate(doc)
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(DualionUserError) as e:
+        load_targets(path)
+    assert e.value.field == field
+
+
+def test_rate_target_outside_the_cell_window_is_refused():
+    doc = _rate_doc()
+    doc["cutoff_V"] = 0.01
+    with pytest.raises(DualionUserError, match="cell's window") as e:
+        Evaluator(targets_from_dict(doc))
+    assert e.value.field == "targets.0"

@@ -14,9 +14,17 @@ Targets file (YAML, validated with pydantic; any problem is a :class:`DualionUse
       - {kind: uptake, ion: Li, licl_M: 0.2, value: 0.47, sigma: 0.03}   # ions per fu at the cutoff (or V)
       - {kind: ratio, licl_M: 0.2, value: 2.6, sigma: 0.3}           # x_Li / x_Mg
       - {kind: dqdv_peak, licl_M: 0.05, value: 0.77, sigma: 0.03, window_V: [0.3, 1.4]}  # V vs Mg
+      - {kind: rate_capacity, licl_M: 1.0, rate_mA_g: 1000, value: 200, sigma: 15}  # galvanostatic cell
+      - {kind: rate_uptake, ion: Li, licl_M: 1.0, rate_mA_g: 1000, value: 0.3, sigma: 0.05}
+    cell: {radius_um: 0.01, D_Li_cm2_s: 1.0e-14, D_Mg_cm2_s: 3.0e-17}   # optional: fixed cell parameters
 
 Fitted parameters: ``delta_e_ref_V`` (V), ``width_factor`` (ω), ``pair_fraction``, ``offset:SITE`` and
-``offset:SITE:ION`` (eV per transferred charge). Weighted least squares (scipy ``least_squares``,
+``offset:SITE:ION`` (eV per transferred charge), and the kinetic constants of the galvanostatic cell
+(:mod:`dualion.model.cell`) on a log scale: ``log10_D_Li``, ``log10_D_Mg`` (D in cm² s⁻¹) and
+``log10_j0_Li``, ``log10_j0_Mg`` (exchange current density at half filling, mA cm⁻²). ``rate_*``
+targets are the discharge capacity (mA h g⁻¹) or the inserted ions per fu of one galvanostatic
+discharge at ``rate_mA_g`` from equilibrium at ``V_max`` to ``cutoff_V``, computed with the fitted
+equilibrium model (each costs one cell integration, ~0.1–0.6 s). Weighted least squares (scipy ``least_squares``,
 trust-region reflective with bounds) on :math:`r_k = (y_k^\mathrm{model} - y_k)/\sigma_k`; covariance
 :math:`C = (J^\top J)^{-1}` from the Jacobian at the optimum (absolute σ: the target σ are taken as
 the measurement errors; parameters the targets cannot tell apart are reported as not identifiable).
@@ -39,6 +47,12 @@ from dualion.errors import DualionUserError
 from dualion.model.builders import PAPER_FORMULA, paper_model
 from dualion.model.equilibrium import EquilibriumModel, FiniteElectrolyte
 from dualion.reference import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K
+
+
+#: Kinetic constants of the galvanostatic cell that ``dualion fit`` can fit (log10 of D in cm2 s-1 and of
+#: j0 in mA cm-2) → the :class:`dualion.model.cell.CellParameters` field each one sets.
+KINETIC_PARAMETERS: dict[str, str] = {"log10_D_Li": "D_Li_cm2_s", "log10_D_Mg": "D_Mg_cm2_s",
+                                      "log10_j0_Li": "j0_Li_mA_cm2", "log10_j0_Mg": "j0_Mg_mA_cm2"}
 
 
 # ---------------------------------------------------------------------------------------------- schema
@@ -82,8 +96,9 @@ class ParamSpec(_Strict):
 
 
 class TargetSpec(_Strict):
-    kind: Literal["capacity", "uptake", "ratio", "dqdv_peak"]
+    kind: Literal["capacity", "uptake", "ratio", "dqdv_peak", "rate_capacity", "rate_uptake"]
     licl_M: float = Field(ge=0, description="LiCl concentration, mol L-1 (0 = Li-free)")
+    rate_mA_g: float | None = Field(None, gt=0, description="discharge rate of a rate_* target, mA g-1")
     value: float
     sigma: float = Field(gt=0)
     ion: str | None = None
@@ -93,8 +108,12 @@ class TargetSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> TargetSpec:
-        if self.kind == "uptake" and not self.ion:
-            raise ValueError("an uptake target needs 'ion' (e.g. Li)")
+        if self.kind in ("uptake", "rate_uptake") and not self.ion:
+            raise ValueError(f"an {self.kind} target needs 'ion' (e.g. Li)")
+        if self.kind.startswith("rate_") and self.rate_mA_g is None:
+            raise ValueError(f"a {self.kind} target needs 'rate_mA_g' (mA g-1)")
+        if not self.kind.startswith("rate_") and self.rate_mA_g is not None:
+            raise ValueError(f"'rate_mA_g' only applies to rate_capacity / rate_uptake targets, not {self.kind}")
         if self.window_V is not None and not self.window_V[0] < self.window_V[1]:
             raise ValueError("window_V must be [low, high] with low < high")
         return self
@@ -103,8 +122,21 @@ class TargetSpec(_Strict):
         if self.name:
             return self.name
         what = {"capacity": "capacity (mA h g-1)", "uptake": f"x_{self.ion} (per fu)",
-                "ratio": "x_Li/x_Mg", "dqdv_peak": "dQ/dV peak (V vs Mg)"}[self.kind]
-        return f"{what} @ {self.licl_M:g} M LiCl"
+                "ratio": "x_Li/x_Mg", "dqdv_peak": "dQ/dV peak (V vs Mg)",
+                "rate_capacity": "capacity (mA h g-1)", "rate_uptake": f"x_{self.ion} (per fu)"}[self.kind]
+        at = f" @ {self.rate_mA_g:g} mA g-1" if self.rate_mA_g is not None else ""
+        return f"{what} @ {self.licl_M:g} M LiCl{at}"
+
+
+class CellSpec(_Strict):
+    """Fixed parameters of the galvanostatic cell used by rate_* targets (defaults: CellParameters)."""
+
+    radius_um: float = Field(0.01, gt=0)
+    D_Li_cm2_s: float = Field(1e-14, gt=0)
+    D_Mg_cm2_s: float = Field(3e-17, gt=0)
+    j0_Li_mA_cm2: float = Field(1e-4, gt=0)
+    j0_Mg_mA_cm2: float = Field(2e-6, gt=0)
+    n_shells: int = Field(20, ge=3, le=200)
 
 
 class TargetsFile(_Strict):
@@ -116,6 +148,7 @@ class TargetsFile(_Strict):
     n_voltages: int = Field(461, ge=50, le=20001)
     parameters: dict[str, ParamSpec]
     targets: list[TargetSpec] = Field(min_length=1)
+    cell: CellSpec = Field(default_factory=CellSpec)
 
     @field_validator("parameters")
     @classmethod
@@ -123,10 +156,11 @@ class TargetsFile(_Strict):
         if not v:
             raise ValueError("give at least one parameter to fit")
         for key in v:
-            if key in ("delta_e_ref_V", "width_factor", "pair_fraction") or key.startswith("offset:"):
+            if key in ("delta_e_ref_V", "width_factor", "pair_fraction", *KINETIC_PARAMETERS) or \
+                    key.startswith("offset:"):
                 continue
             raise ValueError(f"unknown parameter {key!r} (delta_e_ref_V, width_factor, pair_fraction, "
-                             "offset:SITE, offset:SITE:ION)")
+                             f"offset:SITE, offset:SITE:ION, {', '.join(KINETIC_PARAMETERS)})")
         return v
 
     @model_validator(mode="after")
@@ -153,7 +187,9 @@ class TargetsFile(_Strict):
 
 
 #: Physically allowed ranges of the non-offset parameters (also the default fit bounds).
-_PHYSICAL_RANGE: dict[str, tuple[float, float]] = {"pair_fraction": (0.0, 1.0), "width_factor": (0.0, math.inf)}
+_PHYSICAL_RANGE: dict[str, tuple[float, float]] = {"pair_fraction": (0.0, 1.0), "width_factor": (0.0, math.inf),
+                                                   "log10_D_Li": (-24.0, -6.0), "log10_D_Mg": (-24.0, -6.0),
+                                                   "log10_j0_Li": (-14.0, 2.0), "log10_j0_Mg": (-14.0, 2.0)}
 
 
 class _FieldError(ValueError):
@@ -221,11 +257,14 @@ class Evaluator:
                     raise DualionUserError(f"{key!r}: expected offset:SITE or offset:SITE:ION with ION one of "
                                            f"{', '.join(self.base.ions)}", field=where)
         for k, t in enumerate(spec.targets):
-            if t.kind == "uptake" and t.ion not in self.base.ions:
+            if t.kind.startswith("rate_") and not 0.05 <= spec.cutoff_V < spec.V_max <= 2.3:
+                raise DualionUserError(f"rate targets need 0.05 <= cutoff_V < V_max <= 2.3 V (the cell's window), got "
+                                       f"[{spec.cutoff_V:g}, {spec.V_max:g}]", field=f"targets.{k}")
+            if t.kind in ("uptake", "rate_uptake") and t.ion not in self.base.ions:
                 raise DualionUserError(f"ion {t.ion!r} is not in the model ({', '.join(self.base.ions)})",
                                        field=f"targets.{k}.ion")
         self.V = np.linspace(spec.V_max, spec.cutoff_V, spec.n_voltages)
-        self.licl = sorted({t.licl_M for t in spec.targets})
+        self.licl = sorted({t.licl_M for t in spec.targets if not t.kind.startswith("rate_")})
 
     def model_for(self, p: Mapping[str, float]) -> tuple[EquilibriumModel, float]:
         ms = self.spec.model
@@ -262,9 +301,38 @@ class Evaluator:
                 out[c] = model.curve(self.V, li_activity=c, delta_e_ref_V=dE_ref)
         return out
 
+    def cell_parameters(self, p: Mapping[str, float], licl_M: float, dE_ref: float):
+        """The galvanostatic cell of the rate targets: fixed ``cell`` values, fitted kinetic constants."""
+        from dualion.model.cell import CellParameters
+
+        c = self.spec.cell
+        kw = {"radius_um": c.radius_um, "D_Li_cm2_s": c.D_Li_cm2_s, "D_Mg_cm2_s": c.D_Mg_cm2_s,
+              "j0_Li_mA_cm2": c.j0_Li_mA_cm2, "j0_Mg_mA_cm2": c.j0_Mg_mA_cm2, "n_shells": c.n_shells}
+        kw.update({field: 10.0 ** float(p[name]) for name, field in KINETIC_PARAMETERS.items() if name in p})
+        return CellParameters(licl_M=licl_M, delta_e_ref_V=dE_ref, T_K=self.spec.model.T_K,
+                              v_min_V=self.spec.cutoff_V, v_max_V=self.spec.V_max, **kw)
+
+    def rate_result(self, t: TargetSpec, p: Mapping[str, float]):
+        """The galvanostatic discharge (:class:`dualion.model.cell.CellResult`) of a rate_* target."""
+        from dualion.model import cell
+
+        model, dE_ref = self.model_for(p)
+        return cell.discharge(self.cell_parameters(p, t.licl_M, dE_ref), t.rate_mA_g, equilibrium=model)
+
+    def rate_value(self, t: TargetSpec, p: Mapping[str, float]) -> float:
+        """Model value of a rate_* target: one galvanostatic discharge with the fitted equilibrium model."""
+        from dualion.model import cell
+
+        pt = cell.summarize(self.rate_result(t, p))
+        if t.kind == "rate_capacity":
+            return pt.discharge_capacity_mAh_g
+        return pt.x_Li_discharged if t.ion == "Li" else pt.x_Mg_discharged
+
     def values(self, p: Mapping[str, float]) -> np.ndarray:
-        cs = self.curves(p)
-        return np.array([target_value(t, cs[t.licl_M], self.spec.cutoff_V) for t in self.spec.targets])
+        eq = [t for t in self.spec.targets if not t.kind.startswith("rate_")]
+        cs = self.curves(p) if eq else {}
+        return np.array([self.rate_value(t, p) if t.kind.startswith("rate_") else
+                         target_value(t, cs[t.licl_M], self.spec.cutoff_V) for t in self.spec.targets])
 
 
 def _at(curve: Any, arr: np.ndarray, V: float) -> float:
@@ -365,7 +433,9 @@ def fit_targets(spec: TargetsFile, diff_step: float = 1e-3, max_nfev: int = 200)
         params.append({"name": n, "value": float(res.x[k]), "stderr": err if ident else float("nan"),
                        "initial": float(x0[k]), "bounds": [float(lo[k]), float(hi[k])], "at_bound": at_bound,
                        "identifiable": ident, "stderr_raw": err,
-                       "unit": "V" if n == "delta_e_ref_V" else ("eV per charge" if n.startswith("offset:") else "")})
+                       "unit": "V" if n == "delta_e_ref_V" else ("eV per charge" if n.startswith("offset:") else
+                                                                 "log10(cm2 s-1)" if n.startswith("log10_D") else
+                                                                 "log10(mA cm-2)" if n.startswith("log10_j0") else "")})
     vals = ev.values(dict(zip(names, res.x)))
     rows = []
     for t, v in zip(spec.targets, vals):
@@ -505,7 +575,7 @@ def write_fit_outputs(result: FitResult, spec: TargetsFile, out: str | Path) -> 
     out = Path(out)
     ev = Evaluator(spec)
     best = {p["name"]: p["value"] for p in result.parameters}
-    curves = ev.curves(best)
+    curves = ev.curves(best) if ev.licl else {}
     paths = [atomic_write_json(out / "fit.json", json_safe(result.to_dict()))]
     paths += write_table([{k: v for k, v in p.items() if k != "bounds"} | {"low": p["bounds"][0], "high": p["bounds"][1]}
                           for p in result.parameters], out, "fit_parameters", json_payload=json_safe(result.parameters))
@@ -525,18 +595,26 @@ def write_fit_outputs(result: FitResult, spec: TargetsFile, out: str | Path) -> 
         for k, (c, cv) in enumerate(curves.items()):
             col = cmap(0.05 + 0.85 * k / max(len(curves) - 1, 1))
             b.plot(cv.Q_mAh_g, cv.V, color=col, label="no Li" if c == 0 else f"{c:g} M LiCl")
+        done_rates = set()
         for t, row in zip(spec.targets, result.targets):
             if t.kind == "capacity":
                 b.plot(t.value, spec.cutoff_V if t.V is None else t.V, marker="D", mfc="white", mec="k", ms=4)
             if t.kind == "dqdv_peak":
                 b.axhline(t.value, color="0.6", lw=0.5, ls=":")
+            if t.kind.startswith("rate_") and (t.licl_M, t.rate_mA_g) not in done_rates:
+                done_rates.add((t.licl_M, t.rate_mA_g))
+                res = ev.rate_result(t, best)
+                b.plot(-res.charge_mAh_g, res.voltage_V, ls="--", lw=1.0, color="0.25",
+                       label=f"cell, {t.rate_mA_g:g} mA g$^{{-1}}$, {t.licl_M:g} M")
+            if t.kind == "rate_capacity":
+                b.plot(t.value, spec.cutoff_V, marker="s", mfc="white", mec="0.25", ms=4)
         qmax = ev.model_for(best)[0].max_capacity_mAh_g
         if np.isfinite(qmax):
             b.axvline(qmax, color="0.5", ls="--", lw=0.8)
         b.set_xlabel("Capacity (mA h g$^{-1}$)")
         b.set_ylabel("Voltage vs Mg$^{2+}$/Mg (V)")
         b.legend(fontsize=6, loc="upper right")
-        b.set_title("fitted model (◇ capacity targets, ··· dQ/dV-peak targets)", fontsize=7)
+        b.set_title("fitted model (◇ capacity, □ rate-capacity, ··· dQ/dV-peak targets)", fontsize=7)
         fig.tight_layout()
         paths += save_figure(fig, out, "fit")
     return paths
