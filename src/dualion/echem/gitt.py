@@ -586,7 +586,7 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
     ax2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
     ax2.set_xlabel(xlabel)
     if len(results) > 1:
-        ax2.legend(fontsize=7)
+        ax2.legend(fontsize=7, loc="best")
     if n_trunc:
         ax2.annotate(f"×: {n_trunc} truncated pulse(s), ended at a voltage limit; not in the η panel",
                      xy=(0.0, -0.42), xycoords="axes fraction", fontsize=6, color="0.35")
