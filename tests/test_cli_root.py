@@ -1,3 +1,5 @@
+import pytest
+
 def test_version(run_cli):
     from dualion import __version__
 
@@ -24,3 +26,30 @@ def test_bad_option_value_is_one_line(run_cli):
     res = run_cli("query", "paired-vacancy", "--mu", "Li=-2", "--per", "furlong")
     assert res.code == 2
     assert len(res.stderr.strip().splitlines()) == 1 and "--per" in res.stderr
+
+
+def _cycling_csv(tmp_path):
+    from dualion.echem.demo_analysis import synthetic_cycling
+    from dualion.echem.gitt import write_plain_csv
+
+    t, v, i, c = synthetic_cycling(n_cycles=1, n_per_half=200)
+    f = tmp_path / "cell.csv"
+    write_plain_csv(f, t, v, i, step=c)
+    return str(f)
+
+
+@pytest.mark.parametrize("args", [
+    ("diagram", "paired-vacancy"),                   # thermo: checked before anything is computed
+    ("model", "curve", "--licl", "0.1"),             # shared writers (plotting.save_figure / write_table)
+    ("cell", "discharge", "--rate-mA-g", "1000"),    # explicit ensure_dir
+    ("echem", "dqdv", "CSV"),
+])
+def test_out_blocked_by_a_file_is_one_line_for_every_command(tmp_path, run_cli, args):
+    args = tuple(_cycling_csv(tmp_path) if a == "CSV" else a for a in args)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    res = run_cli(*args, "--out", blocker / "sub")
+    assert res.code == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--out" in lines[0] and "is a file" in lines[0] and str(blocker) in lines[0]
+    assert blocker.read_text() == "not a folder"

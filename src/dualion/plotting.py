@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from dualion.io.atomic import atomic_path, atomic_write_json  # noqa: E402
+from dualion.io.atomic import atomic_path, atomic_write_json, ensure_dir  # noqa: E402
 
 #: Colour-blind-safe palette (Okabe & Ito) used across dualion figures.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -59,8 +59,7 @@ def figure_style() -> Iterator[None]:
 def save_figure(fig: matplotlib.figure.Figure, out_dir: str | os.PathLike, stem: str,
                 formats: Sequence[str] = ("png", "svg"), close: bool = True) -> list[Path]:
     """Save ``fig`` as ``out_dir/stem.{png,svg}`` atomically and return the paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_dir(out_dir)
     paths = []
     for ext in formats:
         path = out_dir / f"{stem}.{ext}"
@@ -75,8 +74,7 @@ def save_figure(fig: matplotlib.figure.Figure, out_dir: str | os.PathLike, stem:
 def write_table(data: pd.DataFrame | Sequence[Mapping[str, Any]], out_dir: str | os.PathLike, stem: str,
                 json_payload: Any | None = None) -> list[Path]:
     """Write a table as ``stem.csv`` and ``stem.json`` (records, or ``json_payload`` if given)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_dir(out_dir)
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
     csv_path = out_dir / f"{stem}.csv"
     with atomic_path(csv_path) as tmp:

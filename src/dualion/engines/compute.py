@@ -298,10 +298,9 @@ def write_structures(result: EngineResult, out_dir: str | Path, host: str | None
     """
     from ase.io import write
 
-    from dualion.io.atomic import atomic_path
+    from dualion.io.atomic import atomic_path, ensure_dir
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_dir(out_dir, field="--structures")
     paths = []
     for (hh, label), r in sorted(_lowest(result.records).items()):
         if host is not None and hh != host:

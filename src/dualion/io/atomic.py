@@ -16,6 +16,36 @@ from typing import Any
 import numpy as np
 
 
+def check_out_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
+    """Refuse, before anything is computed, an output folder that cannot be created: a file is in the
+    way (``path`` itself or an ancestor), or the nearest existing ancestor is not writable."""
+    from dualion.errors import DualionUserError
+
+    out = Path(path)
+    p = out
+    while not p.exists() and p.parent != p:
+        p = p.parent
+    if p.exists() and not p.is_dir():
+        raise DualionUserError(f"cannot create the output folder: {str(p)!r} is a file", file=str(out), field=field)
+    if p.exists() and not os.access(p, os.W_OK | os.X_OK):
+        raise DualionUserError(f"cannot create the output folder: {str(p)!r} is not writable", file=str(out),
+                               field=field)
+    return out
+
+
+def ensure_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
+    """``mkdir -p path``; a folder that cannot be created is a one-line user error, not a traceback."""
+    from dualion.errors import DualionUserError
+
+    out = check_out_dir(path, field)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DualionUserError(f"cannot create the output folder: {exc.strerror or exc}", file=str(out),
+                               field=field) from None
+    return out
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success rename it onto ``path``.
@@ -24,7 +54,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     file keeps ``path``'s suffix so that format detection by extension still works.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(path.parent, field=None)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     tmp_path = Path(tmp)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
+from dualion.io.atomic import ensure_dir
 
 cell_app = typer.Typer(help="Galvanostatic dual-ion (Li+/Mg2+) cell: discharge curves, rate capability, GITT.",
                        no_args_is_help=True)
@@ -54,7 +55,7 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
     res = cell.discharge_charge(p, rate_mA_g)
     pt = cell.summarize(res)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     cell.write_cycler_csv(res, out / "cell_discharge_charge.csv")
     plot_rate_curves([res], out, "cell_discharge_charge", title=f"{licl:g} M LiCl")
     from dataclasses import asdict
@@ -80,7 +81,7 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
     with make_progress() as prog:
         task = prog.add_task("rates", total=len(rates))
         pts, results = cell.rate_capability(p, rates, progress=lambda r: prog.advance(task))
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     plot_rate_curves(results, out, "cell_rate_curves", title=f"{licl:g} M LiCl")
     plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}, out, "cell_capacity_vs_rate")
     rate_table(pts, out, "cell_rate")
@@ -105,7 +106,7 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, 2.3)
     res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
     pts = cell.gitt_points(res)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     label = f"{licl:g} M LiCl" if licl > 0 else "Li-free"
     cell.write_cycler_csv(res, out / "cell_gitt.csv")
     plot_gitt({label: res}, {label: pts}, out, "cell_gitt")

@@ -14,6 +14,7 @@ import typer
 
 from dualion.errors import DualionUserError
 from dualion.cliutil import parse_floats as _floats
+from dualion.io.atomic import check_out_dir
 
 _FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
                                   "model names: interstitial, single-vacancy, paired-vacancy.")
@@ -42,23 +43,6 @@ def _pairs(items: list[str] | None, opt: str) -> dict[str, float]:
         out[key] = v
     return out
 
-
-
-def _check_out(out: Path) -> Path:
-    """Refuse an output folder that cannot be created (a file in the way) before anything is computed."""
-    out = Path(out)
-    p = out
-    while not p.exists():
-        if p.parent == p:
-            break
-        p = p.parent
-    if p.exists() and not p.is_dir():
-        raise DualionUserError(f"{str(p)!r} is a file, not a folder", file=str(out), field="--out")
-    import os
-
-    if p.exists() and not os.access(p, os.W_OK | os.X_OK):
-        raise DualionUserError(f"folder {str(p)!r} is not writable", file=str(out), field="--out")
-    return out
 
 
 def _excluded_note(excluded) -> str | None:
@@ -118,7 +102,7 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
     from dualion.thermo.plot import diagram_figure
 
     check_convention(per)
-    _check_out(out)
+    check_out_dir(out)
     model = select_model(_load(files, ions, host, ref), host)
     d = phase_diagram(model, ions=_two(ions), per=per, window=window, allow_incomplete=allow_incomplete)
     payload = d.to_dict()
@@ -185,7 +169,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
     from dualion.thermo.plot import path_figure
 
     check_convention(per)
-    _check_out(out)
+    check_out_dir(out)
     conc = _floats(licl, "--licl")
     acts = _floats(activity, "--activity") if activity else None
     if not (T > 0 and math.isfinite(T)):
