@@ -235,7 +235,7 @@ def _runs(mask_code: np.ndarray) -> list[tuple[int, int, int]]:
 
 
 def detect_pulses(time_s: np.ndarray, current_mA: np.ndarray, rest_threshold: float = DEFAULT_REST_THRESHOLD,
-                  cc_tol: float = 0.05) -> list[tuple[int, int, int, int]]:
+                  cc_tol: float = 0.05, source: str | None = None) -> list[tuple[int, int, int, int]]:
     """Find GITT pulses: list of ``(sign, start, stop, relax_stop)`` row ranges.
 
     A pulse is a run of rows with ``|I| > rest_threshold · median(|I| of non-zero rows)``, one sign and
@@ -247,7 +247,8 @@ def detect_pulses(time_s: np.ndarray, current_mA: np.ndarray, rest_threshold: fl
     i = np.asarray(current_mA, dtype=float)
     nz = np.abs(i[i != 0])
     if nz.size == 0:
-        raise DualionUserError("no current pulses found: the current is zero everywhere", field="current_mA")
+        raise DualionUserError("no current pulses found: the current is zero everywhere", file=source,
+                               field="current_mA")
     thr = rest_threshold * float(np.median(nz))
     code = np.where(i > thr, 1, np.where(i < -thr, -1, 0)).astype(np.int8)
     runs = _runs(code)
@@ -302,10 +303,7 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
         raise DualionUserError("time is not monotonic", file=source, field="time_s")
     geometry = geometry or GITTGeometry()
     geometry.validate()
-    if not (i != 0).any():
-        raise DualionUserError("no current pulses found: the current is zero everywhere", file=source,
-                               field="current_mA")
-    raw = detect_pulses(t, i, rest_threshold)
+    raw = detect_pulses(t, i, rest_threshold, source=source)
     if not raw:
         raise DualionUserError("no current pulses found", file=source, field="current_mA")
     first_sign = next((r[0] for r in raw if r[0] != 0), 0)

@@ -120,6 +120,20 @@ def plot_voltage_capacity(data: CyclerData, summary: CycleSummary, cycles: list[
     return fig
 
 
+def _plot_capacities(ax, summary: CycleSummary, n, qd, qc, style: dict, partial_label: str) -> None:
+    """Discharge and charge capacity vs cycle; partial half-cycles (a first discharge from open circuit,
+    an interrupted last one) drawn apart as grey crosses, off the lines: not part of the cycling trend."""
+    from dualion.plotting import PALETTE
+
+    pd_ = np.array([c.discharge_partial for c in summary.cycles], dtype=bool)
+    pc_ = np.array([c.charge_partial for c in summary.cycles], dtype=bool)
+    ax.plot(n, np.where(pd_, np.nan, qd), color=PALETTE[0], label="discharge", **style)
+    ax.plot(n, np.where(pc_, np.nan, qc), mfc="none", color=PALETTE[1], label="charge", **style)
+    if pd_.any() or pc_.any():
+        ax.plot(np.r_[n[pd_], n[pc_]], np.r_[qd[pd_], qc[pc_]], ls="none", marker="x", ms=4, color="0.45",
+                label=partial_label)
+
+
 def plot_cycling(summary: CycleSummary, title: str | None = None):
     """Discharge/charge capacity and Coulombic efficiency vs cycle (top) and retention (bottom)."""
     import matplotlib.pyplot as plt
@@ -131,19 +145,10 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
     ce = np.array([np.nan if c.coulombic_efficiency_pct is None else c.coulombic_efficiency_pct
                    for c in summary.cycles])
     ret = np.array([np.nan if c.retention_pct is None else c.retention_pct for c in summary.cycles])
-    # partial half-cycles (first discharge from open circuit, interrupted last one) are drawn apart,
-    # as grey crosses off the lines: their capacity is not part of the cycling trend
-    pd_ = np.array([c.discharge_partial for c in summary.cycles], dtype=bool)
-    pc_ = np.array([c.charge_partial for c in summary.cycles], dtype=bool)
-    qd_full, qc_full = np.where(pd_, np.nan, qd), np.where(pc_, np.nan, qc)
     marker = "o" if n.size <= 60 else None
     with figure_style():
         fig, (ax, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.2), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-        ax.plot(n, qd_full, marker=marker, ms=3, color=PALETTE[0], label="discharge")
-        ax.plot(n, qc_full, marker=marker, ms=3, mfc="none", color=PALETTE[1], label="charge")
-        if pd_.any() or pc_.any():
-            ax.plot(np.r_[n[pd_], n[pc_]], np.r_[qd[pd_], qc[pc_]], ls="none", marker="x", ms=4, color="0.45",
-                    label="partial half-cycle")
+        _plot_capacities(ax, summary, n, qd, qc, dict(marker=marker, ms=3), "partial half-cycle")
         ax.set_ylabel(f"Capacity ({summary.capacity_unit.replace('g-1', 'g$^{-1}$')})")
         top = np.nanmax(np.r_[qd, qc]) if np.isfinite(np.r_[qd, qc]).any() else 1.0
         ax.set_ylim(0, 1.12 * top)
@@ -175,15 +180,9 @@ def plot_rate_capability(summary: CycleSummary, title: str | None = None):
 
     n = np.array([c.number for c in summary.cycles])
     qd, qc = summary.capacity("discharge"), summary.capacity("charge")
-    pd_ = np.array([c.discharge_partial for c in summary.cycles], dtype=bool)
-    pc_ = np.array([c.charge_partial for c in summary.cycles], dtype=bool)
     with figure_style():
         fig, ax = plt.subplots(figsize=(3.5, 2.8))
-        ax.plot(n, np.where(pd_, np.nan, qd), "o", ms=3.5, color=PALETTE[0], label="discharge")
-        ax.plot(n, np.where(pc_, np.nan, qc), "o", ms=3.5, mfc="none", color=PALETTE[1], label="charge")
-        if pd_.any() or pc_.any():
-            ax.plot(np.r_[n[pd_], n[pc_]], np.r_[qd[pd_], qc[pc_]], ls="none", marker="x", ms=4, color="0.45",
-                    label="partial")
+        _plot_capacities(ax, summary, n, qd, qc, dict(marker="o", ms=3.5, ls="none"), "partial")
         top = np.nanmax(np.r_[qd, qc, 1.0])
         for b in summary.rates:
             x = 0.5 * (b.first_cycle + b.last_cycle)
