@@ -272,7 +272,7 @@ def solve_electrode_potential_V(i_target_A_cm2: float, U_V: Sequence[float], i0_
         elif not (math.isfinite(lo) and math.isfinite(hi)) and abs(Vn - V) > expand:
             Vn = V + math.copysign(expand, Vn - V)
             expand *= 2.0
-        if abs(Vn - V) < tol_V or hi - lo < tol_V:
+        if hi - lo < tol_V:
             return Vn
         V = Vn
     return V

@@ -6,6 +6,7 @@ commands to it (``from dualion.model.cli import model_app``). Thin layer: parse,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -31,16 +32,15 @@ _OPTION_OF = {"T_K": "--T", "volume_uL": "--electrolyte-uL", "mass_mg": "--mass-
               "shape": "--size", "n_sweeps": "--sweeps"}
 
 
-class _NameOption:
-    """Context manager: re-raise a :class:`DualionUserError` whose field is a library name with the CLI option."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, tp, exc, tb) -> bool:
-        if isinstance(exc, DualionUserError) and exc.file is None and exc.field in _OPTION_OF:
+@contextlib.contextmanager
+def _option_names():
+    """Re-raise a :class:`DualionUserError` whose field is a library name with the CLI option instead."""
+    try:
+        yield
+    except DualionUserError as exc:
+        if exc.file is None and exc.field in _OPTION_OF:
             raise DualionUserError(exc.message, field=_OPTION_OF[exc.field]) from None
-        return False
+        raise
 
 
 def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, split_anions: bool,
@@ -95,7 +95,7 @@ def curve(
     """Equilibrium discharge curves x_Li(V), x_Mg(V) per site type, Q(V), dQ/dV for several LiCl concentrations."""
     from dualion.model.report import compute_curves, json_safe, write_curve_outputs
 
-    with _NameOption():
+    with _option_names():
         model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
         cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n,
                             delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg)
@@ -145,7 +145,7 @@ def mc(
     if unknown:
         raise DualionUserError(f"unknown ion(s) {', '.join(unknown)}; give Δμ for {', '.join(site.ions)}",
                                field="--mu")
-    with _NameOption():
+    with _option_names():
         exact = EquilibriumModel([site], n_redox_per_fu=None, T_K=T).uptake(dmu)
         res = run_gcmc(site, dmu, T_K=T, shape=(size, size, size), interactions=pairs(j, "--j"), n_sweeps=sweeps,
                        n_equil=max(sweeps // 4, 10), seed=seed)

@@ -132,32 +132,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fig. 7 table and figure: anion–anion distances across opposite vertices of each V_Ti octahedron."""
         from dualion.plotting import write_table
-        from dualion.structures.distortion import (
-            distortion_table,
-            find_vacancy_sites,
-            order_sites_like,
-            plot_distortion,
-        )
+        from dualion.structures.distortion import distortion_table, plot_distortion
         from dualion.structures.writers import read_info_vacancies, read_manifest_vacancies, read_structure
 
         sites = [_parse_site(s) for s in site] if site else None
-        loaded = [(p, read_structure(p)) for p in structures]
         stems = [p.stem for p in structures]
-        rows = []
-        first = None  # V1, V2, ... = the same sites in every structure (detected sites matched to the first)
-        for p, st in loaded:
-            vac = sites
-            if vac is None:
-                vac = read_manifest_vacancies(p.parent).get(p.name) or read_info_vacancies(p)
-            if vac is None:
-                found = find_vacancy_sites(st)
-                if not found:
-                    raise DualionUserError("no vacant Ti site found; give the site explicitly (--site x,y,z)",
-                                           file=p)
-                vac = found if first is None else order_sites_like(found, first, st.lattice)
-            first = vac if first is None else first
-            name = p.stem if stems.count(p.stem) == 1 else f"{p.parent.name}/{p.stem}"
-            rows += distortion_table([(name, st)], vac)
+        names = [p.stem if stems.count(p.stem) == 1 else f"{p.parent.name}/{p.stem}" for p in structures]
+        known = None if sites else [read_manifest_vacancies(p.parent).get(p.name) or read_info_vacancies(p)
+                                    for p in structures]
+        try:
+            rows = distortion_table([(n, read_structure(p)) for n, p in zip(names, structures)], sites,
+                                    sites_per_structure=known)
+        except DualionUserError as exc:   # the table names structures; the error names the file
+            if exc.file in names:
+                raise DualionUserError(exc.message, file=str(structures[names.index(exc.file)]),
+                                       field=exc.field) from None
+            raise
         write_table(rows, out, stem, json_payload={"units": "Å", "definition": "anion–anion distance across "
                                                    "opposite vertices of the V_Ti octahedron", "rows": rows})
         plot_distortion(rows, out, stem)

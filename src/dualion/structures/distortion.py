@@ -149,28 +149,32 @@ def order_sites_like(sites: Sequence[Sequence[float]], reference: Sequence[Seque
 
 
 def distortion_table(structures: Sequence[tuple[str, Any]], vacancy_sites: Sequence[Sequence[float]] | None = None,
-                     source: str = "") -> list[dict[str, Any]]:
+                     source: str = "", sites_per_structure: Sequence[Sequence[Sequence[float]] | None] | None = None
+                     ) -> list[dict[str, Any]]:
     """Rows (one per structure and V_Ti site) of the Fig. 7 table.
 
     ``structures``: (name, Structure) pairs. ``vacancy_sites``: fractional sites to analyse in every
-    structure (default: detected per structure with :func:`find_vacancy_sites`, ordered as found
-    in the first structure so that V1, V2 are the same sites throughout).
+    structure; else ``sites_per_structure[k]`` (known sites of structure k, e.g. from a manifest, or
+    None); else detected with :func:`find_vacancy_sites` and ordered like the first structure's sites,
+    so that V1, V2 are the same sites throughout.
     """
     rows = []
     ref_sites = None if vacancy_sites is None else [np.asarray(s, float) for s in vacancy_sites]
     first_sites = None
-    for name, st in structures:
+    for k, (name, st) in enumerate(structures):
         sites = ref_sites
+        if sites is None and sites_per_structure is not None and sites_per_structure[k] is not None:
+            sites = [np.asarray(x, float) for x in sites_per_structure[k]]
         if sites is None:
             found = find_vacancy_sites(st)
             if not found:
                 raise DualionUserError("no vacant Ti site found; give the site explicitly (--site x,y,z)", file=name)
             sites = found if first_sites is None else order_sites_like(found, first_sites, st.lattice)
-            if first_sites is None:
-                first_sites = sites
-        for k, s in enumerate(sites):
-            res = vacancy_octahedron_distances(st, s)
-            rows.append({"structure": name, "source": source, "vacancy": f"V{k + 1}",
+        if first_sites is None:
+            first_sites = sites
+        for j, site in enumerate(sites):
+            res = vacancy_octahedron_distances(st, site)
+            rows.append({"structure": name, "source": source, "vacancy": f"V{j + 1}",
                          "occupant": res["occupant"] or "empty", "equatorial_a_A": round(res["equatorial_a_A"], 4),
                          "equatorial_b_A": round(res["equatorial_b_A"], 4), "axial_A": round(res["axial_A"], 4),
                          "tetragonality": round(res["tetragonality"], 4),
