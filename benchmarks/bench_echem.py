@@ -280,6 +280,16 @@ def main(argv: list[str] | None = None) -> int:
               f"max {max(st.values()):.0f} MB = {max(st.values()) / best['raw_MB']:.2f}x raw; "
               + ", ".join(f"{k} {v:.0f} MB ({v / best['raw_MB']:.2f}x)" for k, v in st.items())
               + f"; held after: {rss['held_after_MB']:.0f} MB")
+    from dualion.echem.readers.csv import _surplus_separators, parse_header
+
+    nskip = parse_header(csv)[1]
+    t_sep = []
+    for _ in range(max(args.repeat, 1)):
+        t = time.perf_counter()
+        _surplus_separators(csv, nskip, 4, ",")
+        t_sep.append(time.perf_counter() - t)
+    print(f"dualion CSV ragged-row check (streamed separator count, part of the read stage): best {min(t_sep):.3f} s "
+          f"for {csv.stat().st_size / 1e6:.0f} MB")
     if nav:
         print(f"navani: {nav['n_half_cycles']} half-cycles, dQ/dV on {nav['n_dqdv']}, summary of {nav['n_cycles_summary']} "
               f"cycles; max RSS {nav['maxrss_MB']:.0f} MB; subprocess wall {nav['wall_s']:.1f} s; versions {nav['versions']}")

@@ -352,7 +352,13 @@ def test_pulse_cut_short_by_a_voltage_limit_is_flagged_truncated():
     assert r.as_dict()["pulses"][-1]["truncated"] is True
 
 
-def test_two_pulses_are_never_called_truncated():
-    s = synthetic_gitt(n_pulses=2, tau_s=3600.0)
-    r = _analyse(s)
+def test_two_pulses_are_too_few_to_call_one_truncated():
+    # the same 20-min cut as above, but with only 2 pulses there is no median to judge it by
+    s = synthetic_gitt(n_pulses=2, D_cm2_s=1e-12, radius_um=2.0)
+    t, v, i = s.time_s, s.voltage_V, s.current_mA.copy()
+    on = np.flatnonzero(i != 0)
+    last_start = on[np.flatnonzero(np.diff(on) > 1)[-1] + 1]
+    i[np.searchsorted(t, t[last_start] + 1200.0):] = 0.0
+    r = analyse_gitt(t, v, i, GITTGeometry(mass_mg=s.mass_mg, radius_um=2.0))
+    assert len(r.pulses) == 2 and r.pulses[1].tau_s < 0.9 * r.pulses[0].tau_s
     assert not any(p.truncated for p in r.pulses)

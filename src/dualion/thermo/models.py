@@ -79,18 +79,8 @@ def _public_dft_bytes() -> frozenset[bytes]:
 def is_public_dft_file(path: str | os.PathLike) -> bool:
     """True if ``path`` is (a byte-identical copy of) one of the public DFT files: its figures must cite it."""
     try:
-        st = Path(path).stat()
-    except OSError:
-        return False
-    return _same_as_public(str(path), st.st_size, st.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=256)
-def _same_as_public(path: str, size: int, mtime_ns: int) -> bool:  # size/mtime: invalidate when edited
-    if size > 5_000_000:
-        return False
-    try:
-        return Path(path).read_bytes() in _public_dft_bytes()
+        p = Path(path)
+        return p.stat().st_size <= 5_000_000 and p.read_bytes() in _public_dft_bytes()
     except OSError:
         return False
 

@@ -123,6 +123,18 @@ def excluded_notes(diagrams: Sequence[PhaseDiagram], panels: Sequence[str] | Non
     return out
 
 
+def _figure_notes(fig, flagged: bool, excluded: Sequence[str], footnote: str | None, width: int) -> None:
+    """Notes under a figure: unfinished runs drawn (*), configurations left out, the footnote (citation)."""
+    import textwrap
+
+    notes = ["* from a run with status ≠ finished (included with --allow-incomplete)"] if flagged else []
+    notes += list(excluded)
+    if footnote:
+        notes.append(textwrap.fill(footnote, width=width))
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=6, x=0.01, ha="left", color="0.3")
+
+
 def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | None = None,
                    charges: Mapping[str, int] | None = None, paths: Sequence[DischargePath] = (),
                    paths_on: Sequence[int] | None = None, footnote: str | None = None):
@@ -140,16 +152,8 @@ def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | Non
         if paths and k in paths_on and any(not p.no_li for p in paths):
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False,
                       handlelength=2.2, title="discharge at fixed LiCl (dots: transitions)", title_fontsize=6.5)
-    notes = []
-    if any(r.status != "finished" for d in diagrams for r in d.regions):
-        notes.append("* from a run with status ≠ finished (included with --allow-incomplete)")
-    notes += excluded_notes(diagrams, titles if n > 1 else None)
-    if footnote:
-        import textwrap
-
-        notes.append(textwrap.fill(footnote, width=75 * n))
-    if notes:
-        fig.supxlabel("\n".join(notes), fontsize=6, x=0.01, ha="left", color="0.3")
+    flagged = any(r.status != "finished" for d in diagrams for r in d.regions)
+    _figure_notes(fig, flagged, excluded_notes(diagrams, titles if n > 1 else None), footnote, 75 * n)
     return fig
 
 
@@ -195,15 +199,7 @@ def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=Non
     bx.set_title("(b) stable product along the discharge", fontsize=8.5, loc="left")
     bx.legend(handles=[Patch(facecolor=c, edgecolor="0.2", lw=0.5, label=lab) for lab, c in seen.items()],
               loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=6.5, frameon=False)
-    notes = []
-    if any(s.status != "finished" for p in paths for s in p.segments) or \
-            any(r.status != "finished" for r in diagram.regions):
-        notes.append("* from a run with status ≠ finished (included with --allow-incomplete)")
-    notes += excluded_notes([diagram])
-    if footnote:
-        import textwrap
-
-        notes.append(textwrap.fill(footnote, width=150))
-    if notes:
-        fig.supxlabel("\n".join(notes), fontsize=6, x=0.01, ha="left", color="0.3")
+    flagged = any(s.status != "finished" for p in paths for s in p.segments) or \
+        any(r.status != "finished" for r in diagram.regions)
+    _figure_notes(fig, flagged, excluded_notes([diagram]), footnote, 150)
     return fig
