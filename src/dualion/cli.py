@@ -41,7 +41,7 @@ def demo(out: Path = typer.Option(Path("dualion-demo"), "--out", help="Results f
     """Run the main job on the bundled example data and write a results folder with figures."""
     from dualion.demo import run_demo
 
-    summary = run_demo(out, fast=fast)
+    summary = run_demo(out, fast=fast)   # one output set: manifest.json written last
     typer.echo(f"wrote {summary}")
 
 
@@ -49,7 +49,7 @@ def _register_domains() -> None:
     import importlib
 
     for name in ("thermo.cli", "composition.cli", "echem.cli", "echem.cli_analysis", "structures.cli",
-                 "engines.cli", "model.cli", "model.cli_cell"):
+                 "engines.cli", "model.cli", "model.cli_cell", "io.cli"):
         importlib.import_module(f"dualion.{name}").register(app)
 
 
@@ -58,8 +58,20 @@ _register_domains()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and return exit code 2."""
+    from dualion.io.outputs import _COMMAND, set_command
+
+    token = set_command(argv)       # the command line recorded in manifest.json
     try:
-        app(args=argv, standalone_mode=False)
+        return _main(argv)
+    finally:
+        _COMMAND.reset(token)
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):   # typer.Exit(code): click returns the code
+            return rv
     except DualionUserError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2

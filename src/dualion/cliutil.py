@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from dualion.errors import DualionUserError, DualionWarning
 
@@ -46,14 +45,21 @@ def warnings_to_stderr() -> Iterator[None]:
                     warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
+@contextlib.contextmanager
+def one_line_on_error() -> Iterator[None]:
+    """Hold the warnings raised inside; re-emit them when the block succeeds, drop them when it raises a
+    :class:`DualionUserError` (whose one line already says what is wrong: e.g. "no half-cycles" after
+    the reader's "current is zero everywhere" warning). Use inside :func:`warnings_to_stderr`."""
+    with warnings.catch_warnings(record=True) as held:
+        warnings.simplefilter("always")
+        yield
+    for w in held:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
 def read_yaml(path: str | os.PathLike) -> Any:
-    """Parse a YAML file; a missing file or malformed YAML is a :class:`DualionUserError` (file + line)."""
-    p = Path(path)
-    if not p.is_file():
-        raise DualionUserError("file not found", file=p)
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        raise DualionUserError(f"malformed YAML: {getattr(exc, 'problem', exc)}", file=p, field=where) from None
+    """Parse a YAML file: encoding detected, duplicate keys refused; a missing file, a binary file or
+    malformed YAML is a :class:`DualionUserError` (file + line), see :mod:`dualion.io.text`."""
+    from dualion.io.text import read_yaml as _read_yaml
+
+    return _read_yaml(path)

@@ -29,8 +29,14 @@ PARTS: list[tuple[str, str, str]] = [
 
 def run_demo(out: str | Path, fast: bool = False) -> Path:
     """Run every demo part into ``out`` and write ``out/summary.md``; return its path."""
+    from dualion.io.outputs import output_set
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_set(out):     # --out validated first; manifest.json (every file + sha256) written last
+        return _run_parts(out, fast)
+
+
+def _run_parts(out: Path, fast: bool) -> Path:
     lines = ["# dualion demo", "", f"Results folder: `{out}`", ""]
     for sub, modname, title in PARTS:
         mod = importlib.import_module(modname)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from dualion.cliutil import one_line_on_error
 from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.io.outputs import output_command, output_set
 
 echem_app = typer.Typer(help="Cycler data: read, segment into half-cycles, summarise, plot.",
                         no_args_is_help=True)
@@ -87,6 +89,7 @@ def write_summary(summary, out: Path) -> list[Path]:
 
 
 @echem_app.command("summary")
+@output_command()
 def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .res, .nda/.ndax, Maccor .txt, .csv)."),
                 mass_mg: float = _MASS, first: str = _FIRST, fmt: str = _FMT,
                 json_: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -94,7 +97,7 @@ def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .
     """Half-cycles and per-cycle capacity, Coulombic efficiency, voltages, polarization, energy, retention."""
     from dualion.io.atomic import to_json
 
-    with _warnings_to_stderr():
+    with _warnings_to_stderr(), one_line_on_error():
         _data, summary = load_summary(file, mass_mg, first, fmt)
         if out is not None:
             write_summary(summary, out)
@@ -116,7 +119,7 @@ def plot_cmd(file: Path = typer.Argument(..., help="Cycler file."), mass_mg: flo
     from dualion.plotting import figure_style, save_figure, write_table
 
     out = out if out is not None else Path(f"{file.stem}_echem")
-    with _warnings_to_stderr():
+    with _warnings_to_stderr(), one_line_on_error(), output_set(out):
         data, summary = load_summary(file, mass_mg, first, fmt)
         chosen = plots.parse_cycles(cycles, summary, all_=all_)
         # compute every figure before writing anything

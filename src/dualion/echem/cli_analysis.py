@@ -13,7 +13,9 @@ from typing import Any
 import typer
 
 from dualion.errors import DualionUserError
+from dualion.cliutil import one_line_on_error
 from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.io.outputs import output_command
 
 
 def register(app: typer.Typer) -> None:
@@ -49,28 +51,11 @@ def half_cycles_of(data, first: str | None = None):
 
 
 def parse_cycles(text: str | None) -> list[int] | None:
-    """``"1,2,5-7"`` → ``[1, 2, 5, 6, 7]``; ``None`` → ``None``."""
-    if text is None:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if "-" in part[1:]:
-                a, b = part.split("-", 1)
-                lo, hi = int(a), int(b)
-                if hi < lo:
-                    raise ValueError
-                out.extend(range(lo, hi + 1))
-            else:
-                out.append(int(part))
-    except ValueError:
-        raise DualionUserError(f"cannot read cycle list {text!r}; use e.g. 1,2 or 1-5", field="--cycles") from None
-    if not out:
-        raise DualionUserError("empty cycle list", field="--cycles")
-    return out
+    """``"1,2,5-7"`` → ``[1, 2, 5, 6, 7]``; ``None`` → ``None``
+    (:func:`dualion.echem.cycles.parse_cycle_list`)."""
+    from dualion.echem.cycles import parse_cycle_list
+
+    return None if text is None else parse_cycle_list(text, "--cycles")
 
 
 def _positive(x: float | None, name: str) -> float | None:
@@ -136,6 +121,7 @@ def add_commands(app: typer.Typer) -> None:
     """Define ``dqdv`` and ``gitt`` on ``app``."""
 
     @app.command("dqdv")
+    @output_command()
     def dqdv_cmd(
         file: Path = typer.Argument(..., help="Cycler file (.mpr, .mpt, .res, .nda/.ndax, Maccor .txt, plain .csv)."),
         cycles: str = typer.Option(None, "--cycles", help="Cycles to analyse, e.g. 1,2 or 1-5 (default: 1-5)."),
@@ -151,7 +137,7 @@ def add_commands(app: typer.Typer) -> None:
                                   "half-cycle (default: the cycler's cycle index, else discharge first)."),
     ) -> None:
         """dQ/dV per half-cycle on a uniform voltage grid, with peak voltages (figure + CSV/JSON)."""
-        with _warnings_to_stderr():
+        with _warnings_to_stderr(), one_line_on_error():
             from dualion.echem.dqdv import dqdv
             from dualion.io.atomic import to_json
 
@@ -187,6 +173,7 @@ def add_commands(app: typer.Typer) -> None:
                 typer.echo(f"wrote {len(paths)} files to {out}")
 
     @app.command("gitt")
+    @output_command()
     def gitt_cmd(
         file: Path = typer.Argument(..., help="GITT record (any supported cycler format)."),
         file2: Path = typer.Argument(None, help="Optional second record to compare (e.g. without Li)."),
@@ -201,7 +188,7 @@ def add_commands(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print the per-pulse results as JSON on stdout."),
     ) -> None:
         """GITT: E_eq, overpotential η, IR drop and Weppner–Huggins D per pulse (figure + CSV/JSON)."""
-        with _warnings_to_stderr():
+        with _warnings_to_stderr(), one_line_on_error():
             from dualion.echem.gitt import GITTGeometry, analyse_gitt_data
             from dualion.io.atomic import to_json
 

@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from dualion.errors import DualionUserError
 
 #: Status value of a run that completed normally; anything else is flagged.
@@ -70,16 +68,17 @@ def is_site_model_file(path: str | os.PathLike) -> bool:
     p = Path(path)
     if p.suffix.lower() not in (".yaml", ".yml"):
         return False
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError:
+    if not p.is_file():
         return False
+    from dualion.io.text import load_yaml, read_text
+
+    text = read_text(p)  # a binary or undecodable file is one line naming it
     # cheap check first: site-model files are single documents with these top-level keys
     if "configurations:" not in text or "host:" not in text:
         return False
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
+        doc = load_yaml(text, p)
+    except DualionUserError:
         return True  # let the site-model loader report the YAML error with the line number
     return isinstance(doc, Mapping) and "configurations" in doc
 

@@ -8,6 +8,7 @@ import typer
 
 from dualion.errors import DualionUserError
 from dualion.io.atomic import ensure_dir
+from dualion.io.outputs import output_command
 
 cell_app = typer.Typer(help="Galvanostatic dual-ion (Li+/Mg2+) cell: discharge curves, rate capability, GITT.",
                        no_args_is_help=True)
@@ -43,6 +44,7 @@ def _parse_rates(text: str) -> list[float]:
 
 
 @cell_app.command("discharge")
+@output_command()
 def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Current density magnitude (mA g-1)."),
                   licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
                   j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
@@ -66,6 +68,7 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
 
 
 @cell_app.command("rate")
+@output_command()
 def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-g",
                                            help="Comma-separated current densities (mA g-1)."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
@@ -92,6 +95,7 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
 
 
 @cell_app.command("gitt")
+@output_command()
 def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse current density (mA g-1)."),
              pulse_s: float = typer.Option(3600.0, "--pulse-s", help="Pulse duration (s)."),
              rest_s: float = typer.Option(36000.0, "--rest-s", help="Rest duration (s)."),

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
+from dualion.io.outputs import check_stem, output_command
 
 MODEL_NAMES = ("interstitial", "single-vacancy", "paired-vacancy", "calibration", "anion-location")
 
@@ -51,6 +52,7 @@ def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
     @app.command("build")
+    @output_command()
     def build(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -75,6 +77,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {len(models)} structures and {path}")
 
     @app.command("vasp-inputs")
+    @output_command()
     def vasp_inputs(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -108,8 +111,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Read vasprun.xml files into a site-model file; unconverged runs are kept as status: incomplete."""
         from dualion.engines.vasp import collect_vasp_runs
+        from dualion.io.atomic import check_out_file
         from dualion.thermo.sitemodel import dump_site_model
 
+        check_out_file(out, (".yaml", ".yml"))
         model = collect_vasp_runs(run_dir, references=references, host=host, name=name)
         path = dump_site_model(model, out)
         for c in (model.host, *model.configurations):
@@ -123,6 +128,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {path}")
 
     @app.command("distortion")
+    @output_command()
     def distortion(
         structures: list[Path] = typer.Argument(..., help="Structure files (CIF, POSCAR, ...)."),
         out: Path = typer.Option(Path("distortion"), "--out", help="Folder for table (CSV+JSON) and figure."),
@@ -135,6 +141,7 @@ def register(app: typer.Typer) -> None:
         from dualion.structures.distortion import distortion_table, plot_distortion
         from dualion.structures.writers import read_info_vacancies, read_manifest_vacancies, read_structure
 
+        check_stem(stem)
         sites = [_parse_site(s) for s in site] if site else None
         stems = [p.stem for p in structures]
         names = [p.stem if stems.count(p.stem) == 1 else f"{p.parent.name}/{p.stem}" for p in structures]

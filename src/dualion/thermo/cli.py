@@ -15,6 +15,7 @@ import typer
 from dualion.errors import DualionUserError
 from dualion.cliutil import parse_floats as _floats
 from dualion.io.atomic import check_out_dir
+from dualion.io.outputs import output_command
 
 _FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
                                   "model names: interstitial, single-vacancy, paired-vacancy.")
@@ -88,6 +89,7 @@ def energies(files: list[str] = _FILES, ions: str = _IONS, host: str | None = _H
                         "--allow-incomplete")
 
 
+@output_command()
 def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS, per: str = _PER,
             window: tuple[float, float, float, float] | None = typer.Option(
                 None, "--window", help="XMIN XMAX YMIN YMAX of (Δμ_x, Δμ_y), eV in the chosen convention."),
@@ -149,6 +151,7 @@ def query(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS
     typer.echo(json.dumps(res, ensure_ascii=False))
 
 
+@output_command()
 def path(files: list[str] = _FILES, host: str | None = _HOST,
          licl: str = typer.Option("0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations (M), comma-separated; "
                                   "0 = Li-free electrolyte (Li configurations excluded)."),

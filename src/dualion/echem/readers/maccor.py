@@ -27,8 +27,17 @@ _STATE = ("State", "MD")
 _KNOWN = frozenset([*_TIME, *_CURRENT, *_VOLT, *_CAP, *_CYCLE, *_STEP, *_STATE])
 
 
-def _header_line(path: Path, max_lines: int = 30) -> int | None:
-    with open(path, encoding="latin-1") as fh:
+def _encoding(path: Path) -> str:
+    """Codec for a Maccor export: Latin-1 for 8-bit text (Maccor's own), else the detected UTF-16 /
+    UTF-8-BOM codec; binary data is a one-line error (:func:`dualion.io.text.sniff_encoding`)."""
+    from dualion.io.text import sniff_encoding
+
+    enc = sniff_encoding(path)
+    return "latin-1" if enc in ("utf-8", "latin-1") else enc
+
+
+def _header_line(path: Path, max_lines: int = 30, encoding: str = "latin-1") -> int | None:
+    with open(path, encoding=encoding) as fh:
         for k, line in enumerate(fh):
             if k >= max_lines:
                 break
@@ -43,9 +52,11 @@ def _header_line(path: Path, max_lines: int = 30) -> int | None:
 
 def looks_like_maccor(path: Path) -> bool:
     """True when the file has a Maccor-style tab-separated header within its first lines."""
+    from dualion.errors import DualionUserError as _E
+
     try:
-        return _header_line(path) is not None
-    except OSError:
+        return _header_line(path, encoding=_encoding(path)) is not None
+    except (OSError, _E):
         return False
 
 
@@ -53,12 +64,13 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     """Read a Maccor tab-separated text export."""
     import pandas as pd
 
-    k = _header_line(path)
+    enc = _encoding(path)
+    k = _header_line(path, encoding=enc)
     if k is None:
         raise DualionUserError("no Maccor header found (expected tab-separated columns such as Rec#, "
                                "Test (Min), Amps, Volts, State)", file=path)
     try:
-        df = pd.read_csv(path, sep="\t", skiprows=k, encoding="latin-1", index_col=False)
+        df = pd.read_csv(path, sep="\t", skiprows=k, encoding=enc, index_col=False)
     except (ValueError, pd.errors.ParserError) as exc:
         raise DualionUserError(f"cannot parse the Maccor table: {str(exc).splitlines()[0]}", file=path) from None
     df.columns = [str(c).strip() for c in df.columns]
