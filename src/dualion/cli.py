@@ -55,6 +55,18 @@ def _register_domains() -> None:
 
 _register_domains()
 
+_CLICK = None
+
+
+def _command():
+    """The click command tree of :data:`app` (built once), float options refusing NaN/inf."""
+    global _CLICK
+    if _CLICK is None:
+        from dualion.cliutil import finite_float_params
+
+        _CLICK = finite_float_params(typer.main.get_command(app))
+    return _CLICK
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and return exit code 2."""
@@ -69,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = _command().main(args=argv, standalone_mode=False, prog_name="dualion")
         if isinstance(rv, int) and not isinstance(rv, bool):   # typer.Exit(code): click returns the code
             return rv
     except DualionUserError as exc:

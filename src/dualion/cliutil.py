@@ -15,6 +15,47 @@ import typer
 from dualion.errors import DualionUserError, DualionWarning
 
 
+def finite_float_params(cmd: Any) -> Any:
+    """Make every command of a click/typer command tree refuse NaN and ±inf in its float options and
+    arguments (they parse ``nan``/``inf`` as floats): a one-line error naming the option. Returns ``cmd``."""
+    import functools
+
+    def check(params, kwargs):
+        for p in params:
+            v = kwargs.get(p.name)
+            vals = v if isinstance(v, (list, tuple)) else [v]
+            for x in vals:
+                if isinstance(x, float) and not math.isfinite(x):
+                    opt = max(p.opts, key=len) if getattr(p, "param_type_name", "") == "option" and p.opts \
+                        else str(p.name).upper()
+                    raise DualionUserError(f"must be a finite number, got {x!r}", field=opt)
+
+    def wrap(c):
+        cb = getattr(c, "callback", None)
+        if cb is not None and not getattr(cb, "_finite_checked", False):
+            params = list(c.params)
+
+            @functools.wraps(cb)
+            def checked(*args, **kwargs):
+                check(params, kwargs)
+                return cb(*args, **kwargs)
+
+            checked._finite_checked = True
+            c.callback = checked
+        for sub in (getattr(c, "commands", None) or {}).values():
+            wrap(sub)
+
+    wrap(cmd)
+    return cmd
+
+
+def positive(value: float | None, opt: str) -> float | None:
+    """``value`` when None or a positive finite number; else a one-line error naming option ``opt``."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise DualionUserError(f"must be a positive number, got {value!r}", field=opt)
+    return value
+
+
 def parse_floats(text: str, opt: str) -> list[float]:
     """Parse ``"0,0.05,0.1"`` into finite floats; errors name the option ``opt``."""
     try:

@@ -192,6 +192,8 @@ def register(app: typer.Typer) -> None:
 
         if not (temperature > 0):
             raise DualionUserError(f"temperature must be > 0 K, got {temperature!r}", field="--temperature")
+        if not li_activity > 0:
+            raise DualionUserError(f"Li+ activity must be > 0, got {li_activity!r}", field="--li-activity")
         v = float(convert_voltage(voltage, frm, to, delta_e_ref_V=delta_e_ref, li_activity=li_activity,
                                   T_K=temperature))
         if as_json:

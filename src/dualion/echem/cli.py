@@ -31,9 +31,11 @@ def register(app: typer.Typer) -> None:
 def load_summary(file: Path, mass_mg: float | None, first: str | None, fmt: str | None = None,
                  require_cycles: bool = True):
     """Read + segment + summarise (library calls); a file without half-cycles is a user error."""
+    from dualion.cliutil import positive
     from dualion.echem import cycles, read, segment
     from dualion.errors import DualionUserError
 
+    positive(mass_mg, "--mass-mg")
     data = read(file, mass_mg=mass_mg, fmt=fmt)
     halves = segment.half_cycles(data, first=first)
     summary = cycles.summarise(data, halves, first=first)

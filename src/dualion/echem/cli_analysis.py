@@ -59,11 +59,9 @@ def parse_cycles(text: str | None) -> list[int] | None:
 
 
 def _positive(x: float | None, name: str) -> float | None:
-    import math
+    from dualion.cliutil import positive
 
-    if x is not None and not (math.isfinite(x) and x > 0):
-        raise DualionUserError(f"must be a positive number, got {x!r}", field=name)
-    return x
+    return positive(x, name)
 
 
 def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)") -> list[Path]:

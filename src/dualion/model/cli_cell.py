@@ -26,7 +26,14 @@ _VMAX = typer.Option(2.3, "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0
 
 
 def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max):
-    from dualion.model.cell import CellParameters
+    from dualion.model.cell import V_WINDOW_V, CellParameters
+
+    lo, hi = V_WINDOW_V      # the option at fault, not the library's generic "--cutoff"
+    for opt, v in (("--v-min", v_min), ("--v-max", v_max)):
+        if not lo - 1e-12 <= v <= hi + 1e-12:
+            raise DualionUserError(f"cutoff {v!r} V is outside the window {lo}–{hi} V vs Mg2+/Mg", field=opt)
+    if not v_min < v_max:
+        raise DualionUserError(f"lower cutoff {v_min} V must be below the upper cutoff {v_max} V", field="--v-min")
 
     return CellParameters(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
                           j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
@@ -107,6 +114,9 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse 
     from dualion.model import cell
     from dualion.model.cell_plots import gitt_table, plot_gitt
 
+    for opt, v in (("--pulse-s", pulse_s), ("--rest-s", rest_s), ("--pulse-mA-g", pulse_mA_g)):
+        if not v > 0:
+            raise DualionUserError(f"must be a positive number, got {v!r}", field=opt)
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, 2.3)
     res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
     pts = cell.gitt_points(res)
