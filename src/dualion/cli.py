@@ -81,11 +81,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
-        rv = _command().main(args=argv, standalone_mode=False, prog_name="dualion")
+        from dualion.cliutil import one_line_on_error
+
+        with one_line_on_error():   # a user error is one line: warnings raised before it are dropped
+            rv = _command().main(args=argv, standalone_mode=False, prog_name="dualion")
         if isinstance(rv, int) and not isinstance(rv, bool):   # typer.Exit(code): click returns the code
             return rv
     except DualionUserError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
+        print(f"error: {_with_option_name(exc, argv).one_line()}", file=sys.stderr)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
@@ -104,6 +107,22 @@ def _main(argv: list[str] | None) -> int:
             return int(exc.exit_code)
         raise
     return 0
+
+
+def _with_option_name(exc: DualionUserError, argv: list[str] | None) -> DualionUserError:
+    """A library error naming a bare field (``ions``, ``format``) that is an option of the command run
+    (``--ions``, ``--format``) names the option instead."""
+    if exc.file is not None or not exc.field or exc.field.startswith("-"):
+        return exc
+    cmd = _command()
+    for word in (argv if argv is not None else sys.argv[1:]):
+        sub = (getattr(cmd, "commands", None) or {}).get(word)
+        if sub is None:
+            break
+        cmd = sub
+    opts = {o for p in getattr(cmd, "params", []) for o in (getattr(p, "opts", None) or [])}
+    cand = "--" + exc.field.replace("_", "-")
+    return DualionUserError(exc.message, field=cand) if cand in opts else exc
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

@@ -48,6 +48,21 @@ def _parse_site(text: str) -> list[float]:
     return vals
 
 
+def _references(path: Path) -> dict[str, float]:
+    """``--references`` read through :mod:`dualion.io.text` (encoding detected, duplicate keys refused),
+    then parsed by :func:`dualion.engines.vasp.load_references`; errors name the file."""
+    from dualion.engines.vasp import load_references
+    from dualion.io.text import read_yaml_all, utf8_copy
+
+    if not [d for d in read_yaml_all(path) if d is not None]:
+        raise DualionUserError("empty references file", file=path, field="--references")
+    with utf8_copy(path) as src:
+        try:
+            return load_references(src)
+        except DualionUserError as exc:
+            raise DualionUserError(exc.message, file=str(path), field=exc.field) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
@@ -115,7 +130,8 @@ def register(app: typer.Typer) -> None:
         from dualion.thermo.sitemodel import dump_site_model
 
         check_out_file(out, (".yaml", ".yml"))
-        model = collect_vasp_runs(run_dir, references=references, host=host, name=name)
+        refs = _references(references) if references is not None else None   # validated before the runs
+        model = collect_vasp_runs(run_dir, references=refs, host=host, name=name)
         path = dump_site_model(model, out)
         for c in (model.host, *model.configurations):
             typer.echo(f"{c.label:28s} {c.energy_eV:16.6f} eV  {c.status}")

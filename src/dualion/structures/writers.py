@@ -81,10 +81,16 @@ def read_structure(path: str | os.PathLike):
 
 
 def _read_structure(src: Path, p: Path):
+    import numpy as np
     from pymatgen.core import Structure
 
     try:
-        return Structure.from_file(str(src))
+        s = Structure.from_file(str(src))
+        if not (np.isfinite(s.lattice.matrix).all() and np.isfinite(s.frac_coords).all() and s.volume > 0):
+            raise DualionUserError("lattice or coordinates not finite (NaN/inf), or zero cell volume", file=p)
+        return s
+    except DualionUserError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is a user error
         first = exc
     try:  # ASE formats (extended XYZ from `dualion compute --structures`, traj, ...): last frame
