@@ -308,6 +308,8 @@ def build_cases() -> list[Case]:
           Case("verify:wrong-kind", ["verify", "{d}/o"], {"o": None, "o/manifest.json": b'{"kind": "x"}'},
                ("manifest.json",))]
     c += _out_cases(["demo", "--fast"], [], "demo")
+    c += [Case("demo:--only=nope", ["demo", "--fast", "--only", "thermo,nope", "--out", "{d}/o"], {}, ("--only",)),
+          Case("demo:--only=empty", ["demo", "--fast", "--only", ",", "--out", "{d}/o"], {}, ("--only",))]
     # --- usage errors (click) on a few commands -------------------------------------------------
     c += [Case("usage:unknown-option", ["echem", "summary", "{d}/cell.csv", "--nope"], csv, ("--nope",)),
           Case("usage:unknown-command", ["frobnicate"], {}, ("frobnicate",)),

@@ -37,11 +37,13 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 @app.command()
 def demo(out: Path = typer.Option(Path("dualion-demo"), "--out", help="Results folder to write."),
-         fast: bool = typer.Option(False, "--fast", help="Skip the slowest parts (engine runs).")) -> None:
+         fast: bool = typer.Option(False, "--fast", help="Skip the slowest parts (engine runs)."),
+         only: str = typer.Option(None, "--only", help="Run only these parts, comma-separated (thermo, "
+                                  "composition, model, cell, echem, echem-analysis, structures, engines).")) -> None:
     """Run the main job on the bundled example data and write a results folder with figures."""
     from dualion.demo import run_demo
 
-    summary = run_demo(out, fast=fast)   # one output set: manifest.json written last
+    summary = run_demo(out, fast=fast, only=only.split(",") if only else None)   # manifest.json written last
     typer.echo(f"wrote {summary}")
 
 

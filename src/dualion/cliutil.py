@@ -91,8 +91,8 @@ def one_line_on_error() -> Iterator[None]:
     """Hold the warnings raised inside; re-emit them when the block succeeds, drop them when it raises a
     :class:`DualionUserError` (whose one line already says what is wrong: e.g. "no half-cycles" after
     the reader's "current is zero everywhere" warning). Use inside :func:`warnings_to_stderr`."""
+    # the filters in force decide what is shown: nothing is made visible here that would not be otherwise
     with warnings.catch_warnings(record=True) as held:
-        warnings.simplefilter("always")
         yield
     for w in held:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)

@@ -27,18 +27,26 @@ PARTS: list[tuple[str, str, str]] = [
 ]
 
 
-def run_demo(out: str | Path, fast: bool = False) -> Path:
-    """Run every demo part into ``out`` and write ``out/summary.md``; return its path."""
+def run_demo(out: str | Path, fast: bool = False, only: list[str] | None = None) -> Path:
+    """Run every demo part (or those named in ``only``) into ``out`` and write ``out/summary.md``; return
+    its path. ``out`` gets a ``manifest.json`` (every file + sha256), written last."""
+    from dualion.errors import DualionUserError
     from dualion.io.outputs import output_set
 
+    names = [p[0] for p in PARTS]
+    chosen = [s.strip() for s in only if s.strip()] if only is not None else names
+    bad = [s for s in chosen if s not in names]
+    if bad or not chosen:
+        raise DualionUserError(f"unknown demo part(s) {', '.join(bad) or '(none given)'}; choose from "
+                               f"{', '.join(names)}", field="--only")
     out = Path(out)
-    with output_set(out):     # --out validated first; manifest.json (every file + sha256) written last
-        return _run_parts(out, fast)
+    with output_set(out):     # --out validated first
+        return _run_parts(out, fast, chosen)
 
 
-def _run_parts(out: Path, fast: bool) -> Path:
+def _run_parts(out: Path, fast: bool, chosen: list[str]) -> Path:
     lines = ["# dualion demo", "", f"Results folder: `{out}`", ""]
-    for sub, modname, title in PARTS:
+    for sub, modname, title in (p for p in PARTS if p[0] in chosen):
         mod = importlib.import_module(modname)
         if not hasattr(mod, "run"):
             continue

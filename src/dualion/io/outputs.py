@@ -182,7 +182,10 @@ class OutputSet:
             self.had_manifest = doc is not None
             self.old_manifest = json.loads(json.dumps(doc)) if doc is not None else None
             doc = doc or _empty_manifest()
-            doc["sets"] = [s for s in doc["sets"] if not _same_run(s, self)] + [self._entry("incomplete")]
+            # an earlier set of the same command is being rewritten: its entry goes (were this run killed,
+            # its files would be a mix of old and new, which only the incomplete entry describes)
+            doc["sets"] = [s for s in doc["sets"] if not _same_run(s, self) and s.get("command") != self.command
+                           ] + [self._entry("incomplete")]
             _write_manifest(self.root, doc)
 
     def finish(self) -> None:
