@@ -35,6 +35,15 @@ def _db_target(db: Path) -> str:
     return text
 
 
+def _require_engine(*names: str | None) -> None:
+    """Fail fast, before any work, when a named ML engine's extra is not installed."""
+    from dualion.extras import require
+
+    for name in names:
+        if name in ("chgnet", "sevenn"):
+            require("engines", "torch", name)
+
+
 def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
     if out.suffix.lower() not in suffixes:
         raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=out, field="--out")
@@ -72,6 +81,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
 
     _check_out(out, (".yaml", ".yml"))
     spec = parse_engine(engine, model, engine_kwargs)
+    _require_engine(spec.name, cross_check)
     settings = _settings(fmax, steps, optimizer)
     from dualion.cliutil import warnings_to_stderr
 

@@ -214,6 +214,9 @@ def _task_context(task: Task):
 
 def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings,
               workers: int, scheduler: str | None, threads: int, done: Callable, advance: Callable) -> None:
+    from dualion.extras import require
+
+    require("engines", "dask", "distributed")
     import dask
     from distributed import Client, LocalCluster, as_completed
 
