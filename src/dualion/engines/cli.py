@@ -121,8 +121,10 @@ def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
     cal, _ = run_calibration(spec, db=_db_target(db), dft_dir=dft, workers=workers, scheduler=scheduler,
                              settings=_settings(fmax, steps, optimizer), anion_location=anion_location)
     if plots is not None:
-        parity_plot(cal.metrics["points"], plots, engine_label=spec.short,
-                    loo_mae_eV=cal.metrics["chosen"]["loo"]["mae_eV"])
+        from dualion.plotting import save
+
+        pts = [dict(p) for p in cal.metrics["points"]]
+        save(parity_plot(pts, engine_label=spec.short), plots, "calibration_parity", data=pts)
     dump_calibration(cal, out)
     ch = cal.metrics["chosen"]
     console.print(f"wrote {out}: model {ch['name']}, raw MAE {cal.metrics['raw']['mae_eV']:.3f} eV → "
