@@ -141,8 +141,8 @@ def format_label(name: str) -> str:
 
 
 def mark_synthetic(fig: matplotlib.figure.Figure, text: str = "synthetic data") -> Any:
-    """Stamp ``fig`` as made from synthetic (simulated or generated) data, top right, in grey italics."""
-    t = fig.text(0.995, 0.995, text, ha="right", va="top", fontsize=6.5, style="italic", color="0.35")
+    """Stamp ``fig`` as made from synthetic (simulated or generated) data, bottom right, in grey italics."""
+    t = fig.text(0.995, 0.003, text, ha="right", va="bottom", fontsize=6.5, style="italic", color="0.35")
     t.set_gid("synthetic-label")
     return t
 

@@ -594,5 +594,5 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
         handles.append(Line2D([], [], color="0.3", ls="none", marker="x", ms=4,
                               label=f"truncated pulse ({n_trunc}; not in η)"))
     fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=6.5)
-    panel_letters((ax1, ax2), x=-0.16)
+    panel_letters((ax1, ax2), x=-0.24)
     return fig

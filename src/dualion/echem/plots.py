@@ -179,7 +179,7 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
             ax.set_title(title, fontsize=8)
         from dualion.plotting import panel_letters
 
-        panel_letters((ax, ax2), x=-0.16)
+        panel_letters((ax, ax2), x=-0.24)
     return fig
 
 

@@ -278,3 +278,8 @@ def plot_distortion(rows: Sequence[dict[str, Any]], reference: dict[str, float] 
     fig.align_ylabels()
     panel_letters((ax_top, ax_bot), x=-0.12)
     return fig
+
+
+def ideal_reference(a: float, c: float, u: float) -> dict[str, float]:
+    """Ideal anatase opposite-vertex distances (Å): equatorial = a, axial = 2 u c."""
+    return {"equatorial_A": float(a), "axial_A": float(2 * u * c)}

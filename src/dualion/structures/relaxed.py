@@ -44,5 +44,6 @@ def bundled_relaxed_structures(lattice=None) -> tuple[dict[str, Any], str]:
             out[str(label)] = st
             engine = atoms.info.get("engine", "")
             version = atoms.info.get("model_version", "")
-            sources.add(f"{engine} {version}".strip() or path.name)
+            sources.add((version if version.lower().startswith(engine.lower()) else f"{engine} {version}").strip()
+                        or path.name)
     return out, ", ".join(sorted(sources))
