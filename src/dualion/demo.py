@@ -19,7 +19,7 @@ PARTS: list[tuple[str, str, str]] = [
     ("thermo", "dualion.thermo.demo", "Insertion thermodynamics from the public DFT set"),
     ("composition", "dualion.composition.demo", "Defect chemistry and capacity"),
     ("model", "dualion.model.demo", "Finite-temperature dual-ion equilibrium model"),
-    ("cell", "dualion.model.demo_cell", "Galvanostatic dual-ion cell: rate capability and GITT"),
+    ("cell", "dualion.cell.demo", "Galvanostatic dual-ion cell: rate capability and GITT"),
     ("echem", "dualion.echem.demo", "Cycler-data analysis: cycling, capacity, retention"),
     ("echem-analysis", "dualion.echem.demo_analysis", "Cycler-data analysis: dQ/dV and GITT"),
     ("structures", "dualion.structures.demo", "Structural models and distortion (Fig. 7)"),

@@ -132,7 +132,7 @@ def run(out: Path, fast: bool = False) -> list[str]:
     sim = [(out.parent / "cell" / f, lab) for f, lab in (("gitt_0.2M_LiCl.csv", "APC + 0.2 M LiCl (model)"),
                                                           ("gitt_Li-free.csv", "APC (model)"))]
     if all(f.is_file() for f, _ in sim):
-        from dualion.model.cell import CellParameters
+        from dualion.cell import CellParameters
 
         geom = GITTGeometry(mass_mg=CellParameters().mass_mg, molar_mass_g_mol=MOLAR_MASS_G_MOL,
                             radius_um=CellParameters().radius_um)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 def run(out: Path, fast: bool = False) -> list[str]:
     """Write rate-capability and GITT figures/tables and the simulated GITT cycler files into ``out``."""
-    from dualion.model import cell
-    from dualion.model.cell_plots import gitt_table, plot_capacity_vs_rate, plot_gitt, plot_rate_curves, rate_table
+    from dualion import cell
+    from dualion.cell.plots import gitt_table, plot_capacity_vs_rate, plot_gitt, plot_rate_curves, rate_table
 
     out = Path(out)
     rates = (20.0, 100.0, 1000.0) if fast else cell.PAPER_RATES_MA_G
@@ -36,7 +36,7 @@ def run(out: Path, fast: bool = False) -> list[str]:
         cell.write_cycler_csv(res, out / fname)
         gitt_table(gitt_pts[label], out, fname.replace(".csv", "_points"))
     plot_gitt(gitt_res, gitt_pts, out, "gitt")
-    lines += ["", "Single-particle model (`dualion.model.cell`, illustrative kinetic parameters, equilibrium from "
+    lines += ["", "Single-particle model (`dualion.cell`, illustrative kinetic parameters, equilibrium from "
               "`paper_model(width_factor=4)`): capacity falls with rate and the inserted ions become Li-rich "
               "because D_Li ≫ D_Mg (paper Fig. 2c).",
               f"Simulated GITT (10 mA g-1 × 1 h, 10 h rest; plain cycler CSV for `dualion echem gitt`): "
