@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 _MODE = {1: CC, 2: CV, 3: REST}
