@@ -10,7 +10,10 @@ same database (SQLite file or PostgreSQL), primary key ``task_key``::
 * ``heartbeat`` = time (s since the epoch) of the owner's last sign of life; a background thread of
   the owner refreshes all its claims every ``lease_s / 4`` (:class:`Heartbeat`);
 * a claim whose heartbeat is older than the lease (default :data:`DEFAULT_LEASE_S` = 120 s) is
-  **stale**: its owner is presumed dead and the next run takes the task over (``takeovers`` + 1).
+  **stale**: its owner is presumed dead and the next run takes the task over (``takeovers`` + 1);
+  a claim of a process of *this* host whose pid no longer exists is taken over at once
+  (:func:`owner_is_dead`; hosts are told apart by name, so containers sharing a file and a host
+  name should keep the default pid namespace of the host or rely on the lease).
 
 The claim is one atomic statement, identical on both back ends (SQLite ≥ 3.35, PostgreSQL ≥ 9.5)::
 
@@ -55,13 +58,41 @@ _CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (task_key TEXT PRIMARY KEY, owne
            "takeovers INTEGER NOT NULL DEFAULT 0)")
 _CLAIM = (f"INSERT INTO {TABLE} (task_key, owner, label, claimed_at, heartbeat, takeovers) "
           "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (task_key) DO UPDATE SET owner = excluded.owner, "
-          f"claimed_at = excluded.claimed_at, heartbeat = excluded.heartbeat, takeovers = {TABLE}.takeovers + 1 "
+          f"claimed_at = excluded.claimed_at, heartbeat = excluded.heartbeat, takeovers = {TABLE}.takeovers + "
+          f"CASE WHEN {TABLE}.owner = excluded.owner THEN 0 ELSE 1 END "
           f"WHERE {TABLE}.heartbeat < ? OR {TABLE}.owner = excluded.owner RETURNING owner")
 
 
 def new_owner() -> str:
     """A unique owner id ``host:pid:uuid8`` for this run."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:uuid``) is a process of this host that does not exist any more."""
+    host, _, rest = str(owner).partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, another user's
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed child that its parent has not reaped yet still has a pid: state Z in /proc (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def lease_from_env(default: float = DEFAULT_LEASE_S) -> float:
@@ -121,13 +152,24 @@ class ClaimStore:
         return time.time()
 
     def claim(self, task_key: str, owner: str, label: str = "") -> bool:
-        """Claim ``task_key`` for ``owner``: True when it is now ours (new, stale taken over, or ours already)."""
+        """Claim ``task_key`` for ``owner``: True when it is now ours (new, stale taken over, or ours already).
+
+        A claim held by a process of this host that no longer exists (its pid is gone, e.g. after
+        ``kill -9``) is taken over at once, without waiting for the lease to expire."""
         with self._cursor() as cur:
             self._setup(cur)
             now = self._now(cur)
             cur.execute(_CLAIM, (task_key, owner, label, now, now, now - self.lease_s))
             got = cur.fetchall()
-        return bool(got) and got[0][0] == owner
+            if bool(got) and got[0][0] == owner:
+                return True
+            cur.execute(f"SELECT owner FROM {TABLE} WHERE task_key = ?", (task_key,))
+            row = cur.fetchone()
+            if row is None or not owner_is_dead(row[0]):
+                return False
+            cur.execute(f"UPDATE {TABLE} SET owner = ?, claimed_at = ?, heartbeat = ?, takeovers = takeovers + 1 "
+                        "WHERE task_key = ? AND owner = ?", (owner, now, now, task_key, row[0]))
+            return cur.rowcount == 1
 
     def touch(self, owner: str, task_key: str | None = None) -> int:
         """Refresh the heartbeat of ``owner``'s claims (all, or one); return how many it holds (0: lost)."""

@@ -121,8 +121,8 @@ def assemble_site_model(name: str, result: EngineResult, ions: Sequence[str], se
 
 
 def relax_anatase(engine: EngineSpec | str, settings: RelaxSettings | None = None, db: ResultsDB | str | None = None,
-                  start: Sequence[float] | None = None, progress: bool | None = None
-                  ) -> tuple[tuple[float, float, float], Record]:
+                  start: Sequence[float] | None = None, progress: bool | str | None = None,
+                  run_options: Mapping[str, Any] | None = None) -> tuple[tuple[float, float, float], Record]:
     """Relax the conventional anatase cell Ti4O8 (positions and cell) with ``engine``.
 
     Returns ``((a, c, u), record)``: the engine's own lattice parameters (Å, Å, fractional O
@@ -137,7 +137,8 @@ def relax_anatase(engine: EngineSpec | str, settings: RelaxSettings | None = Non
     st = anatase(*start) if start is not None else anatase()
     task = Task(atoms=to_atoms(st), site_model=LATTICE_MODEL, label="anatase TiO2", host="", placement="Ti4O8",
                 counts={}, kind="structure", relax_cell=True, meta={"start_lattice": list(st.lattice.abc)})
-    (rec,) = run_tasks([task], engine, settings, db=db, progress=progress, description="anatase lattice")
+    (rec,) = run_tasks([task], engine, settings, db=db, progress=progress, description="anatase lattice",
+                       **dict(run_options or {}))
     return lattice_parameters(rec.atoms), rec
 
 
@@ -148,13 +149,15 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
                        calibration_file: str | None = None, progress: bool | None = None,
                        models: Sequence[Any] | None = None, host: str | None = None,
                        force_dask: bool = False, lattice: Sequence[float] | str | None = None,
-                       relax_lattice: bool = False) -> tuple[SiteModel, EngineResult]:
+                       relax_lattice: bool = False, run_options: Mapping[str, Any] | None = None
+                       ) -> tuple[SiteModel, EngineResult]:
     """Build, relax and assemble a site model; returns the model and the engine records.
 
     ``models`` may be given directly (a list of ModelStructure) instead of building ``name``.
     ``lattice``: anatase (a, c[, u]) to build on (default: experimental, Horn et al. 1972);
     ``relax_lattice``: first relax the anatase cell with ``engine`` and build on its lattice
     (the paper's protocol with its own DFT). The lattice used is recorded in the provenance.
+    ``run_options``: passed to :func:`~dualion.engines.runner.run_tasks` (threads, lease, ...).
     """
     from dualion.structures.anatase import A_ANATASE_A, C_ANATASE_A, U_ANATASE, parse_lattice
 
@@ -167,7 +170,7 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
     if models is not None:
         lattice_prov: dict[str, Any] = {"source": "structures given"}
     elif relax_lattice:
-        (a, c, u), rec = relax_anatase(engine, settings, db, progress=progress)
+        (a, c, u), rec = relax_anatase(engine, settings, db, progress=progress, run_options=run_options)
         if not rec.converged:
             import warnings
 
@@ -192,11 +195,14 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
 
         models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions, a=a, c=c, u=u)
     tasks = tasks_from_models(models, site_model=name)
-    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask)
+    run_options = dict(run_options or {})
+    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask,
+                        description=f"{name} · {engine.short}", **run_options)
     cross = None
     if cross_check:
-        cross = run_engine(tasks, ions, parse_engine(cross_check), settings, db, workers, scheduler, progress,
-                           force_dask)
+        cross_engine = parse_engine(cross_check)
+        cross = run_engine(tasks, ions, cross_engine, settings, db, workers, scheduler, progress, force_dask,
+                           description=f"{name} · {cross_engine.short}", **run_options)
     sm = assemble_site_model(name, result, ions, settings, host=host, calibration=calibration, cross=cross,
                              extra_provenance={"supercell": "x".join(map(str, _dims(supercell))),
                                                "anions": anions, "lattice": lattice_prov})

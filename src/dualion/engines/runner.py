@@ -179,7 +179,8 @@ class RelaxationsFailed(RuntimeError):
 
 
 def _where(task: Task) -> str:
-    return " ".join(p for p in (task.site_model, task.host, task.label) if p) + (
+    parts = [p for p in (task.site_model, task.host, task.label) if p]
+    return " ".join(dict.fromkeys(parts)) + (
         f" ({task.placement})" if task.placement else "")
 
 

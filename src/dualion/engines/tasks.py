@@ -84,6 +84,12 @@ class EngineResult:
     engine: EngineSpec
     records: tuple[Record, ...]
     references_eV_per_atom: Mapping[str, float]
+    reference_records: tuple[Record, ...] = ()
+
+    @property
+    def all_records(self) -> tuple[Record, ...]:
+        """Configuration, host and metal-reference records (for run summaries)."""
+        return tuple(self.records) + tuple(self.reference_records)
 
     @property
     def model_version(self) -> str:
@@ -93,10 +99,15 @@ class EngineResult:
 
 def run_engine(tasks: Sequence[Task], ions: Sequence[str], engine: EngineSpec, settings: RelaxSettings,
                db: ResultsDB | None, workers: int = 1, scheduler: str | None = None,
-               progress: bool | None = None, force_dask: bool = False) -> EngineResult:
-    """Relax ``tasks`` and the metals of ``ions`` with ``engine`` (skipping what ``db`` holds)."""
+               progress: bool | str | None = None, force_dask: bool = False, description: str | None = None,
+               **run_options: Any) -> EngineResult:
+    """Relax ``tasks`` and the metals of ``ions`` with ``engine`` (skipping what ``db`` holds).
+
+    ``run_options``: passed to :func:`~dualion.engines.runner.run_tasks` (``threads_per_worker``,
+    ``lease_s``, ``poll_s``, ``owner``, ``on_record``)."""
     refs = reference_tasks(ions)
     recs = run_tasks(list(tasks) + refs, engine, settings, db=db, workers=workers, scheduler=scheduler,
-                     progress=progress, description=f"{engine.short}", force_dask=force_dask)
+                     progress=progress, description=description or f"{engine.short}", force_dask=force_dask,
+                     **run_options)
     return EngineResult(engine, tuple(r for r in recs if r.task.kind != "reference"),
-                        references_from_records(recs))
+                        references_from_records(recs), tuple(r for r in recs if r.task.kind == "reference"))
