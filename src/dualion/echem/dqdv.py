@@ -422,7 +422,7 @@ def dqdv(data: Any, half_cycles: Sequence[Any] | None = None, *, cycles: Iterabl
          find_peaks: bool = True) -> DQDVResult:
     """dQ/dV of the galvanostatic half-cycles of a cycler table.
 
-    ``data`` is a :class:`dualion.echem.table.CyclerData` (arrays ``time_s``, ``voltage_V``,
+    ``data`` is a :class:`dualion.core.cycler.CyclerData` (arrays ``time_s``, ``voltage_V``,
     ``current_mA``; ``mass_mg``); ``half_cycles`` defaults to
     :func:`dualion.echem.segment.half_cycles`. ``cycles`` selects cycle numbers (default: all).
     ``mass_mg`` overrides the table's mass (for mA h g⁻¹ V⁻¹).

@@ -431,7 +431,7 @@ def _flag_truncated(pulses: list[GITTPulse]) -> list[GITTPulse]:
 
 
 def analyse_gitt_data(data: Any, geometry: GITTGeometry | None = None, **kw: Any) -> GITTResult:
-    """:func:`analyse_gitt` on a :class:`dualion.echem.table.CyclerData` (mass from the table if
+    """:func:`analyse_gitt` on a :class:`dualion.core.cycler.CyclerData` (mass from the table if
     ``geometry`` has none)."""
     geometry = geometry or GITTGeometry()
     if geometry.mass_mg is None and getattr(data, "mass_mg", None):

@@ -10,7 +10,7 @@ from matplotlib.ticker import MaxNLocator
 
 from dualion.echem.cycles import CycleSummary
 from dualion.echem.segment import cumulative_capacity_mAh
-from dualion.echem.table import CyclerData
+from dualion.core.cycler import CyclerData
 from dualion.errors import DualionUserError
 
 _REF_LABEL = {"mg": "Voltage vs Mg$^{2+}$/Mg (V)", "li": "Voltage vs Li$^{+}$/Li (V)"}

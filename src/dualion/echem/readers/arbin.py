@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CyclerData, make_cycler_data
+from dualion.core.cycler import CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 

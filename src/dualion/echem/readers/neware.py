@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CC, CCCV, CV, OCV, REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import CC, CCCV, CV, OCV, REST, UNKNOWN, CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 

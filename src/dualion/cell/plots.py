@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.model.cell import CellResult, GittPoint, RatePoint
+from dualion.cell.experiments import GittPoint, RatePoint
+from dualion.cell.params import CellResult
 from dualion.plotting import ION_COLOURS, PALETTE, figure_style, save_figure, write_table
 
 V_LABEL = "Voltage vs Mg$^{2+}$/Mg (V)"

@@ -1,4 +1,4 @@
-"""``dualion cell …``: galvanostatic single-particle dual-ion cell (thin layer over :mod:`dualion.model.cell`)."""
+"""``dualion cell …``: galvanostatic single-particle dual-ion cell (thin layer over :mod:`dualion.cell`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ _VMAX = typer.Option(2.3, "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0
 
 
 def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max):
-    from dualion.model.cell import CellParameters
+    from dualion.cell import CellParameters
 
     return CellParameters(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
                           j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
@@ -49,8 +49,8 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
                   v_max: float = _VMAX, out: Path = _OUT) -> None:
     """One discharge–charge at one rate; writes the curve as a plain cycler CSV plus figure and summary."""
     from dualion.io.atomic import atomic_write_json
-    from dualion.model import cell
-    from dualion.model.cell_plots import plot_rate_curves
+    from dualion import cell
+    from dualion.cell.plots import plot_rate_curves
 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
     res = cell.discharge_charge(p, rate_mA_g)
@@ -72,8 +72,8 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
              v_max: float = _VMAX, out: Path = _OUT) -> None:
     """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate."""
-    from dualion.model import cell
-    from dualion.model.cell_plots import plot_capacity_vs_rate, plot_rate_curves, rate_table
+    from dualion import cell
+    from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_table
     from dualion.progress import make_progress
 
     rates = _parse_rates(rate_mA_g)
@@ -100,8 +100,8 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse 
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
              out: Path = _OUT) -> None:
     """Simulated first-discharge GITT (the paper's 10 mA g-1 × 1 h, 10 h rest, to 0.05 V) → plain cycler CSV."""
-    from dualion.model import cell
-    from dualion.model.cell_plots import gitt_table, plot_gitt
+    from dualion import cell
+    from dualion.cell.plots import gitt_table, plot_gitt
 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, 2.3)
     res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
