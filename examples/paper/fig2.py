@@ -14,8 +14,8 @@ from dualion.composition import PAPER_FORMULA, parse_formula, theoretical_electr
 from dualion.composition.plots import family_figure, paper_figure
 from dualion.composition.report import family_table, paper_table
 from dualion.echem import plots, synthetic
-from dualion.model import cell
-from dualion.model.cell_plots import plot_capacity_vs_rate, plot_rate_curves, rate_table
+from dualion import cell
+from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_records
 from dualion.plotting import figure_style, mark_synthetic, save
 
 
@@ -60,12 +60,18 @@ def main(out: Path, fast: bool = False) -> list[str]:
     # (a) the galvanostatic cell model: capacity and inserted Li/Mg vs rate
     rates = (20.0, 100.0, 1000.0) if fast else cell.PAPER_RATES_MA_G
     points = {}
-    for licl in (0.2, 1.0):
-        pts, results = cell.rate_capability(cell.CellParameters(licl_M=licl), rates)
-        points[f"{licl:g} M LiCl"] = pts
-        plot_rate_curves(results, out, f"model_rate_curves_{licl:g}M", title=f"{licl:g} M LiCl (model)")
-        rate_table(pts, out, f"model_rate_{licl:g}M")
-    plot_capacity_vs_rate(points, out, "fig2a_model_capacity_vs_rate")
+    with figure_style():
+        for licl in (0.2, 1.0):
+            pts, results = cell.rate_capability(cell.CellParameters(licl_M=licl), rates)
+            points[f"{licl:g} M LiCl"] = pts
+            rows, payload = rate_records(pts)
+            fig = plot_rate_curves(results, title=f"{licl:g} M LiCl (model)")
+            mark_synthetic(fig, "simulated (cell model)")
+            save(fig, out, f"model_rate_curves_{licl:g}M", data=rows, json_payload=payload)
+        fig = plot_capacity_vs_rate(points)
+        mark_synthetic(fig, "simulated (cell model)")
+        save(fig, out, "fig2a_model_capacity_vs_rate",
+             data=[{"electrolyte": k, **r} for k, pts in points.items() for r in rate_records(pts)[0]])
     lines += ["", "(a) cell model (illustrative kinetics; D_Li ≫ D_Mg, so the uptake turns Li-rich with rate):", "",
               "| LiCl | rate (mA g-1) | discharge (mA h g-1) | x_Li | x_Mg |", "|---|---|---|---|---|"]
     lines += [f"| {lab} | {p.rate_mA_g:g} | {p.discharge_capacity_mAh_g:.0f} | {p.x_Li_discharged:.3f} | "

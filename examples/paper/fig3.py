@@ -15,7 +15,7 @@ import numpy as np
 from dualion import echem
 from dualion.composition import PAPER_FORMULA, parse_formula
 from dualion.echem.gitt import GITTGeometry, analyse_gitt_data, plot_gitt, synthetic_gitt, write_plain_csv
-from dualion.model import cell
+from dualion import cell
 from dualion.plotting import figure_style, mark_synthetic, save
 
 MASS_MG, RADIUS_UM = 1.6, 10.0

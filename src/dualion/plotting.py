@@ -116,7 +116,7 @@ def save(fig: matplotlib.figure.Figure, out_dir: str | os.PathLike, stem: str,
     return paths
 
 
-def panel_letters(axes: Iterable[Any], letters: str = "abcdefghijklmnop", x: float = -0.02, y: float = 1.02,
+def panel_letters(axes: Iterable[Any], letters: str = "abcdefghijklmnop", x: float = -0.1, y: float = 1.02,
                   **kw: Any) -> list[Any]:
     """Bold ``(a)``, ``(b)``, ... above the top-left corner of each axes; returns the text artists."""
     out = []

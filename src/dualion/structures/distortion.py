@@ -204,13 +204,12 @@ def warn_if_unrelaxed(rows: Sequence[dict[str, Any]], structures: Sequence[tuple
 
     from dualion.errors import DualionWarning
 
-    lattices = dict(structures)
     names = [n for n, st in structures
              if all(looks_unrelaxed(r, st.lattice) for r in rows if r["structure"] == n)
              and any(r["structure"] == n for r in rows)]
     if names:
         warnings.warn(f"{', '.join(names)}: V_Ti octahedra have the ideal (unrelaxed) anatase distances "
-                      f"(equatorial = a = {lattices[names[0]].a / max(1, round(lattices[names[0]].a / 3.8)):.4f} Å): "
+                      f"(equatorial = a = {rows[0]['equatorial_a_A']:.4f} Å): "
                       "relax the structures first (`dualion compute ... --structures DIR`) for the Fig. 7 "
                       "distortion", DualionWarning, stacklevel=3)
     return names
