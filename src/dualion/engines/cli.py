@@ -15,7 +15,7 @@ from dualion.errors import DualionUserError
 _ENGINE = typer.Option("chgnet", "--engine", help="chgnet | sevenn | 'package.module:ClassName' (any ASE calculator).")
 _MODEL = typer.Option(None, "--model", help="Model version/name (chgnet: 0.3.0 default; sevenn: 7net-0 default).")
 _KWARGS = typer.Option(None, "--engine-kwargs", help="JSON object of calculator constructor kwargs.")
-_DB = typer.Option(Path("results.db"), "--db", help="Results database: SQLite file or ase.db URL "
+_DB = typer.Option("results.db", "--db", help="Results database: SQLite file or ase.db URL "
                    "(postgresql://user:pw@host:port/db). Finished structures are skipped on rerun; runs sharing "
                    "it never relax the same structure twice (claims with a lease).")
 _WORKERS = typer.Option(1, "--workers", help="Dask LocalCluster workers (1 = run in this process; fewer when "
@@ -35,7 +35,7 @@ def _settings(fmax: float, steps: int, optimizer: str):
     return RelaxSettings(fmax=fmax, steps=steps, optimizer=optimizer)
 
 
-def _db_target(db: Path) -> str:
+def _db_target(db: str) -> str:
     """``--db`` validated before anything is computed or created (folder, non-SQLite, unwritable: exit 2)."""
     from dualion.engines.db import check_db_target
 
@@ -98,7 +98,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
             ions: str = typer.Option("Li,Mg", "--ions", help="Working ions, comma-separated."),
             anions: str = typer.Option("F", "--anions", help="Compensating anions: F, OH, 3F+1OH, 2F+2OH-cis ..."),
             host: str | None = typer.Option(None, "--host", help="Host label when the model has several hosts."),
-            db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+            db: str = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
             calibrated: bool = typer.Option(False, "--calibrated", help="Apply the DFT calibration (bundled for "
                                                                          "CHGNet 0.3.0, or --calibration FILE)."),
             calibration: Path | None = typer.Option(None, "--calibration", help="Calibration YAML (from `dualion calibrate`)."),
@@ -160,7 +160,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
 
 def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
               dft: Path | None = typer.Option(None, "--dft", help="Public DFT folder (default ../shared/data/f-tio2-dft)."),
-              db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+              db: str = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
               fmax: float = _FMAX, steps: int = _STEPS, optimizer: str = _OPT,
               anion_location: bool = typer.Option(True, "--anion-location/--no-anion-location",
                                                   help="Also rank the 4x4x2 F/OH arrangements (14 relaxations of 383 atoms)."),
