@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from dualion import __version__
-from dualion.errors import DualionUserError
+from dualion.errors import DualionUserError, DualionWarning
 
 app = typer.Typer(
     name="dualion",
@@ -38,8 +38,8 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 @app.command()
 def demo(out: Path = typer.Option(Path("dualion-demo"), "--out", help="Results folder to write."),
          fast: bool = typer.Option(False, "--fast", help="Skip the slowest parts (engine runs)."),
-         only: str = typer.Option(None, "--only", help="Run only these parts, comma-separated (thermo, "
-                                  "composition, model, cell, echem, echem-analysis, structures, engines).")) -> None:
+         only: str = typer.Option(None, "--only", help="Run only these parts, comma-separated (fig1 … "
+                                  "fig7, model_checks).")) -> None:
     """Run the main job on the bundled example data and write a results folder with figures."""
     from dualion.demo import run_demo
 
@@ -51,7 +51,7 @@ def _register_domains() -> None:
     import importlib
 
     for name in ("thermo.cli", "composition.cli", "echem.cli", "echem.cli_analysis", "structures.cli",
-                 "engines.cli", "model.cli", "model.cli_cell", "io.cli"):
+                 "engines.cli", "model.cli", "cell.cli", "io.cli"):
         importlib.import_module(f"dualion.{name}").register(app)
 
 
@@ -70,28 +70,57 @@ def _command():
     return _CLICK
 
 
+def _command_path(argv: list[str]) -> str:
+    """``dualion echem summary`` for argv ``["echem", "summary", "x.csv"]`` (sub-commands only)."""
+    cmd = typer.main.get_command(app)
+    path = ["dualion"]
+    for tok in argv:
+        sub = getattr(cmd, "commands", {}).get(tok)
+        if sub is None:
+            break
+        path.append(tok)
+        cmd = sub
+    return " ".join(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and return exit code 2."""
     from dualion.io.outputs import _COMMAND, set_command
 
-    token = set_command(argv)       # the command line recorded in manifest.json
+    args = list(sys.argv[1:] if argv is None else argv)
+    token = set_command(args)       # the command line recorded in manifest.json
     try:
-        return _main(argv)
+        return _main(args)
     finally:
         _COMMAND.reset(token)
 
 
-def _main(argv: list[str] | None) -> int:
-    try:
-        from dualion.cliutil import one_line_on_error
+def _main(args: list[str]) -> int:
+    from dualion.cliutil import format_warning_line, one_line_on_error, warnings_to_stderr
+    from dualion.extras import MissingExtraError
 
-        with one_line_on_error():   # a user error is one line: warnings raised before it are dropped
-            rv = _command().main(args=argv, standalone_mode=False, prog_name="dualion")
+    argv = args
+    try:
+        with warnings_to_stderr():  # every command: each distinct warning once, one line, after the work
+            with one_line_on_error():   # ... unless the command fails: then its one error line only
+                rv = _command().main(args=args, standalone_mode=False, prog_name="dualion")
         if isinstance(rv, int) and not isinstance(rv, bool):   # typer.Exit(code): click returns the code
             return rv
+    except MissingExtraError as exc:  # "error: dualion compute needs the 'engines' extra: pip install ..."
+        exc.what = _command_path(args)
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
     except DualionUserError as exc:
         print(f"error: {_with_option_name(exc, argv).one_line()}", file=sys.stderr)
         return 2
+    except Warning as exc:  # a warning turned into an error by -W error / PYTHONWARNINGS=error::...
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
+        print("error: " + format_warning_line(type(exc), str(exc), *where).removeprefix("warning: "),
+              file=sys.stderr)
+        return 2 if isinstance(exc, DualionWarning) else 1
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dualion.errors import DualionUserError
-from dualion.io.readers import FINISHED, Run
+from dualion.io.run import FINISHED, Run
 
 
 def _energy_eV(value: Any, path: Path, fld: str) -> float:
