@@ -53,9 +53,9 @@ def detect_encoding(data: bytes, path: str | os.PathLike = "", partial: bool = F
         # UTF-16 without a BOM: ASCII-range text has a zero in every other byte
         n = len(data) // 2 * 2
         odd, even = data[1:n:2], data[0:n:2]
-        if n >= 4 and odd.count(0) > 0.9 * (n // 2) and even.count(0) == 0:
+        if n >= 2 and odd.count(0) > 0.9 * (n // 2) and even.count(0) == 0:
             enc = "utf-16-le"
-        elif n >= 4 and even.count(0) > 0.9 * (n // 2) and odd.count(0) == 0:
+        elif n >= 2 and even.count(0) > 0.9 * (n // 2) and odd.count(0) == 0:
             enc = "utf-16-be"
         else:
             raise _not_text(p, f"binary data: zero byte at offset {data.index(0)}")
