@@ -86,13 +86,13 @@ REDUCED: dict[str, tuple[str, str]] = {
     "make demo": ("dualion demo --fast --only fig6 --out dualion-demo",
                   "make demo builds a fresh venv first; the demo itself runs (one part, --fast)"),
     "dualion compute paired-vacancy --supercell 4x4x2 --engine chgnet --db results.db --workers 2 --out paired.yaml":
-        ("dualion compute interstitial --supercell 1x1x1 --engine chgnet --steps 3 --db results.db --out paired.yaml",
-         "the 4x4x2 paired-vacancy CHGNet run takes hours on 2 cores: the smallest cell, 3 optimizer steps"),
+        ("dualion compute interstitial --supercell 2x2x1 --engine chgnet --steps 2 --db results.db --out paired.yaml",
+         "the 4x4x2 paired-vacancy CHGNet run takes hours on 2 cores: interstitial 2x2x1, 2 optimizer steps"),
     "dualion compute paired-vacancy --supercell 4x4x2 --calibrated --out paired_cal.yaml":
-        ("dualion compute interstitial --supercell 1x1x1 --steps 3 --db results.db --calibrated --out paired_cal.yaml",
+        ("dualion compute interstitial --supercell 2x2x1 --steps 2 --db results.db --calibrated --out paired_cal.yaml",
          "reuses the rows of the reduced run above"),
     "dualion compute single-vacancy --supercell 2x2x1 --relax-lattice --out sv.yaml":
-        ("dualion compute interstitial --supercell 1x1x1 --steps 3 --db results.db --relax-lattice --out sv.yaml",
+        ("dualion compute interstitial --supercell 2x2x1 --steps 2 --db results.db --relax-lattice --out sv.yaml",
          "single-vacancy 2x2x1 relaxations take minutes each"),
 }
 
@@ -109,9 +109,11 @@ SKIPPED: dict[str, str] = {
 
 #: Python blocks: README text → what runs (reduced), with the reason.
 PY_REDUCED: dict[str, tuple[str, str]] = {
-    'compute_site_model("paired-vacancy", (4, 4, 2), ("Li", "Mg"), engine="chgnet", db="results.db")':
-        ('compute_site_model("interstitial", (1, 1, 1), ("Li", "Mg"), engine="chgnet", db="results.db")',
-         "the 4x4x2 paired-vacancy run takes hours: the reduced run's rows are reused"),
+    'sm, result = compute_site_model("paired-vacancy", (4, 4, 2), ("Li", "Mg"), engine="chgnet", db="results.db")':
+        ('from dualion.engines.relax import RelaxSettings\n'
+         'sm, result = compute_site_model("interstitial", (2, 2, 1), ("Li", "Mg"), engine="chgnet", db="results.db", '
+         'settings=RelaxSettings(steps=2))',
+         "the 4x4x2 paired-vacancy run takes hours: interstitial 2x2x1, 2 optimizer steps"),
 }
 
 _OUTPUT_OPTS = {"--out", "--db", "--plots", "--structures"}
