@@ -1,6 +1,6 @@
 """kill -9 at random points of multi-file commands: no corrupt file, incomplete sets detectable, reruns complete.
 
-``dualion echem dqdv --all`` on a shared real file and ``dualion demo --fast`` (three short parts, to
+``dualion echem dqdv --all`` on a shared real file and ``dualion demo --fast`` (one part, fig6, to
 keep the test short) are killed repeatedly into the same output folder: half of the kills at a random
 time after the start, half at a random moment shortly after the run begins writing (the dangerous
 window). After each kill:
@@ -146,6 +146,6 @@ def test_kill_echem_dqdv_all(tmp_path):
 
 def test_kill_demo_fast(tmp_path):
     out = tmp_path / "demo"
-    states = _kill_series(["demo", "--fast", "--only", "composition,echem,structures", "--out", str(out)],
+    states = _kill_series(["demo", "--fast", "--only", "fig6", "--out", str(out)],
                           tmp_path, out, max_s=8.0)
     assert "incomplete" in states, f"no kill landed while the demo was writing: {states}"
