@@ -212,10 +212,13 @@ def _task_context(task: Task):
         raise DualionUserError(f"{where}: {exc.message}", file=exc.file, field=exc.field or "--engine") from None
 
 
-def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings,
-              workers: int, scheduler: str | None, threads: int, done: Callable, advance: Callable) -> None:
+@contextlib.contextmanager
+def dask_client(workers: int = 1, scheduler: str | None = None, threads: int = 1):
+    """A Dask ``Client``: on the running cluster at ``scheduler`` (``tcp://host:8786``), else on a fresh
+    ``LocalCluster`` of ``workers`` processes with one thread each (BLAS/torch limited to ``threads``).
+    The cluster (if started here) is closed on exit. Shared by every dualion task farm."""
     import dask
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, LocalCluster
 
     cluster = None
     with dask.config.set({"distributed.worker.daemon": False, "distributed.logging.distributed": "error"}):
@@ -231,6 +234,18 @@ def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineS
                                         "OPENBLAS_NUM_THREADS": "1"})
             client = Client(cluster)
     try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings,
+              workers: int, scheduler: str | None, threads: int, done: Callable, advance: Callable) -> None:
+    from distributed import as_completed
+
+    with dask_client(workers, scheduler, threads) as client:
         futs = {}
         # largest first: better packing of long relaxations onto workers
         order = sorted(todo, key=lambda k: -len(tasks[todo[k][0]].atoms))
@@ -252,10 +267,6 @@ def _run_dask(todo: dict[str, list[int]], tasks: Sequence[Task], engine: EngineS
             for f in futs:
                 f.cancel()
             raise
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def tasks_summary(records: Iterable[Record]) -> dict[str, Any]:
