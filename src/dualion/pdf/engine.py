@@ -271,6 +271,8 @@ def refine(data: PDFData, structure: PDFStructure, settings: Settings | None = N
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DualionWarning)
         params = build_params(structure, sym, settings)
+    for w in caught:  # shown to the caller as well as recorded in the result
+        warnings.warn(w.message, DualionWarning, stacklevel=2)
     free = [p for p in params if p.free]
     if not free:
         raise DualionUserError("nothing to refine: every parameter is fixed", field="--free")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import math
+
 import numpy as np
 
 from dualion.pdf.model import PDFStructure, lattice_matrix
@@ -168,3 +170,11 @@ class VegardResult:
     def from_dict(cls, d: dict[str, Any]) -> VegardResult:
         keys = cls.__dataclass_fields__
         return cls(**{k: v for k, v in d.items() if k in keys})
+
+
+def format_esd(value: float, sigma: float | None) -> str:
+    """``3.53175(4)``-style value with its standard uncertainty in the last digits."""
+    if sigma is None or not math.isfinite(sigma) or sigma <= 0:
+        return f"{value:.6g}"
+    digits = max(0, -int(math.floor(math.log10(sigma))) + (1 if f"{sigma:.1e}"[0] == "1" else 0))
+    return f"{value:.{digits}f}({round(sigma * 10 ** digits):d})"
