@@ -237,6 +237,11 @@ def load_structure(spec: Any) -> PDFStructure:
                                field="--structure")
     if p.suffix.lower() == ".stru":
         return read_stru(p)
+    import warnings
+
     from dualion.structures.writers import read_structure
 
-    return from_pymatgen(read_structure(p), title=p.stem, source=str(p))
+    with warnings.catch_warnings():  # pymatgen's CIF notes (missing formula keys, ...) are not user errors
+        warnings.simplefilter("ignore", UserWarning)
+        structure = read_structure(p)
+    return from_pymatgen(structure, title=p.stem, source=str(p))
