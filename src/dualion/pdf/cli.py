@@ -42,15 +42,18 @@ def _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, s
             raise DualionUserError(f"must be a finite number ≥ 0, got {val!r}", field=name)
     if stype is not None and stype.upper() not in ("X", "N"):
         raise DualionUserError(f"expected X (X-rays) or N (neutrons), got {stype!r}", field="--stype")
-    if qdamp is None and "qdamp" not in names:
+    return Settings(qmax=qmax, qdamp=qdamp or 0.0, qbroad=qbroad, rmin=rmin, rmax=rmax, rcut=rcut,
+                    spdiameter=spdiameter, delta2=delta2, stype=stype.upper() if stype else None, free=names)
+
+
+def _warn_qdamp(qdamp, settings) -> None:
+    if qdamp is None and "qdamp" not in settings.free:
         import warnings
 
         from dualion.errors import DualionWarning
 
         warnings.warn("no --qdamp given: no instrumental damping (Qdamp = 0); the paper fixed 0.04 (11-ID-B)",
                       DualionWarning, stacklevel=2)
-    return Settings(qmax=qmax, qdamp=qdamp or 0.0, qbroad=qbroad, rmin=rmin, rmax=rmax, rcut=rcut,
-                    spdiameter=spdiameter, delta2=delta2, stype=stype.upper() if stype else None, free=names)
 
 
 def _print_fit(fit) -> None:
@@ -112,7 +115,9 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 check_out_dir(out)
             settings = _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, stype)
-            fit = refine(read_pdf_data(data), load_structure(structure), settings)
+            pdf, model = read_pdf_data(data), load_structure(structure)
+            _warn_qdamp(qdamp, settings)
+            fit = refine(pdf, model, settings)
             if out is not None:
                 _write_fit(fit, out, data.stem)
             if as_json:
@@ -142,7 +147,9 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 check_out_dir(out)
             settings = _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, stype)
-            series = refine_series(files, load_structure(structure), settings, workers=workers, scheduler=scheduler)
+            model = load_structure(structure)
+            _warn_qdamp(qdamp, settings)
+            series = refine_series(files, model, settings, workers=workers, scheduler=scheduler)
             if out is not None:
                 from dualion.pdf.plots import plot_fits, plot_series
                 from dualion.plotting import write_table

@@ -177,4 +177,4 @@ def format_esd(value: float, sigma: float | None) -> str:
     if sigma is None or not math.isfinite(sigma) or sigma <= 0:
         return f"{value:.6g}"
     digits = max(0, -int(math.floor(math.log10(sigma))) + (1 if f"{sigma:.1e}"[0] == "1" else 0))
-    return f"{value:.{digits}f}({round(sigma * 10 ** digits):d})"
+    return f"{value:.{digits}f}({int(math.floor(sigma * 10 ** digits + 0.5 + 1e-9)):d})"
