@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,19 +87,32 @@ def _header_float(header: str, *keys: str) -> float | None:
     return None
 
 
-def _split_header(lines: list[str]) -> tuple[list[str], list[str], str]:
-    """(header lines, data lines, layout name)."""
-    text = "\n".join(lines[:400])
-    for k, line in enumerate(lines):
-        if re.match(r"^\s*#+\s*start data", line, re.I):
-            head, body = lines[:k + 1], lines[k + 1:]
-            fmt = "pdfgetx3" if re.search(r"(?m)^\s*\[PDF\]", text) else "pdfgetx2"
-            return head, body, fmt
-    # no marker: leading comment / non-numeric lines are the header
-    k = 0
-    while k < len(lines) and not re.match(rf"^\s*{_NUM}(\s*[,;\s]\s*{_NUM})+\s*$", lines[k]):
-        k += 1
-    return lines[:k], lines[k:], "plain"
+_MARKER = re.compile(r"(?im)^[ \t]*#+[ \t]*start data.*$")
+_NUMROW = re.compile(rf"(?m)^[ \t]*{_NUM}([ \t]*[,;\s][ \t]*{_NUM})+[ \t]*$")
+_COMMENT = re.compile(r"(?m)^[ \t]*#.*$")
+_NONBLANK = re.compile(r"(?m)^[ \t]*\S")
+
+
+def _split_header(text: str) -> tuple[str, str, int, str]:
+    """(header text, data text, line number of the first data-text line, layout name)."""
+    m = _MARKER.search(text)
+    if m:
+        head = text[:m.end()]
+        fmt = "pdfgetx3" if re.search(r"(?m)^\s*\[PDF\]", head) else "pdfgetx2"
+    else:  # no marker: everything before the first all-numeric row is the header
+        n = _NUMROW.search(text)
+        head = text[:n.start()] if n else text
+        fmt = "plain"
+    i = len(head)
+    while i < len(text):  # comment / blank lines right after the marker (#F, #D, #L ...) belong to the header
+        j = text.find("\n", i)
+        j = len(text) if j < 0 else j
+        line = text[i:j].strip()
+        if line and not line.startswith("#"):
+            break
+        i = j + 1
+    head = text[:i]
+    return head, text[i:], head.count("\n") + 1, fmt
 
 
 def _columns(head: list[str]) -> list[str] | None:
@@ -109,27 +123,41 @@ def _columns(head: list[str]) -> list[str] | None:
     return None
 
 
+def _locate_bad_row(body: str, first: int, p: Path) -> None:
+    """Slow path for a malformed table: name the first bad line (ragged or not a number)."""
+    rows = [(n, ln.split()) for n, ln in enumerate(body.split("\n"), start=first) if ln.strip()]
+    ncol = sorted({len(t) for _, t in rows})
+    if len(ncol) != 1 or not 2 <= ncol[0] <= 4:
+        raise DualionUserError(f"rows must all have 2–4 columns (r, G, dr, dG), found {ncol}", file=p)
+    for n, toks in rows:
+        try:
+            [float(t) for t in toks]
+        except ValueError:
+            raise DualionUserError(f"not a number row: {' '.join(toks)[:40]!r}", file=p, field=f"line {n}") from None
+    raise DualionUserError("cannot parse the data table", file=p)  # pragma: no cover
+
+
 def read_pdf_data(path: str | os.PathLike, stype: str = "X") -> PDFData:
     """Read a ``.gr`` / plain G(r) file; every malformed input is a one-line :class:`DualionUserError`."""
     p = Path(path)
-    lines = read_text(p).splitlines()
-    head, body, fmt = _split_header(lines)
-    header = "\n".join(head)
-    rows: list[list[float]] = []
-    for n, line in enumerate(body, start=len(head) + 1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        try:
-            rows.append([float(t) for t in re.split(r"[,;\s]+", s)])
-        except ValueError:
-            raise DualionUserError(f"not a number row: {s[:40]!r}", file=p, field=f"line {n}") from None
-    if not rows:
+    header, body, first, fmt = _split_header(read_text(p))
+    head = header.splitlines()
+    body = _COMMENT.sub("", body) if "#" in body else body
+    if "," in body or ";" in body:
+        body = body.replace(",", " ").replace(";", " ")
+    stripped = body.strip()
+    n_lines = stripped.count("\n") + 1 if "\n\n" not in stripped and "\n \n" not in stripped \
+        else len(_NONBLANK.findall(body))  # fast path: no blank lines inside the table
+    first_row = re.search(r"(?m)^[ \t]*\S.*$", body)
+    if first_row is None:
         raise DualionUserError("no data rows (expected columns r G [dr dG])", file=p)
-    ncol = {len(rw) for rw in rows}
-    if len(ncol) != 1 or not 2 <= min(ncol) <= 5:
-        raise DualionUserError(f"rows must all have 2–4 columns (r, G, dr, dG), found {sorted(ncol)}", file=p)
-    arr = np.asarray(rows, dtype=float)
+    width = len(first_row.group(0).split())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # text-mode fromstring: C-speed parsing
+        flat = np.fromstring(body, dtype=float, sep=" ")
+    if not 2 <= width <= 4 or flat.size != n_lines * width:  # ragged, or a token that is not a number
+        _locate_bad_row(body, first, p)
+    arr = flat.reshape(n_lines, width)
     cols = _columns(head)
     r, G = arr[:, 0], arr[:, 1]
     dG = None

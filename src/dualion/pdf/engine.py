@@ -284,9 +284,10 @@ def refine(data: PDFData, structure: PDFStructure, settings: Settings | None = N
             pf.read_struct_string(structure.to_pdffit(), structure.title)
             # pdffit2 1.5.1's array reader weights points by dG^-1/2 (its file reader by dG^-2, as PDFgui);
             # passing dG^4 gives the file reader's w = 1/dG² (checked against read_data in the tests)
-            dg = list(np.asarray(data.dG) ** 4) if data.weighted else None
-            pf.read_data_lists(stype, float(qmax), float(settings.qdamp), list(data.r), list(data.G), dg,
-                               os.path.basename(data.source) or "data")
+            # (plain lists: pdffit2 aborts the process on numpy arrays)
+            dg = (np.asarray(data.dG, float) ** 4).tolist() if data.weighted else None
+            pf.read_data_lists(stype, float(qmax), float(settings.qdamp), np.asarray(data.r, float).tolist(),
+                               np.asarray(data.G, float).tolist(), dg, os.path.basename(data.source) or "data")
             pf.pdfrange(1, rmin, rmax)
             pf.setvar("rcut", float(settings.rcut))
             for var, (const, terms) in variables.items():

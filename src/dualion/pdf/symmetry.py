@@ -16,6 +16,7 @@ Nothing is hard-coded per structure or per crystal system:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,11 +80,12 @@ def _ops(structure: PDFStructure):
 
 
 def _lattice_constraints(rotations: np.ndarray, lattice) -> tuple[dict[str, list[int]], dict[int, float]]:
+    rots = np.unique(np.asarray(rotations, float), axis=0)
     basis = []
     for i, j in _SYM6:
         e = np.zeros((3, 3))
         e[i, j] = e[j, i] = 1.0
-        g = np.mean([r.T @ e @ r for r in rotations], axis=0)
+        g = np.einsum("nki,kl,nlj->ij", rots, e, rots) / len(rots)  # group average of Rᵀ E R
         basis.append([g[p, q] for p, q in _SYM6])
     proj = np.array(basis).T  # columns: images of the unit components
     u, s, _ = np.linalg.svd(proj)
@@ -120,17 +122,17 @@ def _lattice_constraints(rotations: np.ndarray, lattice) -> tuple[dict[str, list
     return groups, fixed
 
 
+def _site_ops(x: np.ndarray, rots: np.ndarray, trans: np.ndarray, target: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the operations mapping ``x`` onto ``target`` (default: onto itself) modulo lattice vectors."""
+    d = rots @ x + trans - (x if target is None else target)
+    return np.flatnonzero(np.all(np.abs(d - np.round(d)) < SYMPREC, axis=1))
+
+
 def _site_basis(rep: np.ndarray, rots: np.ndarray, trans: np.ndarray) -> np.ndarray:
     """3×k basis of the free displacements of a site, reduced so that its pivot rows form the identity."""
-    mats = []
-    for r, t in zip(rots, trans):
-        d = r @ rep + t - rep
-        if np.all(np.abs(d - np.round(d)) < SYMPREC):
-            mats.append(r - np.eye(3))
-    a = np.vstack(mats)
-    _, s, vt = np.linalg.svd(a)
-    rank = int((s > 1e-6).sum())
-    null = vt[rank:].T  # 3×k
+    m = rots[_site_ops(rep, rots, trans)] - np.eye(3)
+    w, v = np.linalg.eigh(np.einsum("nki,nkj->ij", m, m))  # null space of the stacked (R − 1)
+    null = v[:, w < 1e-8]  # 3×k
     if null.shape[1] == 0:
         return null
     piv = []
@@ -144,8 +146,28 @@ def _site_basis(rep: np.ndarray, rots: np.ndarray, trans: np.ndarray) -> np.ndar
     return np.round(b, 10)
 
 
+def _key(structure: PDFStructure) -> tuple:
+    return (tuple(round(v, 8) for v in structure.lattice),
+            tuple((a.element, tuple(np.round(np.mod(a.xyz, 1.0), 8)), round(a.occ, 4)) for a in structure.atoms))
+
+
+_CACHE: dict[tuple, Symmetry] = {}
+
+
 def analyse(structure: PDFStructure) -> Symmetry:
-    """Space group of ``structure`` and the parameters it leaves free (see the module docstring)."""
+    """Space group of ``structure`` and the parameters it leaves free (see the module docstring).
+
+    Pure in the structure's lattice, elements, positions and occupancies, so the result is cached per
+    process (a series or a script refining many data sets with one model analyses it once)."""
+    key = _key(structure)
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = _analyse(structure)
+    return copy.deepcopy(_CACHE[key])
+
+
+def _analyse(structure: PDFStructure) -> Symmetry:
     ds, pos, site_of, species = _ops(structure)
     rots, trans = np.asarray(ds.rotations), np.asarray(ds.translations)
     lattice, fixed = _lattice_constraints(rots, structure.lattice)
@@ -163,13 +185,9 @@ def analyse(structure: PDFStructure) -> Symmetry:
         wy = f"{mult}{ds.wyckoffs[rep]}"
         basis = _site_basis(pos[rep], rots, trans)
         # symmetrise the representative: mean of its site-symmetry images
-        imgs = []
-        for r, t in zip(rots, trans):
-            y = r @ pos[rep] + t
-            d = y - pos[rep]
-            if np.all(np.abs(d - np.round(d)) < SYMPREC):
-                imgs.append(y - np.round(d))
-        x_rep = np.mean(imgs, axis=0)
+        ops = _site_ops(pos[rep], rots, trans)
+        imgs = rots[ops] @ pos[rep] + trans[ops]
+        x_rep = np.mean(imgs - np.round(imgs - pos[rep]), axis=0)
         pivots = [int(np.flatnonzero(np.abs(basis[:, k] - 1) < 1e-9)[0]) for k in range(basis.shape[1])]
         p0 = x_rep[pivots] if pivots else np.zeros(0)
         names = []
@@ -186,14 +204,12 @@ def analyse(structure: PDFStructure) -> Symmetry:
                                                  and round(structure.atoms[i].occ, 4) == sp[1])
         params = [CoordParam(f"{'xyz'[ax]}({names[0]})", float(p0[k])) for k, ax in enumerate(pivots)]
         for m in members:
-            for r, t in zip(rots, trans):
-                y = r @ x_rep + t
-                d = y - pos[m]
-                if np.all(np.abs(d - np.round(d)) < SYMPREC):
-                    y = y - np.round(d)
-                    break
-            else:  # pragma: no cover - spglib said equivalent
+            hit = _site_ops(x_rep, rots, trans, target=pos[m])
+            if not hit.size:  # pragma: no cover - spglib said equivalent
                 raise RuntimeError("no operation maps a site onto its equivalent")
+            r = rots[hit[0]]
+            y = r @ x_rep + trans[hit[0]]
+            y = y - np.round(y - pos[m])
             sym_pos[m] = y
             mb = r @ basis  # 3×k
             for i in atoms_at[m]:
