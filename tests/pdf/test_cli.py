@@ -75,7 +75,8 @@ def test_bad_inputs_one_line(tmp_path, run_cli):
 def test_missing_extra_is_one_line(run_cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "diffpy.pdffit2", None)
     res = run_cli("pdf", "refine", "x.gr", "--structure", "anatase")
-    assert res.code == 2 and res.stderr.strip() == "error: needs the 'pdf' extra: pip install 'dualion[pdf]'"
+    assert res.code == 2
+    assert res.stderr.strip() == "error: dualion pdf refine needs the 'pdf' extra: pip install 'dualion[pdf]'"
 
 
 def test_vegard_cli(tmp_path):

@@ -70,24 +70,19 @@ def _write_fit(fit, out: Path, label: str) -> None:
     import pandas as pd
 
     from dualion.pdf.plots import plot_fits
-    from dualion.plotting import write_table
+    from dualion.plotting import save, write_table
 
     curves = pd.DataFrame({"r_A": fit.r, "Gobs_A-2": fit.Gobs, "Gcalc_A-2": fit.Gcalc, "Gdiff_A-2": fit.Gdiff})
-    write_table(curves, out, "pdf_fit", json_payload=fit.to_dict())
+    save(plot_fits([fit], labels=[label]), out, "pdf_fit", data=curves, json_payload=fit.to_dict())
     params = [{"parameter": n, "value": p["value"], "sigma": p["sigma"], "free": p["free"]}
               for n, p in fit.parameters.items()]
     write_table(params, out, "pdf_parameters")
-    plot_fits([fit], out, "pdf_fit", labels=[label])
 
 
-def _require_extra() -> None:
-    from dualion.pdf.engine import EXTRA_HINT, pdffit2
+def _require_extra(what: str) -> None:
+    from dualion.extras import require
 
-    pdffit2()
-    try:
-        import diffpy.structure  # noqa: F401
-    except ImportError:
-        raise DualionUserError(EXTRA_HINT) from None
+    require("pdf", what=what)
 
 
 def register(app: typer.Typer) -> None:
@@ -107,7 +102,7 @@ def register(app: typer.Typer) -> None:
         from dualion.io.atomic import check_out_dir, to_json
 
         with warnings_to_stderr():
-            _require_extra()
+            _require_extra("dualion pdf refine")
             from dualion.pdf.data import read_pdf_data
             from dualion.pdf.engine import refine
             from dualion.pdf.model import load_structure
@@ -140,7 +135,7 @@ def register(app: typer.Typer) -> None:
         from dualion.io.atomic import check_out_dir, to_json
 
         with warnings_to_stderr():
-            _require_extra()
+            _require_extra("dualion pdf series")
             from dualion.pdf.model import load_structure
             from dualion.pdf.series import refine_series
 
@@ -152,11 +147,10 @@ def register(app: typer.Typer) -> None:
             series = refine_series(files, model, settings, workers=workers, scheduler=scheduler)
             if out is not None:
                 from dualion.pdf.plots import plot_fits, plot_series
-                from dualion.plotting import write_table
+                from dualion.plotting import save
 
-                write_table(series.rows(), out, "pdf_series", json_payload=series.to_dict())
-                plot_series(series, out, "pdf_series")
-                plot_fits(series.fits, out, "pdf_series_fits", labels=[f.stem for f in files])
+                save(plot_series(series), out, "pdf_series", data=series.rows(), json_payload=series.to_dict())
+                save(plot_fits(series.fits, labels=[f.stem for f in files]), out, "pdf_series_fits")
             if as_json:
                 typer.echo(to_json(series.to_dict()))
             else:

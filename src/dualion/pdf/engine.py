@@ -33,7 +33,6 @@ from dualion.pdf.data import PDFData, check_fit_range
 from dualion.pdf.model import PDFStructure, reciprocal_cosines
 from dualion.pdf.symmetry import Symmetry, analyse
 
-EXTRA_HINT = "needs the 'pdf' extra: pip install 'dualion[pdf]'"
 #: Names ``--free`` accepts besides ``occ:El@site`` / ``Uiso:El``.
 FREE_NAMES = ("a", "b", "c", "alpha", "beta", "gamma", "lattice", "xyz", "scale", "Uiso", "sratio", "delta1",
               "delta2", "spdiameter", "qdamp", "qbroad", "occ")
@@ -43,13 +42,11 @@ _PROFILE = ("sratio", "delta1", "delta2", "spdiameter", "qdamp", "qbroad")
 _LAT = ("a", "b", "c", "alpha", "beta", "gamma")
 
 
-def pdffit2():
-    """The ``diffpy.pdffit2`` module, or a one-line user error naming the extra to install."""
-    try:
-        import diffpy.pdffit2 as mod
-    except ImportError:
-        raise DualionUserError(EXTRA_HINT) from None
-    return mod
+def pdffit2(what: str | None = None):
+    """The ``diffpy.pdffit2`` module, or a one-line user error naming the extra (``dualion[pdf]``)."""
+    from dualion.extras import require
+
+    return require("pdf", "diffpy.pdffit2", what=what or "PDF refinement (diffpy.pdffit2)")
 
 
 def engine_name() -> str:

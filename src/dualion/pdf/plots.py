@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import string
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from dualion.pdf.results import PDFFitResult, PDFSeriesResult
-from dualion.plotting import PALETTE, figure_style, save_figure
+from dualion.plotting import PALETTE, figure_style, mark_synthetic, panel_letters
 
 
-def _letter(ax, k: int) -> None:
-    ax.text(-0.1, 1.02, f"({string.ascii_lowercase[k % 26]})", transform=ax.transAxes, fontweight="bold",
-            va="bottom", ha="left")
+def plot_fits(fits: Sequence[PDFFitResult], labels: Sequence[str] | None = None, synthetic: str | None = None):
+    """One panel per fit: data (circles), model (line) and the difference offset below (Fig. 3c style).
 
-
-def plot_fits(fits: Sequence[PDFFitResult], out_dir: str | os.PathLike, stem: str = "pdf_fit",
-              labels: Sequence[str] | None = None, title_note: str = "") -> list[Path]:
-    """One panel per fit: data (circles), model (line) and the difference offset below (Fig. 3c style)."""
+    Returns the matplotlib Figure (save it with :func:`dualion.plotting.save`); ``synthetic`` stamps the
+    figure as made from simulated data."""
     import matplotlib.pyplot as plt
 
     n = len(fits)
@@ -43,18 +38,18 @@ def plot_fits(fits: Sequence[PDFFitResult], out_dir: str | os.PathLike, stem: st
             ax.set_xlabel("r (Å)")
             ax.set_ylabel("G(r) (Å$^{-2}$)")
             ax.set_title(f"{labels[k]}   Rw = {fit.Rw:.4f}", loc="right", fontsize=7)
-            _letter(ax, k)
+        panel_letters(list(axes.flat)[:n])
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         handles, names = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0))
-        if title_note:
-            fig.text(0.5, -0.01, title_note, ha="center", va="top", fontsize=7, style="italic")
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.08 / nrow))
-        return save_figure(fig, out_dir, stem)
+        fig.tight_layout(rect=(0, 0.02 if synthetic else 0, 1, 1 - 0.08 / nrow))
+        if synthetic:
+            mark_synthetic(fig, synthetic)
+        return fig
 
 
-def plot_series(series: PDFSeriesResult, out_dir: str | os.PathLike, stem: str = "pdf_series") -> list[Path]:
+def plot_series(series: PDFSeriesResult):
     """a, c (Å) and ΔV/V0 (%) against the files of a series, with standard uncertainties."""
     import matplotlib.pyplot as plt
 
@@ -70,10 +65,10 @@ def plot_series(series: PDFSeriesResult, out_dir: str | os.PathLike, stem: str =
             e = np.array([(r[sig] or 0.0) if sig else 0.0 for r in rows], float) * scale
             ax.errorbar(x, y, yerr=e, fmt="o-", ms=3, lw=0.8, capsize=2, color=PALETTE[k])
             ax.set_ylabel(lab)
-            _letter(ax, k)
         axes[-1].set_xlabel("file (series order)")
         axes[-1].set_xticks(x)
         if len(rows) <= 8:
             axes[-1].set_xticklabels([Path(r["file"]).stem[:12] for r in rows], rotation=30, ha="right")
+        panel_letters(axes)
         fig.tight_layout()
-        return save_figure(fig, out_dir, stem)
+        return fig

@@ -1,7 +1,7 @@
 """Refine many PDFs with one model, each refinement in its own process (Dask).
 
 ``workers > 1`` or a ``scheduler`` address: every file is a Dask task on a ``LocalCluster`` (or the
-running cluster), started by dualion's shared :func:`dualion.engines.runner.dask_client`, so that
+running cluster), started by dualion's shared :func:`dualion.engines.resources.dask_client`, so that
 pdffit2's process-wide state never crosses fits. ``workers = 1`` and no scheduler refine in this
 process, one fresh engine per file. Inputs are validated (files read, fit range checked) before any
 refinement starts.
@@ -59,9 +59,12 @@ def refine_series(files: Sequence[str | os.PathLike], structure: PDFStructure, s
                 fits[i] = refine(d, structure, settings)
                 bar.advance(tid)
         else:
+            from dualion.extras import require
+
+            require("pdf", "dask", "distributed", what="dualion pdf series with --workers > 1")
             from distributed import as_completed
 
-            from dualion.engines.runner import dask_client
+            from dualion.engines.resources import dask_client
 
             sdict, setd = structure.to_dict(), settings.to_dict()
             with dask_client(min(workers, len(paths)), scheduler) as client:
