@@ -79,10 +79,23 @@ def _write_fit(fit, out: Path, label: str) -> None:
     write_table(params, out, "pdf_parameters")
 
 
-def _require_extra(what: str) -> None:
+def _prepare(what: str, out, structure: str, data, *options):
+    """Checks shared by the commands, before anything is computed: the extra, the output folder, the
+    options, the data file (if one) and the structure; returns (settings, structure model, data or None)."""
     from dualion.extras import require
+    from dualion.io.atomic import check_out_dir
 
     require("pdf", what=what)
+    from dualion.pdf.data import read_pdf_data
+    from dualion.pdf.model import load_structure
+
+    if out is not None:
+        check_out_dir(out)
+    settings = _settings(*options)
+    pdf = read_pdf_data(data) if data is not None else None
+    model = load_structure(structure)
+    _warn_qdamp(options[1], settings)
+    return settings, model, pdf
 
 
 def register(app: typer.Typer) -> None:
@@ -99,19 +112,13 @@ def register(app: typer.Typer) -> None:
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Refine one PDF against a structure model (symmetry constraints automatic)."""
         from dualion.cliutil import warnings_to_stderr
-        from dualion.io.atomic import check_out_dir, to_json
+        from dualion.io.atomic import to_json
 
         with warnings_to_stderr():
-            _require_extra("dualion pdf refine")
-            from dualion.pdf.data import read_pdf_data
+            settings, model, pdf = _prepare("dualion pdf refine", out, structure, data, qmax, qdamp, qbroad, rmin,
+                                            rmax, free, rcut, spdiameter, delta2, stype)
             from dualion.pdf.engine import refine
-            from dualion.pdf.model import load_structure
 
-            if out is not None:
-                check_out_dir(out)
-            settings = _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, stype)
-            pdf, model = read_pdf_data(data), load_structure(structure)
-            _warn_qdamp(qdamp, settings)
             fit = refine(pdf, model, settings)
             if out is not None:
                 _write_fit(fit, out, data.stem)
@@ -132,18 +139,13 @@ def register(app: typer.Typer) -> None:
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Refine every file with one model: Rw, a, c, V and ΔV/V0 per file, with figures."""
         from dualion.cliutil import warnings_to_stderr
-        from dualion.io.atomic import check_out_dir, to_json
+        from dualion.io.atomic import to_json
 
         with warnings_to_stderr():
-            _require_extra("dualion pdf series")
-            from dualion.pdf.model import load_structure
+            settings, model, _ = _prepare("dualion pdf series", out, structure, None, qmax, qdamp, qbroad, rmin,
+                                          rmax, free, rcut, spdiameter, delta2, stype)
             from dualion.pdf.series import refine_series
 
-            if out is not None:
-                check_out_dir(out)
-            settings = _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, stype)
-            model = load_structure(structure)
-            _warn_qdamp(qdamp, settings)
             series = refine_series(files, model, settings, workers=workers, scheduler=scheduler)
             if out is not None:
                 from dualion.pdf.plots import plot_fits, plot_series
