@@ -69,17 +69,17 @@ def _fake_fit(a: float, c: float) -> PDFFitResult:
 def test_round_trips():
     f = _fake_fit(3.8, 9.5)
     g = PDFFitResult.from_dict(json.loads(json.dumps(f.to_dict())))
-    assert g.to_dict() == f.to_dict() and g.to_dict()["kind"] == "pdf_fit"
+    assert g.to_dict() == f.to_dict() and g.to_dict()["kind"] == "pdf.fit"
     s = PDFSeriesResult([f, _fake_fit(3.9, 9.3)], workers=2)
     d = json.loads(json.dumps(s.to_dict()))
-    assert d["kind"] == "pdf_series" and PDFSeriesResult.from_dict(d).to_dict() == s.to_dict()
+    assert d["kind"] == "pdf.series" and PDFSeriesResult.from_dict(d).to_dict() == s.to_dict()
     rows = s.rows()
     assert rows[1]["dV_over_V0"] == pytest.approx((3.9 ** 2 * 9.3 - 3.8 ** 2 * 9.5) / (3.8 ** 2 * 9.5))
     # σ_V of V = a²c from σ_a, σ_c (tetragonal a drives two cell edges)
     assert rows[0]["V_sigma_A3"] == pytest.approx(np.hypot(2 * 3.8 * 9.5 * 0.001, 3.8 ** 2 * 0.002), rel=1e-4)
     v = vegard(3.9, 9.3, 3.8, 9.5, 0.25, -0.5, slopes_source="file.yaml", citation="X")
     w = VegardResult.from_dict(json.loads(json.dumps(v.to_dict())))
-    assert w == v and v.to_dict()["kind"] == "vegard"
+    assert w == v and v.to_dict()["kind"] == "pdf.vegard"
 
 
 def test_figures_letters_legend_clear_synthetic_mark(tmp_path):
@@ -97,3 +97,13 @@ def test_figures_letters_legend_clear_synthetic_mark(tmp_path):
         assert [p.suffix for p in paths] == [".png", ".svg"]
         fig2 = plot_series(PDFSeriesResult(fits))
         assert len(fig2.axes) == 3 and legend_data_overlap(fig2) == []
+
+
+def test_shared_loader_reads_every_kind(tmp_path):
+    import dualion
+    from dualion.core.records import dump
+
+    s = PDFSeriesResult([_fake_fit(3.8, 9.5)])
+    for obj in (_fake_fit(3.8, 9.5), s, vegard(3.9, 9.3, 3.8, 9.5, 0.25, -0.5)):
+        back = dualion.load(dump(obj, tmp_path / "r.json"))
+        assert type(back) is type(obj) and back == obj

@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Refine one PDF against a structure model (symmetry constraints automatic)."""
         from dualion.cliutil import warnings_to_stderr
-        from dualion.io.atomic import to_json
+        from dualion.core.records import to_json
 
         with warnings_to_stderr():
             settings, model, pdf = _prepare("dualion pdf refine", out, structure, data, qmax, qdamp, qbroad, rmin,
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 _write_fit(fit, out, data.stem)
             if as_json:
-                typer.echo(to_json(fit.to_dict()))
+                typer.echo(to_json(fit))
             else:
                 _print_fit(fit)
                 if out is not None:
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Refine every file with one model: Rw, a, c, V and ΔV/V0 per file, with figures."""
         from dualion.cliutil import warnings_to_stderr
-        from dualion.io.atomic import to_json
+        from dualion.core.records import to_json
 
         with warnings_to_stderr():
             settings, model, _ = _prepare("dualion pdf series", out, structure, None, qmax, qdamp, qbroad, rmin,
@@ -154,7 +154,7 @@ def register(app: typer.Typer) -> None:
                 save(plot_series(series), out, "pdf_series", data=series.rows(), json_payload=series.to_dict())
                 save(plot_fits(series.fits, labels=[f.stem for f in files]), out, "pdf_series_fits")
             if as_json:
-                typer.echo(to_json(series.to_dict()))
+                typer.echo(to_json(series))
             else:
                 from dualion.pdf.results import format_esd
 
@@ -173,7 +173,8 @@ def register(app: typer.Typer) -> None:
                    dc_dx: float = typer.Option(None, "--dc-dx", help="dc/dx (Å per Li per formula unit)."),
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Li content at 4b from a and c by Vegard's law (slopes from a cited file or given)."""
-        from dualion.io.atomic import check_out_dir, to_json
+        from dualion.core.records import to_json
+        from dualion.io.atomic import check_out_dir
         from dualion.pdf.vegard import load_slopes, vegard
 
         if slopes is not None and (da_dx is not None or dc_dx is not None):
@@ -194,7 +195,7 @@ def register(app: typer.Typer) -> None:
 
             write_table([res.to_dict()], out, "vegard", json_payload=res.to_dict())
         if as_json:
-            typer.echo(to_json(res.to_dict()))
+            typer.echo(to_json(res))
         else:
             from dualion.pdf.results import format_esd
 

@@ -1,7 +1,8 @@
 """Result objects of ``dualion.pdf``: a fit, a series of fits, a Vegard estimate.
 
-Each has ``to_dict()`` / ``from_dict()`` and a ``"kind"`` key (``pdf_fit``, ``pdf_series``,
-``vegard``) so that ``dualion.load(path)`` can read its JSON back. Units: r in Å, G in Å⁻², lattice
+Each has ``to_dict()`` / ``from_dict()`` and is registered with :func:`dualion.core.records.register`
+under its ``"kind"`` (``pdf.fit``, ``pdf.series``, ``pdf.vegard``), so that ``dualion.load(path)``
+reads its JSON back. Units: r in Å, G in Å⁻², lattice
 parameters in Å, angles in degrees, U_iso in Å², volumes in Å³.
 """
 
@@ -14,11 +15,13 @@ import math
 
 import numpy as np
 
+from dualion.core.records import Record, register
 from dualion.pdf.model import PDFStructure, lattice_matrix
 
 
-@dataclass
-class PDFFitResult:
+@register("pdf.fit")
+@dataclass(eq=False)
+class PDFFitResult(Record):
     """One refinement: Rw, reduced χ², parameters ``{name: {value, sigma, free}}``, data and structure
     descriptions, engine, settings, and the curves r, Gobs, Gcalc (Gdiff = Gobs − Gcalc) over the fit range."""
 
@@ -33,8 +36,6 @@ class PDFFitResult:
     Gobs: np.ndarray
     Gcalc: np.ndarray
     warnings: list[str] = field(default_factory=list)
-
-    kind = "pdf_fit"
 
     @property
     def Gdiff(self) -> np.ndarray:
@@ -99,15 +100,14 @@ class PDFFitResult:
         return row
 
 
-@dataclass
-class PDFSeriesResult:
+@register("pdf.series")
+@dataclass(eq=False)
+class PDFSeriesResult(Record):
     """Fits of several files with one model: per file Rw, a, c, V and ΔV/V0 = (V − V_first)/V_first."""
 
     fits: list[PDFFitResult]
     workers: int = 1
     scheduler: str | None = None
-
-    kind = "pdf_series"
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -137,8 +137,9 @@ def _sig(fit: PDFFitResult, name: str) -> float | None:
     return None if p is None else p["sigma"]
 
 
-@dataclass
-class VegardResult:
+@register("pdf.vegard")
+@dataclass(eq=False)
+class VegardResult(Record):
     """x_Li from a and from c by Vegard's law, the range they span, and where the slopes came from."""
 
     a_A: float
@@ -154,14 +155,12 @@ class VegardResult:
     slopes_source: str = "user"
     citation: str | None = None
 
-    kind = "vegard"
-
     @property
     def x_range(self) -> tuple[float, float]:
         return (min(self.x_from_a, self.x_from_c), max(self.x_from_a, self.x_from_c))
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items()}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["x_range"] = list(self.x_range)
         d["kind"] = self.kind
         return d
