@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from dualion.core import Electrolyte
 from dualion.errors import DualionUserError
 from dualion import cell
 from dualion.cell import CellParameters, LangmuirPair, SingleParticleCell, Step
@@ -36,8 +37,8 @@ def test_low_rate_capacity_approaches_equilibrium_capacity_langmuir():
     eq = LangmuirPair()
     p = CellParameters(licl_M=0.2, **FAST)
     # equilibrium uptake at the cutoff and at the start (2.3 V), closed form of the stand-in
-    x_lo = cell.equilibrium_uptake(eq, 0.05, 0.2)
-    x_hi = cell.equilibrium_uptake(eq, 2.3, 0.2)
+    x_lo = cell.equilibrium_uptake(eq, 0.05, Electrolyte.licl(0.2))
+    x_hi = cell.equilibrium_uptake(eq, 2.3, Electrolyte.licl(0.2))
     q_eq = FARADAY_C_PER_MOL * ((x_lo["Li"] - x_hi["Li"]) + 2 * (x_lo["Mg"] - x_hi["Mg"])) / (3.6 * p.molar_mass_g_mol)
     # hand check of the closed form: at 0.05 V both sets are essentially full: 0.56 Li + 2·0.22 Mg = 1.00 e- per fu
     # → 96485.33/(3.6·71.017) = 377.4 mA h g-1
@@ -52,7 +53,7 @@ def test_low_rate_capacity_approaches_equilibrium_capacity_langmuir():
 def test_low_rate_capacity_approaches_equilibrium_paper_model():
     p = CellParameters(licl_M=1.0, **FAST)
     c = SingleParticleCell(p)
-    x_lo = cell.equilibrium_uptake(c.eq, 0.05, 1.0)
+    x_lo = cell.equilibrium_uptake(c.eq, 0.05, Electrolyte.licl(1.0))
     x0 = c.mean_x(c.equilibrium_state(2.3))
     q_eq = FARADAY_C_PER_MOL * ((x_lo["Li"] - x0[0]) + 2 * (x_lo["Mg"] - x0[1])) / (3.6 * p.molar_mass_g_mol)
     q = cell.summarize(c.run([Step(-2.0)])).discharge_capacity_mAh_g

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import typer
 
+from dualion.cliutil import option_names
+
 from dualion.errors import DualionUserError
 from dualion.io.atomic import ensure_dir
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"radius_um": "--radius-um", "D_Li_cm2_s": "--D-Li", "D_Mg_cm2_s": "--D-Mg", "j0_Li_mA_cm2": "--j0-Li",
+           "j0_Mg_mA_cm2": "--j0-Mg", "mass_mg": "--mass-mg", "licl_M": "--licl", "v_min_V": "--v-min",
+           "v_max_V": "--v-max", "cutoff_V": "--v-min/--v-max", "rate_mA_g": "--rate-mA-g", "rates_mA_g": "--rate-mA-g",
+           "current_mA_g": "--rate-mA-g", "pulse_mA_g": "--pulse-mA-g", "pulse_s/rest_s": "--pulse-s/--rest-s",
+           "n_pulses": "--max-pulses"}
+
 
 cell_app = typer.Typer(help="Galvanostatic dual-ion (Li+/Mg2+) cell: discharge curves, rate capability, GITT.",
                        no_args_is_help=True)
@@ -43,6 +53,9 @@ def _parse_rates(text: str) -> list[float]:
 
 
 @cell_app.command("discharge")
+
+
+@option_names(OPTIONS)
 def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Current density magnitude (mA g-1)."),
                   licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
                   j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
@@ -66,6 +79,9 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
 
 
 @cell_app.command("rate")
+
+
+@option_names(OPTIONS)
 def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-g",
                                            help="Comma-separated current densities (mA g-1)."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
@@ -92,6 +108,9 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
 
 
 @cell_app.command("gitt")
+
+
+@option_names(OPTIONS)
 def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse current density (mA g-1)."),
              pulse_s: float = typer.Option(3600.0, "--pulse-s", help="Pulse duration (s)."),
              rest_s: float = typer.Option(36000.0, "--rest-s", help="Rest duration (s)."),

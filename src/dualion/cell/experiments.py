@@ -19,10 +19,10 @@ from dualion.errors import DualionUserError
 PAPER_RATES_MA_G: tuple[float, ...] = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
 
-def _check_rate(rate_mA_g: float) -> float:
+def _check_rate(rate_mA_g: float, field: str = "rate_mA_g") -> float:
     if not (isinstance(rate_mA_g, (int, float)) and math.isfinite(rate_mA_g) and rate_mA_g > 0):
         raise DualionUserError(f"rate must be a positive number of mA g-1 (magnitude; the sign is set by "
-                               f"discharge/charge), got {rate_mA_g!r}", field="--rate-mA-g")
+                               f"discharge/charge), got {rate_mA_g!r}", field=field)
     return float(rate_mA_g)
 
 
@@ -74,7 +74,7 @@ def rate_capability(params: CellParameters | None = None, rates_mA_g: Sequence[f
     """Discharge–charge at each rate (each from equilibrium at the upper cutoff); the paper's Fig. 2a rates."""
     rates = [_check_rate(r) for r in rates_mA_g]
     if not rates:
-        raise DualionUserError("give at least one rate", field="--rate-mA-g")
+        raise DualionUserError("give at least one rate", field="rates_mA_g")
     cell = SingleParticleCell(params, equilibrium)
     points, results = [], []
     for r in rates:
@@ -89,11 +89,11 @@ def rate_capability(params: CellParameters | None = None, rates_mA_g: Sequence[f
 def gitt_protocol(pulse_mA_g: float = 10.0, pulse_s: float = 3600.0, rest_s: float = 36000.0,
                   n_pulses: int = 60) -> list[Step]:
     """The paper's GITT (Experimental section): −10 mA g-1 for 1 h, rest 10 h, repeated (until 0.05 V)."""
-    _check_rate(pulse_mA_g)
+    _check_rate(pulse_mA_g, "pulse_mA_g")
     if not (pulse_s > 0 and rest_s > 0 and math.isfinite(pulse_s) and math.isfinite(rest_s)):
-        raise DualionUserError("GITT pulse and rest durations must be positive finite seconds", field="--pulse-s")
+        raise DualionUserError("GITT pulse and rest durations must be positive finite seconds", field="pulse_s/rest_s")
     if not (isinstance(n_pulses, int) and n_pulses >= 1):
-        raise DualionUserError(f"n_pulses must be a positive integer, got {n_pulses!r}", field="--max-pulses")
+        raise DualionUserError(f"n_pulses must be a positive integer, got {n_pulses!r}", field="n_pulses")
     steps = []
     for _ in range(n_pulses):
         steps += [Step(-pulse_mA_g, pulse_s, label="pulse"), Step(0.0, rest_s, label="rest")]

@@ -127,7 +127,7 @@ def to_json(obj: Any, indent: int | None = 2) -> str:
 
 def record_dict(obj: Any) -> dict[str, Any]:
     """``{"kind", "dualion_version", **to_dict()}`` in plain JSON data."""
-    from dualion import __version__
+    from dualion._version import __version__
 
     return {"kind": obj.kind, "dualion_version": __version__, **jsonable(obj.to_dict())}
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.cliutil import option_names, warnings_to_stderr as _warnings_to_stderr
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"first": "--first", "cycles": "--cycles", "mass_mg": "--mass-mg", "fmt": "--format"}
+
 
 echem_app = typer.Typer(help="Cycler data: read, segment into half-cycles, summarise, plot.",
                         no_args_is_help=True)
@@ -87,6 +91,9 @@ def write_summary(summary, out: Path) -> list[Path]:
 
 
 @echem_app.command("summary")
+
+
+@option_names(OPTIONS)
 def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .res, .nda/.ndax, Maccor .txt, .csv)."),
                 mass_mg: float = _MASS, first: str = _FIRST, fmt: str = _FMT,
                 json_: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -105,6 +112,9 @@ def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .
 
 
 @echem_app.command("plot")
+
+
+@option_names(OPTIONS)
 def plot_cmd(file: Path = typer.Argument(..., help="Cycler file."), mass_mg: float = _MASS, first: str = _FIRST,
              fmt: str = _FMT,
              cycles: str = typer.Option(None, "--cycles", help="Cycles to draw, e.g. 1,2,5 or 1-10 "

@@ -13,7 +13,13 @@ from typing import Any
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.cliutil import option_names, warnings_to_stderr as _warnings_to_stderr
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"first": "--first", "cycles": "--cycles", "mass_mg": "--mass-mg", "area_cm2": "--area-cm2",
+           "radius_um": "--radius-um", "area_cm2/radius_um": "--area-cm2/--radius-um",
+           "molar_mass_g_mol": "--molar-mass", "molar_volume_cm3_mol": "--molar-volume", "direction": "--direction"}
+
 
 
 def register(app: typer.Typer) -> None:
@@ -136,6 +142,8 @@ def add_commands(app: typer.Typer) -> None:
     """Define ``dqdv`` and ``gitt`` on ``app``."""
 
     @app.command("dqdv")
+
+    @option_names(OPTIONS)
     def dqdv_cmd(
         file: Path = typer.Argument(..., help="Cycler file (.mpr, .mpt, .res, .nda/.ndax, Maccor .txt, plain .csv)."),
         cycles: str = typer.Option(None, "--cycles", help="Cycles to analyse, e.g. 1,2 or 1-5 (default: 1-5)."),
@@ -187,6 +195,8 @@ def add_commands(app: typer.Typer) -> None:
                 typer.echo(f"wrote {len(paths)} files to {out}")
 
     @app.command("gitt")
+
+    @option_names(OPTIONS)
     def gitt_cmd(
         file: Path = typer.Argument(..., help="GITT record (any supported cycler format)."),
         file2: Path = typer.Argument(None, help="Optional second record to compare (e.g. without Li)."),

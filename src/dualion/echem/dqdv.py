@@ -412,7 +412,7 @@ def select_half_cycles(half_cycles: Sequence[Any], cycles: Iterable[int] | None 
         have = sorted({getattr(h, "cycle", None) for h in hcs} - {None})
         raise DualionUserError(f"no half-cycles in cycles {sorted(wanted)}; the file has cycles "
                                f"{have[0]}–{have[-1]}" if have else "the file has no galvanostatic half-cycles",
-                               field="--cycles")
+                               field="cycles")
     return sel
 
 

@@ -52,8 +52,6 @@ DEFAULT_MAX_TAU_RATIO = 0.1
 DEFAULT_MAX_DRIFT_V_PER_H = 0.001
 #: |I| below this fraction of the typical pulse current counts as rest.
 DEFAULT_REST_THRESHOLD = 0.02
-#: Coulombs per mA h.
-C_PER_MAH = 3.6
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,10 @@ class GITTGeometry:
                 raise DualionUserError(f"{name} must be a positive number, got {val!r}", field=name)
         if self.area_cm2 is not None and self.radius_um is not None:
             raise DualionUserError("give either a contact area or a particle radius, not both",
-                                   field="--area-cm2/--radius-um")
+                                   field="area_cm2/radius_um")
         if self.area_cm2 is not None and None in (self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
             raise DualionUserError("the Weppner–Huggins D with a contact area needs the active mass, the "
-                                   "molar mass and the molar volume", field="--area-cm2")
+                                   "molar mass and the molar volume", field="area_cm2")
 
 
 @dataclass(frozen=True)
@@ -186,9 +184,9 @@ def weppner_huggins_D(tau_s: float, volume_to_surface_cm: float, dE_s_V: float, 
 
 def electrons_per_formula_unit(q_mAh_g: float, molar_mass_g_mol: float) -> float:
     """Electrons per formula unit for a specific charge ``q`` (mA h g⁻¹): ``x = 3.6 q M / F``."""
-    from dualion.reference import FARADAY_C_PER_MOL
+    from dualion.core.charge import electrons_per_fu
 
-    return q_mAh_g * C_PER_MAH * molar_mass_g_mol / FARADAY_C_PER_MOL
+    return electrons_per_fu(q_mAh_g, molar_mass_g_mol)
 
 
 def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:

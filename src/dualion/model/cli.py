@@ -1,12 +1,11 @@
 """CLI of the equilibrium model: ``dualion model curve``, ``dualion model mc`` and ``dualion fit``.
 
-The ``model`` sub-group is :data:`model_app`; other modules of :mod:`dualion.model` (the cell) add their
-commands to it (``from dualion.model.cli import model_app``). Thin layer: parse, call the library, write.
+The ``model`` sub-group is :data:`model_app`. Thin layer: parse, call the library, write; library errors name
+library fields, mapped to this module's options by :data:`OPTIONS`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from pathlib import Path
@@ -14,9 +13,9 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import parse_floats as _floats
+from dualion.cliutil import option_names, parse_floats as _floats
 
-model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo, cell).",
+model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo); the cell is `dualion cell`.",
                         no_args_is_help=True)
 
 _SITE = typer.Option(None, "--site-model",
@@ -26,21 +25,11 @@ _SITE = typer.Option(None, "--site-model",
 
 
 
-#: Library field names → the options of ``dualion model curve/mc`` that set them (error messages name the option).
-_OPTION_OF = {"T_K": "--T", "volume_uL": "--electrolyte-uL", "mass_mg": "--mass-mg", "width_factor": "--width",
-              "electron_statistics": "--electron-statistics", "pair_fraction": "--pairs", "formula": "--formula",
-              "shape": "--size", "n_sweeps": "--sweeps"}
-
-
-@contextlib.contextmanager
-def _option_names():
-    """Re-raise a :class:`DualionUserError` whose field is a library name with the CLI option instead."""
-    try:
-        yield
-    except DualionUserError as exc:
-        if exc.file is None and exc.field in _OPTION_OF:
-            raise DualionUserError(exc.message, field=_OPTION_OF[exc.field]) from None
-        raise
+#: Library error fields → the options of ``dualion model curve/mc`` and ``dualion fit`` (errors name the option).
+OPTIONS = {"T_K": "--T", "volume_uL": "--electrolyte-uL", "mass_mg": "--mass-mg", "width_factor": "--width",
+           "electron_statistics": "--electron-statistics", "pair_fraction": "--pairs", "formula": "--formula",
+           "shape": "--size", "n_sweeps": "--sweeps", "V_min/V_max": "--v-min/--v-max", "n": "--n",
+           "licl_M": "--licl", "per": "--per", "delta_e_ref_V": "--delta-e-ref"}
 
 
 def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, split_anions: bool,
@@ -95,7 +84,7 @@ def curve(
     """Equilibrium discharge curves x_Li(V), x_Mg(V) per site type, Q(V), dQ/dV for several LiCl concentrations."""
     from dualion.model.report import compute_curves, json_safe, write_curve_outputs
 
-    with _option_names():
+    with option_names(OPTIONS):
         model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
         cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n,
                             delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg)
@@ -145,7 +134,7 @@ def mc(
     if unknown:
         raise DualionUserError(f"unknown ion(s) {', '.join(unknown)}; give Δμ for {', '.join(site.ions)}",
                                field="--mu")
-    with _option_names():
+    with option_names(OPTIONS):
         exact = EquilibriumModel([site], n_redox_per_fu=None, T_K=T).uptake(dmu)
         res = run_gcmc(site, dmu, T_K=T, shape=(size, size, size), interactions=pairs(j, "--j"), n_sweeps=sweeps,
                        n_equil=max(sweeps // 4, 10), seed=seed)

@@ -44,7 +44,7 @@ import numpy as np
 
 from dualion.errors import DualionUserError
 from dualion.model.builders import paper_model
-from dualion.model.equilibrium import EquilibriumModel, FiniteElectrolyte
+from dualion.model.equilibrium import EquilibriumModel, FiniteElectrolyte, capacity_mAh_g
 from dualion.model.targets import (_PHYSICAL_RANGE, KINETIC_PARAMETERS, TargetSpec, TargetsFile, load_targets,
                                    targets_from_dict)
 
@@ -334,8 +334,8 @@ def explain(spec: TargetsFile, rows: Sequence[Mapping[str, Any]], model: Equilib
             why.append(f"{t.value:g} mA h g-1 exceeds the Ti4+/Ti3+ limit F·N_Ti/(3.6 M) = {qmax:.1f} mA h g-1 "
                        f"({n_redox:g} e- per fu); no parameter of an insertion model can exceed it")
         if t.kind == "capacity" and t.licl_M == 0:
-            mg_sites = sum(s.sites_per_fu * max(st.counts.get("Mg", 0) for st in s.states) for s in model.site_types)
-            qmg = 96485.33212 * 2 * mg_sites / (3.6 * model.molar_mass_g_mol)
+            mg_sites = model.ion_capacity_per_fu.get("Mg", 0.0)
+            qmg = float(capacity_mAh_g({"Mg": mg_sites}, model.charges, model.molar_mass_g_mol))
             if t.value < qmax and abs(r["model"] - qmg) < 0.02 * qmg:
                 why.append(f"without Li only Mg-accepting sites fill: {mg_sites:.3f} per fu → {qmg:.1f} mA h g-1 "
                            "when full (the model fills them above the cutoff)")

@@ -95,13 +95,13 @@ def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LI
     """Curves on a grid from ``V_max`` down to ``V_min`` for each LiCl concentration. With
     ``electrolyte_uL`` and ``mass_mg`` the Li reservoir is finite (depleted by insertion)."""
     if not V_min < V_max:
-        raise DualionUserError(f"need V_min < V_max, got {V_min} and {V_max}", field="--v-min/--v-max")
+        raise DualionUserError(f"need V_min < V_max, got {V_min} and {V_max}", field="V_min/V_max")
     if n < 3:
-        raise DualionUserError("need at least 3 voltages", field="--n")
+        raise DualionUserError("need at least 3 voltages", field="n")
     if any(not np.isfinite(c) or c < 0 for c in licl_M):
-        raise DualionUserError(f"LiCl concentrations must be >= 0 (mol L-1), got {list(licl_M)}", field="--licl")
+        raise DualionUserError(f"LiCl concentrations must be >= 0 (mol L-1), got {list(licl_M)}", field="licl_M")
     if (electrolyte_uL is None) != (mass_mg is None):
-        raise DualionUserError("a finite electrolyte needs both --electrolyte-uL and --mass-mg", field="--mass-mg")
+        raise DualionUserError("a finite electrolyte needs both the electrolyte volume and the active mass", field="mass_mg")
     V = np.linspace(V_max, V_min, n)
     curves = {}
     for c in licl_M:

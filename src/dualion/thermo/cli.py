@@ -13,8 +13,14 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import parse_floats as _floats
+from dualion.cliutil import option_names, parse_floats as _floats
 from dualion.io.atomic import check_out_dir
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"ions": "--ions", "host": "--host", "per": "--per", "window": "--window", "mu": "--mu",
+           "licl_M": "--licl", "li_activity": "--activity", "V_range": "--vmin/--vmax", "delta_e_ref_V": "--delta-e-ref",
+           "T_K": "--T"}
+
 
 _FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
                                   "model names: interstitial, single-vacancy, paired-vacancy.")
@@ -204,7 +210,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
-    app.command("energies")(energies)
-    app.command("diagram")(diagram)
-    app.command("query")(query)
-    app.command("path")(path)
+    app.command("energies")(option_names(OPTIONS)(energies))
+    app.command("diagram")(option_names(OPTIONS)(diagram))
+    app.command("query")(option_names(OPTIONS)(query))
+    app.command("path")(option_names(OPTIONS)(path))

@@ -96,10 +96,10 @@ def check_window(window: Sequence[float]) -> tuple[float, float, float, float]:
     try:
         w = tuple(float(v) for v in window)
     except (TypeError, ValueError):
-        raise DualionUserError(f"window must be 4 numbers XMIN XMAX YMIN YMAX, got {window!r}", field="--window") from None
+        raise DualionUserError(f"window must be 4 numbers XMIN XMAX YMIN YMAX, got {window!r}", field="window") from None
     if len(w) != 4 or not all(np.isfinite(w)) or not (w[0] < w[1] and w[2] < w[3]):
         raise DualionUserError(f"window must be 4 finite numbers with XMIN < XMAX and YMIN < YMAX, got {window!r}",
-                               field="--window")
+                               field="window")
     return w  # type: ignore[return-value]
 
 
@@ -399,11 +399,11 @@ def _label_rank(labels: Sequence[str]) -> np.ndarray:
 def _diagram_ions(model: SiteModel, ions: Sequence[str] | None) -> tuple[str, str]:
     ions = tuple(ions) if ions else tuple(model.ions)
     if len(ions) != 2:
-        raise DualionUserError(f"a phase diagram needs exactly two working ions, got {list(ions)}", field="--ions")
+        raise DualionUserError(f"a phase diagram needs exactly two working ions, got {list(ions)}", field="ions")
     for ion in ions:
         if ion not in model.ions:
             raise DualionUserError(f"ion {ion} is not a working ion of model {model.name!r} ({list(model.ions)})",
-                                   field="--ions")
+                                   field="ions")
     return ions  # type: ignore[return-value]
 
 
@@ -505,11 +505,11 @@ def query(model: SiteModel, mu: Mapping[str, float], per: Convention = "charge",
     ions = tuple(ions) if ions else tuple(model.ions)
     missing = [i for i in ions if i not in mu]
     if missing:
-        raise DualionUserError(f"missing chemical potential for {missing} (give --mu {missing[0]}=VALUE)", field="--mu")
+        raise DualionUserError(f"missing chemical potential for {missing} (give --mu {missing[0]}=VALUE)", field="mu")
     extra = set(mu) - set(ions)
     if extra:
         raise DualionUserError(f"chemical potential given for {sorted(extra)}, not a working ion of the model "
-                               f"({list(ions)})", field="--mu")
+                               f"({list(ions)})", field="mu")
     entries, excluded = diagram_entries(model, ions, per, allow_incomplete)
     charges = {i: model.charge(i) for i in ions}
     omegas = [grand_potential_eV(e.dE_eV, e.counts, {i: float(mu[i]) for i in ions}, charges, per) for e in entries]

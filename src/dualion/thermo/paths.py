@@ -64,7 +64,7 @@ class DischargePath:
         """(Δμ_Li, Δμ_Mg) along voltages ``V`` (not defined for a Li-free electrolyte)."""
         if self.no_li:
             raise DualionUserError("Li-free electrolyte: Δμ_Li is −∞, the path has no line in the plane",
-                                   field="--licl")
+                                   field="licl_M")
         return delta_mu_from_voltage(np.asarray(V, dtype=float), self.li_activity, self.delta_e_ref_V, self.T_K, per)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,18 +113,18 @@ def discharge_path(model: SiteModel, licl_M: float | None = None, li_activity: f
     for ion in ("Li", "Mg"):
         if ion not in model.ions:
             raise DualionUserError(f"a LiCl discharge path needs working ions Li and Mg; model {model.name!r} has "
-                                   f"{list(model.ions)}", field="--ions")
+                                   f"{list(model.ions)}", field="ions")
     vmin, vmax = (float(v) for v in V_range)
     if not (np.isfinite(vmin) and np.isfinite(vmax) and vmin < vmax):
-        raise DualionUserError(f"voltage range must be finite with V_min < V_max, got {V_range!r}", field="--vmin/--vmax")
+        raise DualionUserError(f"voltage range must be finite with V_min < V_max, got {V_range!r}", field="V_range")
     if li_activity is None:
         if licl_M is None:
-            raise DualionUserError("give a LiCl concentration or a Li+ activity", field="--licl")
+            raise DualionUserError("give a LiCl concentration or a Li+ activity", field="licl_M")
         if not np.isfinite(licl_M) or licl_M < 0:
-            raise DualionUserError(f"LiCl concentration must be ≥ 0 M, got {licl_M!r}", field="--licl")
+            raise DualionUserError(f"LiCl concentration must be ≥ 0 M, got {licl_M!r}", field="licl_M")
         li_activity = 0.0 if licl_M == 0 else activity_from_concentration(licl_M)
     if not np.isfinite(li_activity) or li_activity < 0:
-        raise DualionUserError(f"Li+ activity must be ≥ 0, got {li_activity!r}", field="--activity")
+        raise DualionUserError(f"Li+ activity must be ≥ 0, got {li_activity!r}", field="li_activity")
     no_li = li_activity == 0
     entries, excluded = diagram_entries(model, ("Li", "Mg"), "charge", allow_incomplete,
                                         exclude_ions=("Li",) if no_li else ())
@@ -147,7 +147,7 @@ def discharge_paths(model: SiteModel, licl_M: Sequence[float], activities: Seque
                     **kw: Any) -> list[DischargePath]:
     """:func:`discharge_path` for each concentration (``activities``, if given, pair with them 1:1)."""
     if activities is not None and len(activities) != len(licl_M):
-        raise DualionUserError(f"{len(activities)} activities for {len(licl_M)} concentrations", field="--activity")
+        raise DualionUserError(f"{len(activities)} activities for {len(licl_M)} concentrations", field="li_activity")
     return [discharge_path(model, c, None if activities is None else activities[k], **kw)
             for k, c in enumerate(licl_M)]
 
