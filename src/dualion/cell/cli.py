@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from dualion.cliutil import option_names
+from dualion.core import paper
 
 from dualion.errors import DualionUserError
 from dualion.io.atomic import ensure_dir
@@ -29,9 +30,9 @@ _DLI = typer.Option(1e-14, "--D-Li", help="Li diffusion coefficient (cm2 s-1).")
 _DMG = typer.Option(3e-17, "--D-Mg", help="Mg diffusion coefficient (cm2 s-1).")
 _J0LI = typer.Option(1e-4, "--j0-Li", help="Li exchange current density at half filling (mA cm-2).")
 _J0MG = typer.Option(2e-6, "--j0-Mg", help="Mg exchange current density at half filling (mA cm-2).")
-_MASS = typer.Option(1.6, "--mass-mg", help="Active mass (mg), for currents in mA.")
-_VMIN = typer.Option(0.05, "--v-min", help="Lower cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
-_VMAX = typer.Option(2.3, "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
+_MASS = typer.Option(paper.ACTIVE_MASS_MG, "--mass-mg", help="Active mass (mg), for currents in mA.")
+_VMIN = typer.Option(paper.V_WINDOW_V[0], "--v-min", help="Lower cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
+_VMAX = typer.Option(paper.V_WINDOW_V[1], "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
 
 
 def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max):
@@ -111,9 +112,9 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
 
 
 @option_names(OPTIONS)
-def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse current density (mA g-1)."),
-             pulse_s: float = typer.Option(3600.0, "--pulse-s", help="Pulse duration (s)."),
-             rest_s: float = typer.Option(36000.0, "--rest-s", help="Rest duration (s)."),
+def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA-g", help="Pulse current density (mA g-1)."),
+             pulse_s: float = typer.Option(paper.GITT_PULSE_S, "--pulse-s", help="Pulse duration (s)."),
+             rest_s: float = typer.Option(paper.GITT_REST_S, "--rest-s", help="Rest duration (s)."),
              max_pulses: int = typer.Option(60, "--max-pulses", help="Stop after this many pulses."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
@@ -122,7 +123,7 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse 
     from dualion import cell
     from dualion.cell.plots import gitt_table, plot_gitt
 
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, 2.3)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1])
     res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
     pts = cell.gitt_points(res)
     ensure_dir(out)

@@ -81,7 +81,7 @@ def plot_capacity_vs_rate(points: Mapping[str, Sequence[RatePoint]], out: Path, 
 
 def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[GittPoint]], out: Path,
               stem: str) -> list[Path]:
-    """GITT voltage vs time (top) and overpotential η = V_relaxed − V_pulse_end vs capacity (bottom), Fig. 3a."""
+    """GITT voltage vs time (top) and overpotential η = E(pulse end) − E_eq vs capacity (bottom), Fig. 3a."""
     import matplotlib.pyplot as plt
 
     with figure_style():
@@ -90,12 +90,12 @@ def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[G
             c = PALETTE[k % len(PALETTE)]
             a1.plot(res.time_s / 3600.0, res.voltage_V, color=c, lw=0.8, label=label)
             pts = points[label]
-            a2.plot([p.capacity_mAh_g for p in pts], [1e3 * p.overpotential_V for p in pts], "o-", color=c, ms=3,
+            a2.plot([p.capacity_mAh_g for p in pts], [1e3 * p.eta_V for p in pts], "o-", color=c, ms=3,
                     label=label)
         a1.set_xlabel("Time (h)")
         a1.set_ylabel(V_LABEL)
         a2.set_xlabel(Q_LABEL)
-        a2.set_ylabel("Overpotential η (mV)")
+        a2.set_ylabel("Overpotential η = E$_{pulse\\,end}$ − E$_{eq}$ (mV)")
         a1.legend(fontsize=7)
         fig.tight_layout()
         return save_figure(fig, out, stem)
@@ -111,6 +111,6 @@ def rate_table(points: Sequence[RatePoint], out: Path, stem: str) -> list[Path]:
 def gitt_table(points: Sequence[GittPoint], out: Path, stem: str) -> list[Path]:
     rec = [asdict(p) for p in points]
     payload = {"units": {"capacity_mAh_g": "mA h g-1", "voltages": "V vs Mg2+/Mg",
-                         "overpotential_V": "V_relaxed - V_pulse_end (V)", "x": "ions per formula unit"},
+                         "eta_V": "V_pulse_end - V_relaxed (V; < 0 on discharge)", "x": "ions per formula unit"},
                "points": rec}
     return write_table(rec, out, stem, json_payload=payload)

@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from dualion.cliutil import option_names
+from dualion.core import paper
 
 from dualion.errors import DualionUserError
 
@@ -195,10 +196,10 @@ def register(app: typer.Typer) -> None:
                                      "'--': --from Li --to Mg -- -0.5)."),
         frm: str = typer.Option(..., "--from", help="Reference of VOLTAGE: Mg (vs Mg2+/Mg) or Li (vs Li+/Li)."),
         to: str = typer.Option(..., "--to", help="Target reference: Mg or Li."),
-        delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E°(Mg2+/Mg) − E°(Li+/Li) in V (paper: "
+        delta_e_ref: float = typer.Option(paper.DELTA_E_REF_V, "--delta-e-ref", help="E°(Mg2+/Mg) − E°(Li+/Li) in V (paper: "
                                           "0.93 V vs Mg = 1.67 V vs Li)."),
         li_activity: float = typer.Option(1.0, "--li-activity", help="Li+ activity for the Nernst shift."),
-        temperature: float = typer.Option(298.15, "--temperature", help="Temperature (K)."),
+        temperature: float = typer.Option(paper.T_K, "--temperature", help="Temperature (K)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Convert a voltage between the Mg2+/Mg and Li+/Li references (V_Li = V_Mg + ΔE_ref − (kT/e) ln a)."""

@@ -323,7 +323,7 @@ def write_cycler_csv(path, data: CyclerData | None = None, *, time_s=None, volta
         cycle = data.cycle if data.has_cycle_index else None
         step = data.step if (data.step >= 0).any() else None
         control = data.control
-        head = {**({"mass_mg": f"{data.mass_mg:g}"} if data.mass_mg else {}),
+        head = {**({"mass_mg": f"{data.mass_mg:.12g}"} if data.mass_mg else {}),
                 **({"reference": data.reference} if data.reference else {})}
         meta = {**head, **(meta or {})}
     cols = {"time_s": np.asarray(time_s, float), "voltage_V": np.asarray(voltage_V, float),

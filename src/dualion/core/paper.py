@@ -59,5 +59,7 @@ AREAL_LOADING_MG_CM2 = 2.0
 ACTIVE_FRACTION = 0.80
 #: ASSUMED: electrode diameter, mm (the paper gives no area; a 10 mm Swagelok electrode).
 ELECTRODE_DIAMETER_MM = 10.0
-#: Active mass, mg = loading × active fraction × π (d/2)² (1.257 mg; derived from the ASSUMED diameter).
-ACTIVE_MASS_MG = AREAL_LOADING_MG_CM2 * ACTIVE_FRACTION * 3.141592653589793 * (ELECTRODE_DIAMETER_MM / 20.0) ** 2
+#: Active mass, mg: loading × active fraction × π (d/2)² = 2 × 0.8 × 0.785 = 1.257 → 1.26 mg (derived from the
+#: ASSUMED diameter; only currents in mA and the finite-electrolyte Li balance depend on it).
+ACTIVE_MASS_MG = round(AREAL_LOADING_MG_CM2 * ACTIVE_FRACTION * 3.141592653589793 * (ELECTRODE_DIAMETER_MM / 20.0) ** 2,
+                       2)

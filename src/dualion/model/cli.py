@@ -14,6 +14,7 @@ import typer
 
 from dualion.errors import DualionUserError
 from dualion.cliutil import option_names, parse_floats as _floats
+from dualion.core import paper
 
 model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo); the cell is `dualion cell`.",
                         no_args_is_help=True)
@@ -63,11 +64,11 @@ def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, s
 def curve(
     site_model: list[str] | None = _SITE,
     licl: str = typer.Option("0,0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations, mol L-1 (0 = Li-free)."),
-    T: float = typer.Option(298.15, "--T", help="Temperature, K."),
-    delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
+    T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
+    delta_e_ref: float = typer.Option(paper.DELTA_E_REF_V, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
     electrolyte_uL: float | None = typer.Option(None, "--electrolyte-uL", help="Finite electrolyte volume, µL."),
     mass_mg: float | None = typer.Option(None, "--mass-mg", help="Active-material mass, mg (with --electrolyte-uL)."),
-    formula: str = typer.Option("Ti0.78□0.22O1.12F0.40(OH)0.48", "--formula",
+    formula: str = typer.Option(paper.FORMULA, "--formula",
                                 help="Host formula: site counts, Ti4+/Ti3+ limit and molar mass."),
     pairs: float = typer.Option(0.0, "--pairs", help="Fraction of vacancies in adjacent pairs (paper model)."),
     split_anions: bool = typer.Option(False, "--split-anions", help="Split single vacancies by F/OH environment."),
@@ -75,8 +76,8 @@ def curve(
                                    help="Electron-limit model: availability, fermi or none."),
     width: float = typer.Option(1.0, "--width", help="Width factor ω multiplying kT in the occupancies."),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Use runs not marked finished."),
-    v_min: float = typer.Option(0.05, "--v-min", help="Lower voltage, V vs Mg2+/Mg."),
-    v_max: float = typer.Option(2.3, "--v-max", help="Upper voltage, V vs Mg2+/Mg."),
+    v_min: float = typer.Option(paper.V_WINDOW_V[0], "--v-min", help="Lower voltage, V vs Mg2+/Mg."),
+    v_max: float = typer.Option(paper.V_WINDOW_V[1], "--v-max", help="Upper voltage, V vs Mg2+/Mg."),
     n: int = typer.Option(461, "--n", help="Number of voltages."),
     out: Path = typer.Option(Path("model-curve"), "--out", help="Output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the end-of-discharge table as JSON."),
@@ -108,7 +109,7 @@ def mc(
     j: list[str] = typer.Option([], "--j", help="Nearest-neighbour interaction ION-ION=eV, e.g. Li-Li=0.02."),
     size: int = typer.Option(12, "--size", help="Simple-cubic lattice edge (even)."),
     sweeps: int = typer.Option(2000, "--sweeps", help="Production sweeps."),
-    T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+    T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Grand-canonical lattice Monte Carlo of one site type vs the independent-site model (JSON on stdout)."""

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-ELECTROLYTE_UL = 400.0   # the paper's Swagelok cells (Experimental)
-MASS_MG = 1.26           # ASSUMED: 2 mg cm-2 electrode, 10 mm diameter, 80 wt.% active material
+from dualion.core import paper
+
+ELECTROLYTE_UL = paper.ELECTROLYTE_VOLUME_UL   # the paper's Swagelok cells (Experimental)
+MASS_MG = paper.ACTIVE_MASS_MG                 # ASSUMED electrode diameter: see dualion.core.paper
 
 
 def _mc_figure(out: Path) -> tuple[list[dict], list[Path]]:

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core import paper
 from dualion.errors import DualionUserError
 from dualion.model.equilibrium import EquilibriumCurve, EquilibriumModel, FiniteElectrolyte
 from dualion.reference import DELTA_E_REF_DEFAULT_V
 
-#: The paper's ICP-AES uptakes at the end of discharge (ions per formula unit), Fig. 2c/3b text:
-#: pure APC: 0.22 Mg (vacancies full of Mg); 0.2 M LiCl: 0.47 Li + 0.18 Mg.
-PAPER_ICP: dict[float, dict[str, float]] = {0.0: {"Li": 0.0, "Mg": 0.22}, 0.2: {"Li": 0.47, "Mg": 0.18}}
+#: The paper's ICP-AES uptakes at the end of discharge (ions per formula unit; :data:`dualion.core.paper.ICP_UPTAKE`).
+PAPER_ICP: dict[float, dict[str, float]] = paper.ICP_UPTAKE
 
 DEFAULT_LICL: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 1.0)
 
@@ -89,8 +89,8 @@ class CurveSet:
                 "peaks": {str(c): self.curves[c].peaks[:5] for c in self.licl_M}}
 
 
-def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LICL, V_min: float = 0.05,
-                   V_max: float = 2.3, n: int = 461, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
+def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LICL,
+                   V_min: float = paper.V_WINDOW_V[0], V_max: float = paper.V_WINDOW_V[1], n: int = 461, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
                    electrolyte_uL: float | None = None, mass_mg: float | None = None, mg_M: float = 0.2) -> CurveSet:
     """Curves on a grid from ``V_max`` down to ``V_min`` for each LiCl concentration. With
     ``electrolyte_uL`` and ``mass_mg`` the Li reservoir is finite (depleted by insertion)."""

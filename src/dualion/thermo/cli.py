@@ -14,6 +14,7 @@ import typer
 
 from dualion.errors import DualionUserError
 from dualion.cliutil import option_names, parse_floats as _floats
+from dualion.core import paper
 from dualion.io.atomic import check_out_dir
 
 #: Library error fields → the options of these commands that set them (errors name the option).
@@ -160,8 +161,8 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
                                   "0 = Li-free electrolyte (Li configurations excluded)."),
          activity: str | None = typer.Option(None, "--activity", help="Li+ activities, one per concentration "
                                              "(default: c / 1 M)."),
-         delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
-         T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+         delta_e_ref: float = typer.Option(paper.DELTA_E_REF_V, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
+         T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
          vmin: float = typer.Option(0.0, "--vmin", help="Lowest voltage, V vs Mg2+/Mg."),
          vmax: float = typer.Option(3.0, "--vmax", help="Highest voltage, V vs Mg2+/Mg."),
          per: str = _PER, window: tuple[float, float, float, float] | None = typer.Option(None, "--window"),
