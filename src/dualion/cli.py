@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from dualion import __version__
-from dualion.errors import DualionUserError
+from dualion.errors import DualionUserError, DualionWarning
 
 app = typer.Typer(
     name="dualion",
@@ -58,11 +58,22 @@ _register_domains()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and return exit code 2."""
+    from dualion.cliutil import format_warning_line, warnings_to_stderr
+
     try:
-        app(args=argv, standalone_mode=False)
+        with warnings_to_stderr():  # every command: each distinct warning once, one line, after the work
+            app(args=argv, standalone_mode=False)
     except DualionUserError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
+    except Warning as exc:  # a warning turned into an error by -W error / PYTHONWARNINGS=error::...
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
+        print("error: " + format_warning_line(type(exc), str(exc), *where).removeprefix("warning: "),
+              file=sys.stderr)
+        return 2 if isinstance(exc, DualionWarning) else 1
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

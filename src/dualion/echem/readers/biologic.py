@@ -30,11 +30,13 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     file_mass = None
     try:
         if path.suffix.lower() == ".mpt":
-            arr, comments = BioLogic.MPTfile(str(path))
+            with open(path, "rb") as fh:  # galvani leaves a file it opened itself unclosed
+                arr, comments = BioLogic.MPTfile(fh)
             file_mass = _mass_from_comments(comments)
             mode = arr["mode"].astype(np.int64) if "mode" in arr.dtype.names else None
         else:
-            mpr = BioLogic.MPRfile(str(path))
+            with open(path, "rb") as fh:
+                mpr = BioLogic.MPRfile(fh)
             arr = mpr.data
             mode = mpr.get_flag("mode").astype(np.int64) if "flags" in arr.dtype.names else None
             meta["start_date"] = str(getattr(mpr, "startdate", "")) or None
