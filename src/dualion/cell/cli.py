@@ -62,7 +62,7 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
                   j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
                   v_max: float = _VMAX, out: Path = _OUT) -> None:
     """One discharge–charge at one rate; writes the curve as a plain cycler CSV plus figure and summary."""
-    from dualion.io.atomic import atomic_write_json
+    from dualion.core.records import dump
     from dualion import cell
     from dualion.cell.plots import plot_rate_curves
 
@@ -72,9 +72,9 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
     ensure_dir(out)
     cell.write_cycler_csv(res, out / "cell_discharge_charge.csv")
     plot_rate_curves([res], out, "cell_discharge_charge", title=f"{licl:g} M LiCl")
-    from dataclasses import asdict
-    atomic_write_json(out / "cell_summary.json", {**asdict(pt), "stop_reasons": res.stop_reasons,
-                                                  "units": "capacity mA h g-1; x per formula unit; V vs Mg2+/Mg"})
+    dump(pt, out / "cell_summary.json", extra={"stop_reasons": res.stop_reasons,
+                                                "units": "capacity mA h g-1; x per formula unit; V vs Mg2+/Mg"})
+    dump(res, out / "cell_run.json")
     typer.echo(f"discharge {pt.discharge_capacity_mAh_g:.1f} mA h g-1 (x_Li {pt.x_Li_discharged:.3f}, "
                f"x_Mg {pt.x_Mg_discharged:.3f}); charge {pt.charge_capacity_mAh_g:.1f} mA h g-1; wrote {out}")
 

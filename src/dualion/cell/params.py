@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from dualion.core import charge, paper
 from dualion.core.electrolyte import Electrolyte
 from dualion.core.host import Host
+from dualion.core.records import Record, dataclass_from_dict, floats, register
 from dualion.errors import DualionUserError
 
 
@@ -131,9 +135,11 @@ class Step:
     label: str = ""
 
 
-@dataclass
-class CellResult:
-    """Time series of a simulated protocol (one row per recorded time). Units in the names."""
+@register("cell.run")
+@dataclass(eq=False)
+class CellResult(Record):
+    """Time series of a simulated protocol (one row per recorded time). Units in the names. A record
+    (``dualion.load``); :func:`dualion.cell.cycler_data` gives its :class:`~dualion.core.CyclerData`."""
 
     time_s: np.ndarray
     voltage_V: np.ndarray
@@ -148,6 +154,20 @@ class CellResult:
     params: CellParameters
     stop_reasons: list[str]
     final_state: np.ndarray
+
+    _ARRAYS = ("time_s", "voltage_V", "current_mA", "current_mA_g", "step", "x_Li", "x_Mg", "xs_Li", "xs_Mg",
+               "charge_mAh_g")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in self._ARRAYS}, "params": dataclasses.asdict(self.params),
+                "stop_reasons": list(self.stop_reasons), "final_state": self.final_state}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CellResult:
+        arrays = {k: floats(d[k]) for k in cls._ARRAYS}
+        arrays["step"] = arrays["step"].astype(int)
+        return cls(**arrays, params=dataclass_from_dict(CellParameters, d["params"]),
+                   stop_reasons=list(d["stop_reasons"]), final_state=floats(d["final_state"]))
 
     def table(self) -> dict[str, np.ndarray]:
         return {"time_s": self.time_s, "voltage_V": self.voltage_V, "current_mA": self.current_mA,

@@ -10,6 +10,7 @@ import numpy as np
 
 from dualion.cell.experiments import GittPoint, RatePoint
 from dualion.cell.params import CellResult
+from dualion.core.records import records_payload
 from dualion.plotting import ION_COLOURS, PALETTE, figure_style, save_figure, write_table
 
 V_LABEL = "Voltage vs Mg$^{2+}$/Mg (V)"
@@ -103,14 +104,15 @@ def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[G
 
 def rate_table(points: Sequence[RatePoint], out: Path, stem: str) -> list[Path]:
     rec = [asdict(p) for p in points]
-    payload = {"units": {"rate_mA_g": "mA g-1", "capacity": "mA h g-1 (positive)", "x": "ions per formula unit",
+    payload = {**records_payload(points),
+               "units": {"rate_mA_g": "mA g-1", "capacity": "mA h g-1 (positive)", "x": "ions per formula unit",
                          "voltage": "V vs Mg2+/Mg"}, "points": rec}
     return write_table(rec, out, stem, json_payload=payload)
 
 
 def gitt_table(points: Sequence[GittPoint], out: Path, stem: str) -> list[Path]:
     rec = [asdict(p) for p in points]
-    payload = {"units": {"capacity_mAh_g": "mA h g-1", "voltages": "V vs Mg2+/Mg",
+    payload = {**records_payload(points), "units": {"capacity_mAh_g": "mA h g-1", "voltages": "V vs Mg2+/Mg",
                          "eta_V": "V_pulse_end - V_relaxed (V; < 0 on discharge)", "x": "ions per formula unit"},
                "points": rec}
     return write_table(rec, out, stem, json_payload=payload)

@@ -29,6 +29,7 @@ from dualion.errors import DualionUserError
 from dualion.ions import formal_charge
 from dualion.core import charge
 from dualion.core.charge import MAH_PER_MOL_E
+from dualion.core.records import Record, dataclass_from_dict, register
 
 Basis = Literal["pristine", "discharged"]
 
@@ -174,8 +175,9 @@ def check_basis(basis: str) -> Basis:
     return basis  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
-class InsertionCapacity:
+@register("composition.capacity")
+@dataclass(frozen=True, eq=False)
+class InsertionCapacity(Record):
     """Capacity delivered by a given inserted amount of ions per formula unit."""
 
     formula: str
@@ -193,6 +195,10 @@ class InsertionCapacity:
                 "molar_mass_basis_g_mol": self.molar_mass_basis_g_mol,
                 "pristine_molar_mass_g_mol": self.pristine_molar_mass_g_mol,
                 "capacity_mAh_g": self.capacity_mAh_g}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> InsertionCapacity:
+        return dataclass_from_dict(cls, d)
 
 
 def capacity_from_inserted(formula: DefectFormula | str, inserted: Mapping[str, float], basis: str = "pristine",

@@ -75,10 +75,10 @@ def _print_table(summary) -> None:
 
 def write_summary(summary, out: Path) -> list[Path]:
     """Write half_cycles, cycles and rate_capability as CSV + JSON, and summary.json, into ``out``."""
-    from dualion.io.atomic import atomic_write_json
+    from dualion.core.records import dump, record_dict
     from dualion.plotting import write_table
 
-    payload = summary.to_dict()
+    payload = record_dict(summary)          # the CycleSummary record, plain JSON data (one NaN policy)
     paths = []
     paths += write_table(summary.half_cycle_table(), out, "half_cycles", json_payload=payload["half_cycles"])
     paths += write_table(summary.table(), out, "cycles", json_payload=payload["cycles"])
@@ -86,7 +86,7 @@ def write_summary(summary, out: Path) -> list[Path]:
 
     paths += write_table(pd.DataFrame(payload["rate_capability"]), out, "rate_capability",
                          json_payload=payload["rate_capability"])
-    paths.append(atomic_write_json(out / "summary.json", payload))
+    paths.append(dump(summary, out / "summary.json"))
     return paths
 
 

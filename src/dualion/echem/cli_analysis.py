@@ -118,6 +118,7 @@ def gitt_outputs(results: list, out: Path, stem: str, voltage_label: str = "Volt
     """Write the Fig. 3a-style figure and per-pulse tables for one or more GITT results."""
     import pandas as pd
 
+    from dualion.core.records import records_payload
     from dualion.echem.gitt import plot_gitt
     from dualion.plotting import figure_style, save_figure, write_table
 
@@ -127,7 +128,7 @@ def gitt_outputs(results: list, out: Path, stem: str, voltage_label: str = "Volt
         df.insert(0, "record", r.label or r.source)
         frames.append(df)
     paths = write_table(pd.concat(frames, ignore_index=True), out, f"{stem}_gitt",
-                        json_payload={"records": [r.as_dict() for r in results]})
+                        json_payload=records_payload(results))
     with figure_style():
         fig = plot_gitt(results, voltage_label=voltage_label)
         paths += save_figure(fig, out, f"{stem}_gitt")
@@ -213,7 +214,7 @@ def add_commands(app: typer.Typer) -> None:
         """GITT: E_eq, overpotential η, IR drop and Weppner–Huggins D per pulse (figure + CSV/JSON)."""
         with _warnings_to_stderr():
             from dualion.echem.gitt import GITTGeometry, analyse_gitt_data
-            from dualion.io.atomic import to_json
+            from dualion.core.records import records_payload, to_json
 
             for v, n in ((mass_mg, "--mass-mg"), (molar_mass, "--molar-mass"), (molar_volume, "--molar-volume"),
                          (area_cm2, "--area-cm2"), (radius_um, "--radius-um")):
@@ -236,7 +237,7 @@ def add_commands(app: typer.Typer) -> None:
             ref = refs.pop() if len(refs) == 1 else None      # one shared, stated reference electrode
             paths = gitt_outputs(results, out, stem, voltage_label=f"Voltage vs {ref} (V)" if ref else "Voltage (V)")
             if json_out:
-                typer.echo(to_json({"records": [r.as_dict() for r in results]}))
+                typer.echo(to_json(records_payload(results)))
             else:
                 for r in results:
                     _print_gitt(r)

@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.conventions import CURRENT_CONVENTION, ETA_CONVENTION
+from dualion.core.records import Record, dataclass_from_dict, num, register
 from dualion.errors import DualionUserError
 
 #: Default thresholds (see module docstring).
@@ -137,9 +139,10 @@ class GITTPulse:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class GITTResult:
-    """All pulses of one GITT record, with the inputs used."""
+@register("echem.gitt")
+@dataclass(frozen=True, eq=False)
+class GITTResult(Record):
+    """All pulses of one GITT record, with the inputs used (a record: ``gitt.json`` loads back)."""
 
     pulses: tuple[GITTPulse, ...]
     geometry: GITTGeometry
@@ -152,18 +155,21 @@ class GITTResult:
 
         return pd.DataFrame([p.as_dict() for p in self.pulses])
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "label": self.label, "geometry": asdict(self.geometry),
                 "thresholds": self.thresholds,
-                "conventions": {"current": "I > 0 charge, I < 0 discharge",
-                                "eta_V": "E(end of pulse) - E_eq (signed)",
+                "conventions": {"current": CURRENT_CONVENTION, "eta_V": ETA_CONVENTION,
                                 "state": "charge passed since the first pulse; x = electrons per formula unit",
                                 "D": "Weppner-Huggins, cm2/s"},
-                "pulses": [_json_safe(p.as_dict()) for p in self.pulses]}
+                "pulses": [p.as_dict() for p in self.pulses]}
 
+    as_dict = to_dict
 
-def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GITTResult:
+        return cls(pulses=tuple(dataclass_from_dict(GITTPulse, p) for p in d["pulses"]),
+                   geometry=dataclass_from_dict(GITTGeometry, d.get("geometry") or {}), source=d.get("source"),
+                   label=d.get("label"), thresholds={k: num(v) for k, v in (d.get("thresholds") or {}).items()})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ def curve(
     as_json: bool = typer.Option(False, "--json", help="Print the end-of-discharge table as JSON."),
 ) -> None:
     """Equilibrium discharge curves x_Li(V), x_Mg(V) per site type, Q(V), dQ/dV for several LiCl concentrations."""
-    from dualion.model.report import compute_curves, json_safe, write_curve_outputs
+    from dualion.core.records import jsonable
+    from dualion.model.report import compute_curves, write_curve_outputs
 
     with option_names(OPTIONS):
         model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
@@ -92,7 +93,7 @@ def curve(
     paths = write_curve_outputs(cs, out)
     rows = cs.endpoints()
     if as_json:
-        typer.echo(json.dumps(json_safe(rows), indent=2))
+        typer.echo(json.dumps(jsonable(rows), indent=2))
     else:
         typer.echo("LiCl (M)  x_Li    x_Mg    e-/fu   Q (mA h g-1)  main dQ/dV peak (V vs Mg)")
         for r in rows:
@@ -162,9 +163,9 @@ def fit(
         raise
     write_fit_outputs(result, spec, out)
     if as_json:
-        from dualion.model.report import json_safe
+        from dualion.core.records import to_json
 
-        typer.echo(json.dumps(json_safe(result.to_dict()), indent=2))
+        typer.echo(to_json(result))
     else:
         from dualion.model.fit import residual_table_markdown
 

@@ -56,6 +56,7 @@ from dualion.model.solver import ReservoirSolver
 from dualion.core.constants import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K
 from dualion.core.conventions import Per
 from dualion.core.electrolyte import Electrolyte
+from dualion.core.records import Record, floats, num, register
 
 ElectronStatistics = Literal["availability", "fermi", "none"]
 
@@ -171,6 +172,18 @@ class Uptake(Mapping):
     def __len__(self) -> int:
         return len(self.x)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"x": self.x, "x_site": self.x_site, "occupancy": self.occupancy, "electrons": self.electrons,
+                "eta_eV": self.eta_eV, "dmu_per_charge": self.dmu_per_charge}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Uptake:
+        def nested(m: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+            return {k: {kk: floats(vv) for kk, vv in v.items()} for k, v in m.items()}
+        return cls(x={k: floats(v) for k, v in d["x"].items()}, x_site=nested(d["x_site"]),
+                   occupancy=nested(d["occupancy"]), electrons=floats(d["electrons"]), eta_eV=floats(d["eta_eV"]),
+                   dmu_per_charge={k: floats(v) for k, v in d["dmu_per_charge"].items()})
+
 
 @dataclass(frozen=True)
 class FiniteElectrolyte:
@@ -235,8 +248,9 @@ def dqdv_peaks(V: np.ndarray, dqdv: np.ndarray, prominence_frac: float = 0.05) -
     return out
 
 
-@dataclass(frozen=True)
-class EquilibriumCurve:
+@register("model.curve")
+@dataclass(frozen=True, eq=False)
+class EquilibriumCurve(Record):
     """An equilibrium discharge curve on a voltage grid (V vs Mg2+/Mg, descending or ascending).
 
     ``x``/``x_site``: ions per fu; ``Q_mAh_g``: capacity (mA h g-1); ``dqdv``: −dQ/dV (mA h g-1 V-1,
@@ -265,6 +279,23 @@ class EquilibriumCurve:
         keep = np.concatenate([[True], np.diff(q) > 0])
         return np.interp(Q_mAh_g, q[keep], v[keep], left=np.nan, right=np.nan)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"V_vs_Mg": self.V, "li_activity": self.li_activity, "x": self.x, "x_site": self.x_site,
+                "electrons_per_fu": self.electrons, "eta_eV": self.eta_eV, "Q_mAh_g": self.Q_mAh_g,
+                "minus_dQdV_mAh_g_V": self.dqdv, "peaks": self.peaks, "delta_e_ref_V": self.delta_e_ref_V,
+                "T_K": self.T_K, "uptake": self.uptake.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EquilibriumCurve:
+        u = Uptake.from_dict(d["uptake"])
+        return cls(V=floats(d["V_vs_Mg"]), li_activity=floats(d["li_activity"]),
+                   x={k: floats(v) for k, v in d["x"].items()},
+                   x_site={k: {i: floats(a) for i, a in v.items()} for k, v in d["x_site"].items()},
+                   electrons=floats(d["electrons_per_fu"]), eta_eV=floats(d["eta_eV"]), Q_mAh_g=floats(d["Q_mAh_g"]),
+                   dqdv=floats(d["minus_dQdV_mAh_g_V"]),
+                   peaks=[{k: num(v) for k, v in p.items()} for p in d.get("peaks", [])],
+                   delta_e_ref_V=float(d["delta_e_ref_V"]), T_K=float(d["T_K"]), uptake=u)
+
     def to_records(self) -> list[dict[str, float]]:
         """One row per voltage: V, a_Li, x per ion, x per site type and ion, e-, η, Q, −dQ/dV."""
         rows = []
@@ -281,8 +312,12 @@ class EquilibriumCurve:
         return rows
 
 
-class EquilibriumModel:
+@register("model.equilibrium_model")
+class EquilibriumModel(Record):
     """Independent-site Li/Mg (any ions) insertion model with a shared electron (redox) reservoir.
+
+    A record: :meth:`to_dict` is :meth:`describe`, :meth:`from_dict` builds the same model back (equality and
+    hashing stay by identity — models carry solver caches; compare with :func:`dualion.core.records.records_equal`).
 
     Parameters
     ----------
@@ -409,6 +444,24 @@ class EquilibriumModel:
                                         "multiplicity": st.multiplicity} for st in s.states]}
                            for s in self.site_types],
         }
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.describe()
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EquilibriumModel:
+        sts = [SiteType(s["name"], float(s["sites_per_fu"]),
+                        tuple(SiteState(st["label"], dict(st["counts"]), float(st["dE_eV"]), float(st["multiplicity"]))
+                              for st in s["states"]),
+                        float(s.get("offset_eV", 0.0)), dict(s.get("ion_offsets_eV", {}))) for s in d["site_types"]]
+        n_redox = d.get("n_redox_per_fu")
+        return cls(sts, n_redox_per_fu=None if n_redox is None else num(n_redox), charges=dict(d["charges"]),
+                   T_K=float(d["T_K"]), molar_mass_g_mol=d.get("molar_mass_g_mol"),
+                   electron_statistics=d.get("electron_statistics", "availability"),
+                   width_factor=float(d.get("width_factor", 1.0)), name=d.get("name", ""))
 
     # ------------------------------------------------------------------ core evaluation
     def _mu_array(self, dmu: Mapping[str, Any], per: str) -> tuple[np.ndarray, tuple[int, ...]]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from dualion.core import paper
+from dualion.core.records import Record, jsonable, record_dict, register
 from dualion.errors import DualionUserError
 from dualion.model.equilibrium import EquilibriumCurve, EquilibriumModel, FiniteElectrolyte
 from dualion.reference import DELTA_E_REF_DEFAULT_V
@@ -24,23 +25,13 @@ PAPER_ICP: dict[float, dict[str, float]] = paper.ICP_UPTAKE
 DEFAULT_LICL: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 1.0)
 
 
-def json_safe(obj: Any) -> Any:
-    """Recursively replace NaN/inf floats by None (JSON has no NaN) and numpy scalars/arrays by Python ones."""
-    if isinstance(obj, Mapping):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_safe(obj.tolist())
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
+#: The one JSON policy (NaN → null, ±inf → "inf"/"-inf"): :func:`dualion.core.records.jsonable`.
+json_safe = jsonable
 
 
-@dataclass(frozen=True)
-class CurveSet:
+@register("model.curves")
+@dataclass(frozen=True, eq=False)
+class CurveSet(Record):
     """Equilibrium curves of one model for several LiCl concentrations (mol L-1; 0 = Li-free)."""
 
     model: EquilibriumModel
@@ -78,6 +69,17 @@ class CurveSet:
             for r in self.curves[c].to_records():
                 rows.append({"licl_M": c, **r})
         return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.to_dict(), "licl_M": list(self.licl_M), "delta_e_ref_V": self.delta_e_ref_V,
+                "electrolyte": self.electrolyte,
+                "curves": [{"licl_M": c, "curve": self.curves[c].to_dict()} for c in self.licl_M]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CurveSet:
+        return cls(model=EquilibriumModel.from_dict(d["model"]), licl_M=tuple(float(c) for c in d["licl_M"]),
+                   curves={float(e["licl_M"]): EquilibriumCurve.from_dict(e["curve"]) for e in d["curves"]},
+                   delta_e_ref_V=float(d["delta_e_ref_V"]), electrolyte=d.get("electrolyte"))
 
     def payload(self) -> dict[str, Any]:
         return {"model": self.model.describe(), "delta_e_ref_V": self.delta_e_ref_V, "electrolyte": self.electrolyte,
@@ -222,7 +224,9 @@ def write_curve_outputs(cs: CurveSet, out: Path) -> list[Path]:
 
     out = Path(out)
     paths = []
-    paths += write_table(cs.records(), out, "curves", json_payload=json_safe({**cs.payload(), "rows": cs.records()}))
+    # curves.json is the CurveSet record (dualion.load reads it back) plus the table rows and summary
+    paths += write_table(cs.records(), out, "curves",
+                         json_payload={**record_dict(cs), **jsonable({**cs.payload(), "rows": cs.records()})})
     paths += write_table(cs.endpoints(), out, "endpoints", json_payload=json_safe(cs.payload()))
     paths += plot_curves(cs, out)
     paths += plot_uptake_vs_licl(cs, out)

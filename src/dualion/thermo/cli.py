@@ -101,10 +101,9 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
             allow_incomplete: bool = _INC, ref: list[str] | None = _REF,
             out: Path = typer.Option(Path("."), "--out", help="Output folder for diagram.{png,svg,json}.")) -> None:
     """Exact phase diagram (stable product over the Δμ plane): figure + diagram.json (regions, thresholds)."""
-    from dualion.io.atomic import atomic_write_json
     from dualion.plotting import figure_style, save_figure
     from dualion.reference import check_convention
-    from dualion.thermo.diagram import phase_diagram
+    from dualion.thermo.diagram import convention_text, phase_diagram
     from dualion.thermo.pairing import select_model
     from dualion.thermo.plot import diagram_figure
 
@@ -112,14 +111,16 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
     check_out_dir(out)
     model = select_model(_load(files, ions, host, ref), host)
     d = phase_diagram(model, ions=_two(ions), per=per, window=window, allow_incomplete=allow_incomplete)
-    payload = d.to_dict()
-    payload["provenance"] = {k: v for k, v in dict(model.provenance).items()}
+    from dualion.core.records import dump
+
+    provenance = {k: v for k, v in dict(model.provenance).items()}
     with figure_style():
         fig = diagram_figure([d], None, charges={i: model.charge(i) for i in model.ions},
                              footnote=_footnote(model))
         save_figure(fig, out, "diagram")
-    atomic_write_json(Path(out) / "diagram.json", payload)
-    typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; {payload['convention']})")
+    dump(d, Path(out) / "diagram.json", extra={"provenance": provenance})
+    typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; "
+               f"{convention_text(d.per, d.ions)})")
     note = _excluded_note(d.excluded)
     if note:
         typer.echo(note)
