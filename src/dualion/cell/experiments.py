@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from dualion.cell.particle import SingleParticleCell
 from dualion.cell.source import EquilibriumSource
 from dualion.core import paper
 from dualion.core.cycler import CyclerData
-from dualion.core.records import Record, dataclass_from_dict, register
+from dualion.core.records import DataRecord, register
 from dualion.errors import DualionUserError
 
 #: The paper's rate-test current densities, mA g-1 (:data:`dualion.core.paper.RATES_MA_G`).
@@ -46,7 +46,7 @@ def discharge_charge(params: CellParameters | None = None, rate_mA_g: float = 20
 
 @register("cell.rate_point")
 @dataclass(frozen=True, eq=False)
-class RatePoint(Record):
+class RatePoint(DataRecord):
     """Summary of one discharge–charge at one rate (capacities positive, mA h g-1; x per formula unit)."""
 
     rate_mA_g: float
@@ -56,13 +56,6 @@ class RatePoint(Record):
     x_Mg_discharged: float
     mean_discharge_voltage_V: float
     licl_M: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RatePoint:
-        return dataclass_from_dict(cls, d)
 
 
 def summarize(res: CellResult) -> RatePoint:
@@ -151,7 +144,7 @@ def simulate_gitt(params: CellParameters | None = None, equilibrium: Equilibrium
 
 @register("cell.gitt_point")
 @dataclass(frozen=True, eq=False)
-class GittPoint(Record):
+class GittPoint(DataRecord):
     """One GITT pulse of a simulated record, as :func:`dualion.echem.gitt.analyse_gitt` reports it, plus the
     model's composition at the end of the rest: closed-circuit voltage at the pulse end and relaxed voltage
     at the rest end (V vs Mg2+/Mg), overpotential ``eta_V = V_pulse_end − V_relaxed`` (V; dualion's one
@@ -164,13 +157,6 @@ class GittPoint(Record):
     eta_V: float
     x_Li: float
     x_Mg: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> GittPoint:
-        return dataclass_from_dict(cls, d)
 
 
 def gitt_analysis(res: CellResult) -> Any:

@@ -91,12 +91,12 @@ def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[G
             c = PALETTE[k % len(PALETTE)]
             a1.plot(res.time_s / 3600.0, res.voltage_V, color=c, lw=0.8, label=label)
             pts = points[label]
-            a2.plot([p.capacity_mAh_g for p in pts], [1e3 * p.eta_V for p in pts], "o-", color=c, ms=3,
+            a2.plot([p.capacity_mAh_g for p in pts], [1e3 * abs(p.eta_V) for p in pts], "o-", color=c, ms=3,
                     label=label)
         a1.set_xlabel("Time (h)")
         a1.set_ylabel(V_LABEL)
         a2.set_xlabel(Q_LABEL)
-        a2.set_ylabel("Overpotential η = E$_{pulse\\,end}$ − E$_{eq}$ (mV)")
+        a2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
         a1.legend(fontsize=7)
         fig.tight_layout()
         return save_figure(fig, out, stem)

@@ -39,7 +39,7 @@ import numpy as np
 from dualion.errors import DualionUserError
 
 __all__ = ["Record", "register", "registered_kinds", "jsonable", "floats", "num", "to_json", "dump", "load",
-           "from_dict", "records_equal", "dataclass_from_dict", "record_dict", "RecordList", "records_payload"]
+           "from_dict", "records_equal", "dataclass_from_dict", "record_dict", "RecordList", "records_payload", "DataRecord"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -262,3 +262,15 @@ class Record:
         return records_equal(self, other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class DataRecord(Record):
+    """:class:`Record` for a flat dataclass: ``to_dict`` is :func:`dataclasses.asdict`, ``from_dict`` is
+    :func:`dataclass_from_dict` (null → NaN in float fields)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Any:
+        return dataclass_from_dict(cls, d)
