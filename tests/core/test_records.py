@@ -160,3 +160,34 @@ def test_insertion_capacity_round_trip(tmp_path):
 
     c = capacity_from_inserted("Ti0.78□0.22O1.12F0.40(OH)0.48", {"Li": 0.47, "Mg": 0.18})
     assert roundtrip(c, tmp_path) == c
+
+
+def test_dqdv_result_round_trip_and_cli_file_loads(tmp_path):
+    from dualion.echem.dqdv import DQDVPeak, DQDVResult
+
+    r = DQDVResult(np.linspace(0.1, 2.0, 5), np.arange(10.0).reshape(2, 5), np.array([1.0, 2.0]), (0, 1),
+                   ("discharge", "charge"), (1, None), 0.01, 0.02, 1.6,
+                   (DQDVPeak(0, "discharge", 1, 0.9, 3.0, 2.0, None),))
+    back = roundtrip(r, tmp_path)
+    assert back == r and back.peaks[0].height_mAh_per_g_V is None
+
+
+def test_cli_outputs_load_back(tmp_path):
+    """Files the CLIs write (diagram.json, summary.json, *_gitt.json, cell_run.json) come back as objects."""
+    import subprocess
+    import sys
+
+    from dualion.echem.gitt import synthetic_gitt, write_plain_csv
+
+    def cli(*args):
+        r = subprocess.run([sys.executable, "-m", "dualion.cli", *map(str, args)], capture_output=True, text=True,
+                           timeout=300)
+        assert r.returncode == 0, r.stderr
+    cli("diagram", "paired-vacancy", "--out", tmp_path / "d")
+    d = dualion.load(tmp_path / "d" / "diagram.json")
+    assert type(d).__name__ == "PhaseDiagram" and d.regions
+    s = synthetic_gitt(n_pulses=3)
+    write_plain_csv(tmp_path / "g.csv", s.time_s, s.voltage_V, s.current_mA, header=[f"mass_mg={s.mass_mg}"])
+    cli("echem", "gitt", tmp_path / "g.csv", "--out", tmp_path / "gitt")
+    (res,) = dualion.load(tmp_path / "gitt" / "g_gitt.json")
+    assert type(res).__name__ == "GITTResult" and len(res.pulses) == 3 and all(p.eta_V < 0 for p in res.pulses)

@@ -89,6 +89,7 @@ def _positive(x: float | None, name: str) -> float | None:
 
 def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)") -> list[Path]:
     """Write figure (PNG+SVG), curves and peaks (CSV+JSON) for a :class:`~.dqdv.DQDVResult`."""
+    from dualion.core.records import record_dict
     from dualion.echem.dqdv import plot_dqdv
     from dualion.plotting import figure_style, save_figure, write_table
 
@@ -98,8 +99,10 @@ def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)
                     "discharge negative", "smooth_V": result.smooth_V, "step_V": result.step_V,
             "mass_mg": result.mass_mg}
     paths = []
+    # the DQDVResult record (dualion.load reads it back), with the per-half-cycle view and conventions
+    rec = record_dict(result)
     paths += write_table(curves, out, f"{stem}_dqdv_curves",
-                         json_payload={"conventions": conv, "voltage_V": result.voltage_V,
+                         json_payload={**rec, "conventions": conv,
                                        "half_cycles": [{"half_cycle": h, "direction": d, "cycle": c,
                                                         "capacity_mAh": float(q),
                                                         "dqdv_mAh_per_V": result.dqdv_mAh_per_V[r]}

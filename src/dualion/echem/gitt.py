@@ -525,25 +525,12 @@ def synthetic_gitt(*, n_pulses: int = 12, mass_mg: float = 1.6, current_mA_g: fl
 
 def write_plain_csv(path, time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np.ndarray,
                     header: Sequence[str] = (), step: np.ndarray | None = None) -> None:
-    """Write the team's plain cycler CSV (``time_s,voltage_V,current_mA[,step]``, ``#`` header lines)
-    atomically."""
-    import io
+    """Write the team's plain cycler CSV from arrays, ``header`` lines ``"key=value"`` (mass_mg=1.6,
+    reference=Mg, ...): a thin call of the one writer, :func:`dualion.core.write_cycler_csv`."""
+    from dualion.core.cycler import write_cycler_csv
 
-    from dualion.io.atomic import atomic_write_text
-
-    buf = io.StringIO()
-    for line in header:
-        buf.write(f"# {line}\n")
-    cols = [time_s, voltage_V, current_mA]
-    names = ["time_s", "voltage_V", "current_mA"]
-    fmt = ["%.3f", "%.6f", "%.6g"]
-    if step is not None:
-        cols.append(step)
-        names.append("step")
-        fmt.append("%d")
-    buf.write(",".join(names) + "\n")
-    np.savetxt(buf, np.column_stack(cols), delimiter=",", fmt=fmt)
-    atomic_write_text(path, buf.getvalue())
+    meta = dict(line.split("=", 1) if "=" in line else (line, None) for line in header)
+    write_cycler_csv(path, time_s=time_s, voltage_V=voltage_V, current_mA=current_mA, step=step, meta=meta)
 
 
 def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str = "Voltage (V)"):
