@@ -65,13 +65,15 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
     from dualion.core.records import dump
     from dualion import cell
     from dualion.cell.plots import plot_rate_curves
+    from dualion.plotting import figure_style, save
 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
     res = cell.discharge_charge(p, rate_mA_g)
     pt = cell.summarize(res)
     ensure_dir(out)
     cell.write_cycler_csv(res, out / "cell_discharge_charge.csv")
-    plot_rate_curves([res], out, "cell_discharge_charge", title=f"{licl:g} M LiCl")
+    with figure_style():
+        save(plot_rate_curves([res], title=f"{licl:g} M LiCl"), out, "cell_discharge_charge")
     dump(pt, out / "cell_summary.json", extra={"stop_reasons": res.stop_reasons,
                                                 "units": "capacity mA h g-1; x per formula unit; V vs Mg2+/Mg"})
     dump(res, out / "cell_run.json")
@@ -90,7 +92,8 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
              v_max: float = _VMAX, out: Path = _OUT) -> None:
     """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate."""
     from dualion import cell
-    from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_table
+    from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_records
+    from dualion.plotting import figure_style, save, write_table
     from dualion.progress import make_progress
 
     rates = _parse_rates(rate_mA_g)
@@ -99,9 +102,11 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
         task = prog.add_task("rates", total=len(rates))
         pts, results = cell.rate_capability(p, rates, progress=lambda r: prog.advance(task))
     ensure_dir(out)
-    plot_rate_curves(results, out, "cell_rate_curves", title=f"{licl:g} M LiCl")
-    plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}, out, "cell_capacity_vs_rate")
-    rate_table(pts, out, "cell_rate")
+    rec, payload = rate_records(pts)
+    with figure_style():
+        save(plot_rate_curves(results, title=f"{licl:g} M LiCl"), out, "cell_rate_curves")
+        save(plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}), out, "cell_capacity_vs_rate")
+    write_table(rec, out, "cell_rate", json_payload=payload)
     for pt in pts:
         typer.echo(f"{pt.rate_mA_g:8g} mA g-1: {pt.discharge_capacity_mAh_g:6.1f} mA h g-1  "
                    f"x_Li {pt.x_Li_discharged:.3f}  x_Mg {pt.x_Mg_discharged:.3f}")
@@ -121,7 +126,8 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
              out: Path = _OUT) -> None:
     """Simulated first-discharge GITT (the paper's 10 mA g-1 × 1 h, 10 h rest, to 0.05 V) → plain cycler CSV."""
     from dualion import cell
-    from dualion.cell.plots import gitt_table, plot_gitt
+    from dualion.cell.plots import gitt_records, plot_gitt
+    from dualion.plotting import figure_style, save
 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1])
     res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
@@ -129,8 +135,12 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
     ensure_dir(out)
     label = f"{licl:g} M LiCl" if licl > 0 else "Li-free"
     cell.write_cycler_csv(res, out / "cell_gitt.csv")
-    plot_gitt({label: res}, {label: pts}, out, "cell_gitt")
-    gitt_table(pts, out, "cell_gitt_points")
+    rec, payload = gitt_records(pts)
+    with figure_style():
+        save(plot_gitt({label: res}, {label: pts}), out, "cell_gitt")
+    from dualion.plotting import write_table
+
+    write_table(rec, out, "cell_gitt_points", json_payload=payload)
     typer.echo(f"{len(pts)} pulses; wrote {out / 'cell_gitt.csv'} (analyse with: dualion echem gitt)")
 
 

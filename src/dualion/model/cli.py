@@ -16,7 +16,8 @@ from dualion.errors import DualionUserError
 from dualion.cliutil import option_names, parse_floats as _floats
 from dualion.core import paper
 
-model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo); the cell is `dualion cell`.",
+model_app = typer.Typer(help="Finite-temperature dual-ion insertion model: equilibrium curves and Monte Carlo "
+                        "(the galvanostatic cell is the top-level `dualion cell`).",
                         no_args_is_help=True)
 
 _SITE = typer.Option(None, "--site-model",

@@ -66,12 +66,32 @@ def _load(files: list[str], ions: str | None, host: str | None, ref: list[str] |
     return load_site_models(files, parse_ions(ions), host, _pairs(ref, "--ref"))
 
 
+def _energies_ions(files: list[str], ions: str | None) -> str | None:
+    """``--ions`` for `energies`: when not given, the ions inserted in the calculation files (host vs
+    configurations); when given, one warning naming the configurations of ions it leaves out."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+    from dualion.ions import parse_ions
+    from dualion.thermo.energies import ions_from_files
+
+    found = ions_from_files(files)
+    if ions is None:
+        return ",".join(sorted(found, key=lambda el: (found[el] == 0, el))) if found else None
+    left = {el: n for el, n in found.items() if el not in parse_ions(ions)}
+    if left:
+        what = ", ".join(f"{n} {el}" for el, n in sorted(left.items()))
+        warnings.warn(f"--ions {ions} leaves out {sum(left.values())} configurations of other ions found in the "
+                      f"files ({what}); omit --ions to include every inserted ion", DualionWarning, stacklevel=2)
+    return ions
+
+
 def energies(files: list[str] = _FILES, ions: str = _IONS, host: str | None = _HOST,
              ref: list[str] | None = _REF, as_json: bool = typer.Option(False, "--json", help="Print JSON records.")) -> None:
     """Insertion energies of every configuration (total, per ion, per transferred charge, voltage)."""
     from dualion.thermo.energies import insertion_table
 
-    recs = insertion_table(_load(files, ions, host, ref))
+    recs = insertion_table(_load(files, _energies_ions(files, ions), host, ref))
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in recs], indent=1, ensure_ascii=False))
         return
