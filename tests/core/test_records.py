@@ -191,3 +191,12 @@ def test_cli_outputs_load_back(tmp_path):
     cli("echem", "gitt", tmp_path / "g.csv", "--out", tmp_path / "gitt")
     (res,) = dualion.load(tmp_path / "gitt" / "g_gitt.json")
     assert type(res).__name__ == "GITTResult" and len(res.pulses) == 3 and all(p.eta_V < 0 for p in res.pulses)
+
+
+def test_discharge_path_round_trip(tmp_path):
+    from dualion.thermo import discharge_paths, load_site_models
+
+    (pv,) = load_site_models(["paired-vacancy"])
+    paths = records.RecordList(discharge_paths(pv, [0.0, 0.2]))
+    back = roundtrip(paths, tmp_path)
+    assert list(back) == list(paths) and back[0].no_li and not back[1].no_li
