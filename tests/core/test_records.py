@@ -200,3 +200,17 @@ def test_discharge_path_round_trip(tmp_path):
     paths = records.RecordList(discharge_paths(pv, [0.0, 0.2]))
     back = roundtrip(paths, tmp_path)
     assert list(back) == list(paths) and back[0].no_li and not back[1].no_li
+
+
+def test_cycler_data_half_cycle_ids():
+    from dualion.echem import make_cycler_data, segment
+
+    t = np.arange(0, 4000.0, 10.0)
+    i = np.where((t // 1000) % 2 == 0, -0.16, 0.16)
+    v = 1.5 + np.where(i < 0, -1, 1) * (t % 1000) / 2000.0
+    data = make_cycler_data(t, v, i, mass_mg=1.6)
+    halves = segment.half_cycles(data)
+    ids = data.half_cycle_ids(halves)
+    assert ids.shape == t.shape and set(ids[ids >= 0]) == {h.index for h in halves}
+    for h in halves:   # hand check: the rows of a half-cycle all carry the current sign of its direction
+        assert np.all(np.sign(data.current_mA[ids == h.index]) == h.sign)
