@@ -152,8 +152,10 @@ def discharge_path(model: SiteModel, licl_M: float | None = None, li_activity: f
     mu0, mu1 = el.delta_mu(0.0), el.delta_mu(1.0)
     s = np.array([e.slopes for e in entries], dtype=float)
     dE = np.array([e.dE_eV for e in entries], dtype=float)
-    li0 = np.where(s[:, 0] != 0, s[:, 0] * mu0["Li"], 0.0)
-    dli = np.where(s[:, 0] != 0, s[:, 0] * (mu1["Li"] - mu0["Li"]), 0.0)
+    has_li = s[:, 0] != 0
+    li0, dli = np.zeros(len(entries)), np.zeros(len(entries))
+    li0[has_li] = s[has_li, 0] * mu0["Li"]
+    dli[has_li] = s[has_li, 0] * (mu1["Li"] - mu0["Li"])
     alpha = dE - li0 - s[:, 1] * mu0["Mg"]
     beta = -dli - s[:, 1] * (mu1["Mg"] - mu0["Mg"])
     rank = _label_rank([e.label for e in entries])
