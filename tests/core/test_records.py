@@ -214,3 +214,17 @@ def test_cycler_data_half_cycle_ids():
     assert ids.shape == t.shape and set(ids[ids >= 0]) == {h.index for h in halves}
     for h in halves:   # hand check: the rows of a half-cycle all carry the current sign of its direction
         assert np.all(np.sign(data.current_mA[ids == h.index]) == h.sign)
+
+
+def test_pdf_results_plug_in_without_a_decorator(tmp_path):
+    """The PDF package's result classes (kind + from_dict, no decorator) load back through dualion.load."""
+    import dataclasses
+
+    results = pytest.importorskip("dualion.pdf.results")
+    required = [f.name for f in dataclasses.fields(results.VegardResult)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    v = results.VegardResult(**{k: 0.25 for k in required})
+    p = tmp_path / "vegard.json"
+    p.write_text(json.dumps(jsonable(v.to_dict())))
+    back = dualion.load(p)
+    assert type(back) is results.VegardResult and back == v
