@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.conventions import CURRENT_CONVENTION, ETA_CONVENTION
+from dualion.core.records import Record, dataclass_from_dict, num, register
 from dualion.errors import DualionUserError
 
 #: Default thresholds (see module docstring).
@@ -52,8 +54,6 @@ DEFAULT_MAX_TAU_RATIO = 0.1
 DEFAULT_MAX_DRIFT_V_PER_H = 0.001
 #: |I| below this fraction of the typical pulse current counts as rest.
 DEFAULT_REST_THRESHOLD = 0.02
-#: Coulombs per mA h.
-C_PER_MAH = 3.6
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,10 @@ class GITTGeometry:
                 raise DualionUserError(f"{name} must be a positive number, got {val!r}", field=name)
         if self.area_cm2 is not None and self.radius_um is not None:
             raise DualionUserError("give either a contact area or a particle radius, not both",
-                                   field="--area-cm2/--radius-um")
+                                   field="area_cm2/radius_um")
         if self.area_cm2 is not None and None in (self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
             raise DualionUserError("the Weppner–Huggins D with a contact area needs the active mass, the "
-                                   "molar mass and the molar volume", field="--area-cm2")
+                                   "molar mass and the molar volume", field="area_cm2")
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,10 @@ class GITTPulse:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class GITTResult:
-    """All pulses of one GITT record, with the inputs used."""
+@register("echem.gitt")
+@dataclass(frozen=True, eq=False)
+class GITTResult(Record):
+    """All pulses of one GITT record, with the inputs used (a record: ``gitt.json`` loads back)."""
 
     pulses: tuple[GITTPulse, ...]
     geometry: GITTGeometry
@@ -154,18 +155,21 @@ class GITTResult:
 
         return pd.DataFrame([p.as_dict() for p in self.pulses])
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "label": self.label, "geometry": asdict(self.geometry),
                 "thresholds": self.thresholds,
-                "conventions": {"current": "I > 0 charge, I < 0 discharge",
-                                "eta_V": "E(end of pulse) - E_eq (signed)",
+                "conventions": {"current": CURRENT_CONVENTION, "eta_V": ETA_CONVENTION,
                                 "state": "charge passed since the first pulse; x = electrons per formula unit",
                                 "D": "Weppner-Huggins, cm2/s"},
-                "pulses": [_json_safe(p.as_dict()) for p in self.pulses]}
+                "pulses": [p.as_dict() for p in self.pulses]}
 
+    as_dict = to_dict
 
-def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GITTResult:
+        return cls(pulses=tuple(dataclass_from_dict(GITTPulse, p) for p in d["pulses"]),
+                   geometry=dataclass_from_dict(GITTGeometry, d.get("geometry") or {}), source=d.get("source"),
+                   label=d.get("label"), thresholds={k: num(v) for k, v in (d.get("thresholds") or {}).items()})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,9 +190,9 @@ def weppner_huggins_D(tau_s: float, volume_to_surface_cm: float, dE_s_V: float, 
 
 def electrons_per_formula_unit(q_mAh_g: float, molar_mass_g_mol: float) -> float:
     """Electrons per formula unit for a specific charge ``q`` (mA h g⁻¹): ``x = 3.6 q M / F``."""
-    from dualion.reference import FARADAY_C_PER_MOL
+    from dualion.core.charge import electrons_per_fu
 
-    return q_mAh_g * C_PER_MAH * molar_mass_g_mol / FARADAY_C_PER_MOL
+    return electrons_per_fu(q_mAh_g, molar_mass_g_mol)
 
 
 def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
@@ -521,25 +525,12 @@ def synthetic_gitt(*, n_pulses: int = 12, mass_mg: float = 1.6, current_mA_g: fl
 
 def write_plain_csv(path, time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np.ndarray,
                     header: Sequence[str] = (), step: np.ndarray | None = None) -> None:
-    """Write the team's plain cycler CSV (``time_s,voltage_V,current_mA[,step]``, ``#`` header lines)
-    atomically."""
-    import io
+    """Write the team's plain cycler CSV from arrays, ``header`` lines ``"key=value"`` (mass_mg=1.6,
+    reference=Mg, ...): a thin call of the one writer, :func:`dualion.core.write_cycler_csv`."""
+    from dualion.core.cycler import write_cycler_csv
 
-    from dualion.io.atomic import atomic_write_text
-
-    buf = io.StringIO()
-    for line in header:
-        buf.write(f"# {line}\n")
-    cols = [time_s, voltage_V, current_mA]
-    names = ["time_s", "voltage_V", "current_mA"]
-    fmt = ["%.3f", "%.6f", "%.6g"]
-    if step is not None:
-        cols.append(step)
-        names.append("step")
-        fmt.append("%d")
-    buf.write(",".join(names) + "\n")
-    np.savetxt(buf, np.column_stack(cols), delimiter=",", fmt=fmt)
-    atomic_write_text(path, buf.getvalue())
+    meta = dict(line.split("=", 1) if "=" in line else (line, None) for line in header)
+    write_cycler_csv(path, time_s=time_s, voltage_V=voltage_V, current_mA=current_mA, step=step, meta=meta)
 
 
 def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str = "Voltage (V)"):

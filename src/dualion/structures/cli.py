@@ -10,7 +10,14 @@ from pathlib import Path
 
 import typer
 
+from dualion.cliutil import option_names
+
 from dualion.errors import DualionUserError
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"supercell": "--supercell", "ions": "--ions", "anions": "--anions", "anion_sites": "--anion-sites",
+           "lattice": "--lattice", "fmt": "--format", "host": "--host"}
+
 
 MODEL_NAMES = ("interstitial", "single-vacancy", "paired-vacancy", "calibration", "anion-location")
 
@@ -51,6 +58,8 @@ def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
     @app.command("build")
+
+    @option_names(OPTIONS)
     def build(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -75,6 +84,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {len(models)} structures and {path}")
 
     @app.command("vasp-inputs")
+
+    @option_names(OPTIONS)
     def vasp_inputs(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -98,6 +109,8 @@ def register(app: typer.Typer) -> None:
                    "build POTCAR on the VASP machine)")
 
     @app.command("vasp-collect")
+
+    @option_names(OPTIONS)
     def vasp_collect(
         run_dir: Path = typer.Argument(..., help="Folder written by `dualion vasp-inputs`, with finished runs."),
         out: Path = typer.Option(..., "--out", help="Site-model YAML to write (read by `dualion diagram`)."),
@@ -123,6 +136,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {path}")
 
     @app.command("distortion")
+
+    @option_names(OPTIONS)
     def distortion(
         structures: list[Path] = typer.Argument(..., help="Structure files (CIF, POSCAR, ...)."),
         out: Path = typer.Option(Path("distortion"), "--out", help="Folder for table (CSV+JSON) and figure."),
