@@ -34,7 +34,7 @@ def test_refine_json_contract():
              shared_path("data", "pdf", "Ni.stru"), *NI_ARGS, "--json")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
-    assert {"Rw", "parameters", "data", "structure", "engine"} <= set(d) and d["kind"] == "pdf.fit"
+    assert {"Rw", "parameters", "data", "structure", "engine"} <= set(d) and d["kind"] == "pdf_fit"
     assert d["engine"] == "diffpy.pdffit2 1.5.1" and d["Rw"] == pytest.approx(0.0961, abs=1e-4)
     assert {"a", "scale", "Uiso(Ni)", "sratio", "occ(Ni@4a)", "delta2", "spdiameter", "qdamp"} <= set(d["parameters"])
     assert set(d["parameters"]["a"]) == {"value", "sigma", "free"} and d["parameters"]["a"]["free"]
@@ -90,7 +90,7 @@ def test_vegard_cli(tmp_path):
     p = _cli("vegard", "--a", "3.875(2)", "--c", "9.325(6)", "--a0", "3.7991(7)", "--c0", "9.475(2)",
              "--slopes", slopes, "--json")
     d = json.loads(p.stdout)
-    assert d["kind"] == "pdf.vegard" and d["x_from_a"] == pytest.approx(0.3036) and d["citation"] == "test values"
+    assert d["kind"] == "vegard" and d["x_from_a"] == pytest.approx(0.3036) and d["citation"] == "test values"
 
 
 def _ni_series(tmp_path, lattice):
@@ -128,6 +128,6 @@ def test_series_cli(tmp_path):
     assert p.returncode == 0, p.stderr
     assert len(p.stdout.strip().splitlines()) == 2 and "ΔV/V0" in p.stdout
     d = json.loads((out / "pdf_series.json").read_text())
-    assert d["kind"] == "pdf.series" and len(d["rows"]) == 2
+    assert d["kind"] == "pdf_series" and len(d["rows"]) == 2
     assert all((out / f"{s}.{e}").exists() for s in ("pdf_series", "pdf_series_fits") for e in ("png", "svg"))
     assert np.isfinite(d["rows"][1]["V_A3"])

@@ -69,17 +69,17 @@ def _fake_fit(a: float, c: float) -> PDFFitResult:
 def test_round_trips():
     f = _fake_fit(3.8, 9.5)
     g = PDFFitResult.from_dict(json.loads(json.dumps(f.to_dict())))
-    assert g.to_dict() == f.to_dict() and g.to_dict()["kind"] == "pdf.fit"
+    assert g.to_dict() == f.to_dict() and g.to_dict()["kind"] == "pdf_fit"
     s = PDFSeriesResult([f, _fake_fit(3.9, 9.3)], workers=2)
     d = json.loads(json.dumps(s.to_dict()))
-    assert d["kind"] == "pdf.series" and PDFSeriesResult.from_dict(d).to_dict() == s.to_dict()
+    assert d["kind"] == "pdf_series" and PDFSeriesResult.from_dict(d).to_dict() == s.to_dict()
     rows = s.rows()
     assert rows[1]["dV_over_V0"] == pytest.approx((3.9 ** 2 * 9.3 - 3.8 ** 2 * 9.5) / (3.8 ** 2 * 9.5))
     # σ_V of V = a²c from σ_a, σ_c (tetragonal a drives two cell edges)
     assert rows[0]["V_sigma_A3"] == pytest.approx(np.hypot(2 * 3.8 * 9.5 * 0.001, 3.8 ** 2 * 0.002), rel=1e-4)
     v = vegard(3.9, 9.3, 3.8, 9.5, 0.25, -0.5, slopes_source="file.yaml", citation="X")
     w = VegardResult.from_dict(json.loads(json.dumps(v.to_dict())))
-    assert w == v and v.to_dict()["kind"] == "pdf.vegard"
+    assert w == v and v.to_dict()["kind"] == "vegard"
 
 
 def test_figures_letters_legend_clear_synthetic_mark(tmp_path):
