@@ -1,4 +1,6 @@
-"""Bio-Logic EC-Lab ``.mpr`` (binary) and ``.mpt`` (text) files, read with galvani.
+"""Bio-Logic EC-Lab ``.mpr`` (binary, read with galvani — the maintained fork ``datalab-org-galvani``
+knows the newer data-module column IDs) and ``.mpt`` (text: read by :mod:`.table`: Latin-1 header with
+``µ``, ``Nb header lines``, LF or CRLF, decimal commas of German-locale exports).
 
 Units: Bio-Logic writes time in s, potential ``Ewe/V`` in V, current ``I/mA`` (or ``<I>/mA``) in mA
 and charges in mA h, with I > 0 for oxidation: already the dualion convention (> 0 charge).
@@ -11,7 +13,6 @@ The ``.mpt`` header's ``Mass of active material`` is used as the active mass whe
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -22,31 +23,39 @@ from dualion.errors import DualionUserError
 _MODE = {1: CC, 2: CV, 3: REST}
 
 
-def read(path: Path, mass_mg: float | None = None) -> CyclerData:
-    """Read a Bio-Logic ``.mpr`` or ``.mpt`` file."""
+def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerData:
+    """Read a Bio-Logic ``.mpr`` or ``.mpt`` file (by content: an EC-Lab text export is ``.mpt``)."""
+    import warnings
+
+    with open(path, "rb") as fh:
+        text = fh.read(24).lstrip(b"\xef\xbb\xbf").startswith(b"EC-Lab ASCII FILE")
+    if text:
+        from dualion.echem.readers import table
+
+        return table.read(path, mass_mg=mass_mg, user_columns=user_columns, vendor="Bio-Logic", fmt="mpt")
     from galvani import BioLogic
 
-    meta: dict = {"vendor": "Bio-Logic", "format": path.suffix.lower().lstrip("."), "units": {}}
-    file_mass = None
+    meta: dict = {"vendor": "Bio-Logic", "format": "mpr", "units": {}}
     try:
-        if path.suffix.lower() == ".mpt":
-            with open(path, "rb") as fh:  # galvani leaves a file it opened itself unclosed
-                arr, comments = BioLogic.MPTfile(fh)
-            file_mass = _mass_from_comments(comments)
-            mode = arr["mode"].astype(np.int64) if "mode" in arr.dtype.names else None
-        else:
-            with open(path, "rb") as fh:
-                mpr = BioLogic.MPRfile(fh)
-            arr = mpr.data
-            mode = mpr.get_flag("mode").astype(np.int64) if "flags" in arr.dtype.names else None
-            meta["start_date"] = str(getattr(mpr, "startdate", "")) or None
-            meta["mpr_version"] = getattr(mpr, "version", None)
+        with open(path, "rb") as fh, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mpr = BioLogic.MPRfile(fh)
+        unknown = sorted({str(w.message) for w in caught if "Unknown column ID" in str(w.message)})
+        if unknown:
+            meta["galvani_notes"] = unknown
+        arr = mpr.data
+        mode = mpr.get_flag("mode").astype(np.int64) if "flags" in arr.dtype.names else None
+        meta["start_date"] = str(getattr(mpr, "startdate", "")) or None
+        meta["mpr_version"] = getattr(mpr, "version", None)
     except DualionUserError:
         raise
     except Exception as exc:  # galvani raises many types on corrupt input (struct.error, EOFError, ...)
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DualionUserError(f"cannot read as a Bio-Logic file (truncated or corrupt?): {msg}",
-                               file=path) from None
+        if "Column ID" in msg and "unknown" in msg:
+            raise DualionUserError(f"this EC-Lab version writes a data column the installed galvani does not "
+                                   f"know ({msg}); install datalab-org-galvani>=0.6 (the `cyclers` extra) or "
+                                   "export the file as .mpt text", file=path) from None
+        raise DualionUserError(f"cannot read as a Bio-Logic .mpr file: {msg}", file=path) from None
     names = arr.dtype.names or ()
     if len(arr) == 0:
         raise DualionUserError("the Bio-Logic file holds no data points", file=path)
@@ -91,20 +100,8 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         f = np.asarray(arr["freq/Hz"], dtype=np.float64)
         control = control if control is not None else np.full(len(arr), UNKNOWN, dtype=np.int8)
         control[np.isfinite(f) & (f > 0)] = EIS
-    if file_mass is not None:
-        meta["mass_from_file_mg"] = file_mass
     meta["columns"] = list(names)
     return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q,
-                            mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
+                            mass_mg=mass_mg, source=str(path), meta=meta)
 
 
-def _mass_from_comments(comments) -> float | None:
-    for line in comments or []:
-        s = line.decode("latin-1") if isinstance(line, bytes) else str(line)
-        m = re.match(r"\s*Mass of active material\s*:\s*([0-9.eE+-]+)\s*(\w+)", s)
-        if m:
-            val, unit = float(m.group(1)), m.group(2)
-            factor = {"mg": 1.0, "g": 1000.0, "µg": 1e-3, "ug": 1e-3}.get(unit, None)
-            if factor is not None and val > 0:
-                return val * factor
-    return None
