@@ -4,9 +4,10 @@ knows the newer data-module column IDs) and ``.mpt`` (text: read by :mod:`.table
 
 Units: Bio-Logic writes time in s, potential ``Ewe/V`` in V, current ``I/mA`` (or ``<I>/mA``) in mA
 and charges in mA h, with I > 0 for oxidation: already the dualion convention (> 0 charge).
-GCPL files written without an ``I/mA`` column carry ``dq/mA.h`` instead; the current is then the
-interval average ``I_k = 3600 dq_k / (t_k - t_{k-1})`` (mA), so that ∫I dt reproduces the cycler's
-own charge counter. The step type comes from the ``mode`` flag (1 CC, 2 CV, 3 rest/OCV), the step
+Where ``dq/mA.h`` is stored (it is in GCPL files, .mpr and .mpt alike) the current is the interval
+average ``I_k = 3600 dq_k / (t_k - t_{k-1})`` (mA) — the same in both formats, so that an .mpr/.mpt
+pair gives identical half-cycles, and Σ I_k Δt_k reproduces the cycler's own charge counter; else
+``I/mA`` or ``<I>/mA``. Bio-Logic currents are interval means (``current_sampling = interval_mean``). The step type comes from the ``mode`` flag (1 CC, 2 CV, 3 rest/OCV), the step
 index from ``Ns``; the cycle index from ``cycle number`` when present (``.mpt``), otherwise unknown.
 The ``.mpt`` header's ``Mass of active material`` is used as the active mass when given.
 """
@@ -72,17 +73,14 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         raise DualionUserError(f"missing time/s or Ewe/V column; columns: {', '.join(names)}", file=path)
     t = np.asarray(arr[tcol], dtype=np.float64)
     v = np.asarray(arr[vcol], dtype=np.float64)
-    icol = col("I/mA", "<I>/mA", "control/mA")
+    icol = col("I/mA", "<I>/mA")
     qcol = col("(Q-Qo)/mA.h", "Q charge/discharge/mA.h")
-    if icol in ("I/mA", "<I>/mA"):
+    if "dq/mA.h" in names:
+        i = current_from_dq(t, np.asarray(arr["dq/mA.h"], dtype=np.float64))
+        meta["units"]["current"] = "3600 dq/dt from dq/mA.h (mA; the mean over each interval)"
+    elif icol is not None:
         i = np.asarray(arr[icol], dtype=np.float64)
         meta["units"]["current"] = f"{icol} (mA, > 0 oxidation = charge)"
-    elif "dq/mA.h" in names:
-        dq = np.asarray(arr["dq/mA.h"], dtype=np.float64)
-        dt = np.diff(t, prepend=t[0])
-        i = np.zeros_like(t)
-        np.divide(3600.0 * dq, dt, out=i, where=dt > 0)
-        meta["units"]["current"] = "derived from dq/mA.h as 3600 dq/dt (mA; no I/mA column in the file)"
     else:
         raise DualionUserError(f"no current column (I/mA, <I>/mA or dq/mA.h); columns: {', '.join(names)}",
                                file=path, field="current")
@@ -101,7 +99,18 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         control = control if control is not None else np.full(len(arr), UNKNOWN, dtype=np.int8)
         control[np.isfinite(f) & (f > 0)] = EIS
     meta["columns"] = list(names)
-    return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q,
+    meta["current_sampling"] = "interval_mean"
+    half = np.asarray(arr["half cycle"], dtype=np.int64) if "half cycle" in names else None
+    return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q, half_cycle=half,
                             mass_mg=mass_mg, source=str(path), meta=meta)
+
+
+def current_from_dq(t: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:
+    """Current (mA) from EC-Lab's per-interval charge: I_k = 3600 dq_k / (t_k − t_{k−1}), the mean over the
+    interval ending at row k (0 where the interval has no length), so that Σ I_k Δt_k/3600 = Σ dq_k."""
+    dt = np.diff(t, prepend=t[0])
+    i = np.zeros_like(t)
+    np.divide(3600.0 * dq_mAh, dt, out=i, where=dt > 0)
+    return i
 
 

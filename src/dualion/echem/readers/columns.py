@@ -8,7 +8,8 @@ listed first in :data:`COLUMNS` wins (Neware ``Cumulative Time`` before ``Time``
 
 Quantities and their dualion units: ``time`` (s, test time), ``step_time`` (s), ``voltage`` (V),
 ``current`` (mA), ``capacity`` (mA h, the cycler's net counter), ``charge_capacity`` and
-``discharge_capacity`` (mA h), ``cycle``, ``half_cycle``, ``step`` (indices), ``state`` (Maccor
+``discharge_capacity`` (mA h), ``dq`` (mA h passed in the interval ending at the row, Bio-Logic),
+``cycle``, ``half_cycle``, ``step`` (indices), ``state`` (Maccor
 C/D/R/O letters), ``step_type`` (names such as ``CC Chg``, ``Rest``), ``mode`` (Bio-Logic 1 CC, 2 CV,
 3 rest), ``datetime`` (a date-time stamp), ``frequency`` (Hz, EIS rows), ``ignore``.
 
@@ -45,10 +46,10 @@ UNITS: dict[str, dict[str, float]] = {
 
 #: quantity -> dimension used for its unit
 DIMENSION = {"time": "time", "step_time": "time", "voltage": "voltage", "current": "current",
-             "capacity": "capacity", "charge_capacity": "capacity", "discharge_capacity": "capacity",
+             "capacity": "capacity", "dq": "capacity", "charge_capacity": "capacity", "discharge_capacity": "capacity",
              "frequency": "frequency"}
 
-QUANTITIES = ("time", "step_time", "voltage", "current", "capacity", "charge_capacity", "discharge_capacity",
+QUANTITIES = ("time", "step_time", "voltage", "current", "capacity", "dq", "charge_capacity", "discharge_capacity",
               "cycle", "half_cycle", "step", "state", "step_type", "mode", "datetime", "frequency", "ignore")
 
 
@@ -83,6 +84,7 @@ COLUMNS: list[Entry] = [
     *_e("current", "A", "current", "amps"),
     *_e("current", "mA", "mamps"),
     *_e("capacity", "mAh", "(q-qo)", "q-qo"),
+    *_e("dq", "mAh", "dq"),
     *_e("capacity", "Ah", "amp-hr", "capacity", "cap.", "cap", "net capacity"),
     *_e("capacity", "mAh", "mamp-hr"),
     *_e("charge_capacity", "Ah", "charge capacity", "chg. cap.", "charge cap.", "q charge"),

@@ -285,7 +285,12 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
             c, d = _control_from_names(col(q).astype("string").fillna("").to_numpy())
             labels_ctl = c if labels_ctl is None else np.where(labels_ctl == UNKNOWN, c, labels_ctl)
             labels_dir = d if labels_dir is None else np.where(labels_dir == 0, d, labels_dir)
-    if "current" in mapped:
+    if meta.get("vendor") == "Bio-Logic" and "dq" in mapped:
+        from dualion.echem.readers.biologic import current_from_dq
+
+        i = current_from_dq(t, _numeric(col("dq")) * mapped["dq"].factor)
+        units["current"] = f"3600 d/dt of {mapped['dq'].column} (mA; the mean over each interval, as for .mpr)"
+    elif "current" in mapped:
         mi = mapped["current"]
         i = _numeric(col("current")) * mi.factor
         units["current"] = f"{mi.column} × {mi.factor:g} → mA"
@@ -312,12 +317,11 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
     half = _int_or_none(col("half_cycle"))
     if half is not None:
         meta["half_cycle_column"] = mapped["half_cycle"].column
+    if meta.get("vendor") == "Bio-Logic":
+        meta["current_sampling"] = "interval_mean"
     file_mass = _file_mass(meta)
-    dat = make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q,
-                           mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
-    if half is not None:
-        dat.meta["half_cycle"] = half if len(half) == len(dat) else None
-    return dat
+    return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q, half_cycle=half,
+                            mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
 
 
 def _drop_truncated_last_row(df, cols: list[int], meta: dict):
@@ -359,14 +363,21 @@ def _counter(mapped: dict, col, i: np.ndarray, units: dict) -> np.ndarray | None
     q = _numeric(col("capacity")) * m.factor
     fin = q[np.isfinite(q)]
     if fin.size and (fin >= 0).all() and (i < 0).any():
-        s = np.sign(i)
-        idx = np.where(s != 0, np.arange(s.size), 0)
-        np.maximum.accumulate(idx, out=idx)
-        q = q * np.where(s[idx] == 0, 1.0, s[idx])
-        units["capacity"] = f"{m.column} × {m.factor:g} → mA h (unsigned, signed like the current)"
+        q = signed_counter(q, i)
+        units["capacity"] = f"{m.column} × {m.factor:g} → mA h (unsigned; signed like the current)"
     else:
         units["capacity"] = f"{m.column} × {m.factor:g} → mA h"
     return q
+
+
+def signed_counter(q_abs: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """A signed cumulative counter (mA h, rising on charge) from an unsigned one that may or may not reset
+    at step starts: each interval adds ``sign(I_k)·(|q_k| − |q_{k−1}|)``, or ``sign(I_k)·|q_k|`` where the
+    unsigned counter fell (a reset)."""
+    a = np.abs(np.where(np.isfinite(q_abs), q_abs, 0.0))
+    d = np.diff(a, prepend=0.0)
+    d = np.where(d < 0, a, d)
+    return np.cumsum(np.sign(i) * d)
 
 
 def _int_or_none(series):
@@ -379,18 +390,31 @@ def _int_or_none(series):
 
 
 def _rebuild_test_time(step_t: np.ndarray, stamp: np.ndarray, step) -> np.ndarray:
-    """Test time from a per-row time stamp and the step time: at each step start the stamp minus the step
-    time, plus the step time within the step (kept monotonic)."""
+    """Test time (s) from a per-row time stamp (s) and the time within the step (s).
+
+    Within a step the test time advances exactly as the step time does; a step starts at its time stamp
+    minus its first step time, but never before the previous row (a stamp rounded down to whole seconds
+    would otherwise move the step start back, and clamping row by row would freeze the time there and
+    lose the charge of those intervals).
+    """
     n = step_t.size
+    if n == 0:
+        return step_t.copy()
     new = np.r_[True, np.diff(step_t) < 0]
     if step is not None:
         new[1:] |= step[1:] != step[:-1]
-    seg = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
-    offset = stamp[starts] - step_t[starts]
-    # a stamp rounded to whole seconds: take the offset that keeps each step start after the previous row
-    t = offset[seg] + step_t
-    return np.maximum.accumulate(t) if n else t
+    stops = np.r_[starts[1:], n]
+    t = np.empty(n)
+    prev = -np.inf
+    for s0, s1 in zip(starts, stops):
+        off = stamp[s0] - step_t[s0]
+        if not np.isfinite(off):
+            off = prev - step_t[s0]
+        off = max(off, prev - step_t[s0])
+        t[s0:s1] = off + step_t[s0:s1]
+        prev = t[s1 - 1]
+    return np.maximum.accumulate(t)
 
 
 def _guess_vendor(names: list[str]) -> str:
