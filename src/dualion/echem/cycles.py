@@ -217,8 +217,8 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
         groups.setdefault(h.cycle, []).append(h)
     cycles: list[Cycle] = []
     for num, hs in groups.items():
-        d = next((h for h in hs if h.direction == "discharge"), None)
-        c = next((h for h in hs if h.direction == "charge"), None)
+        d = _combine([h for h in hs if h.direction == "discharge"])
+        c = _combine([h for h in hs if h.direction == "charge"])
         first_dir = hs[0].direction
         partial = any(h.partial for h in hs)
         notes = [h.partial_reason for h in hs if h.partial]
@@ -275,6 +275,27 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
     return CycleSummary(source=data.source, mass_mg=data.mass_mg, pairing=rule, half_cycles=tuple(halves),
                         cycles=tuple(cycles), rates=tuple(rates), retention_reference_cycle=ref,
                         warnings=tuple(warnings), meta={"vendor": data.meta.get("vendor")})
+
+
+def _combine(parts: list[HalfCycle]) -> HalfCycle | None:
+    """One half of a cycle from its consecutive parts (CC steps at decreasing current, GITT pulses):
+    capacities, CV holds and energies summed, mean voltage = ΣE/ΣQ, partial if any part is."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    import dataclasses
+
+    q = sum(h.capacity_mAh for h in parts)
+    e = sum(h.energy_mWh for h in parts)
+    srcs = sorted({h.capacity_source for h in parts})
+    return dataclasses.replace(
+        parts[0], stop=parts[-1].stop, end_s=parts[-1].end_s, capacity_mAh=q, energy_mWh=e,
+        mean_voltage_V=e / q if q > 0 else parts[0].mean_voltage_V, v_end_V=parts[-1].v_end_V,
+        n_points=sum(h.n_points for h in parts), cv_capacity_mAh=sum(h.cv_capacity_mAh for h in parts),
+        partial=any(h.partial for h in parts),
+        partial_reason="; ".join(h.partial_reason for h in parts if h.partial_reason),
+        capacity_source="+".join(srcs))
 
 
 def _replace_cycle(h: HalfCycle, n: int) -> HalfCycle:

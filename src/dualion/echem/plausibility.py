@@ -38,6 +38,9 @@ def check_specific(data) -> str | None:
     i = data.current_mA
     inc = 0.5 * (np.abs(i[1:]) + np.abs(i[:-1])) * np.diff(data.time_s) / 3600.0
     sgn = np.sign(i[1:] + i[:-1])
+    idx = np.where(sgn != 0, np.arange(sgn.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    sgn = sgn[idx]  # rests carry the sign before them: only reversals split
     brk = np.flatnonzero(sgn[1:] * sgn[:-1] < 0) + 1
     parts = np.add.reduceat(inc, np.r_[0, brk]) if inc.size else np.zeros(1)
     msg = specific_capacity_warning(float(parts.max()), data.mass_mg)

@@ -9,18 +9,23 @@ Rules (see ``docs/echem.md``):
    |I| values above half the run's largest, robust to a spike) while the voltage is
    within ``cv_tol_V`` of the run's extreme voltage (max on charge, min on discharge); a run whose
    voltage spans less than 2 ``cv_tol_V`` while |I| changes by more than 20 % is CV throughout.
-   Neware ``CCCV`` steps are split the same way.
+   Neware ``CCCV`` steps are split the same way. Every row of a step (same step index) that holds an
+   impedance (EIS) row is EIS: the DC wait of a GEIS/PEIS technique is never a half-cycle.
 2. A half-cycle is a maximal run of consecutive CC rows with the same current sign (> 0 charge,
-   < 0 discharge) and at least ``min_points`` rows. Rest, OCV, CV and EIS rows and sign changes end a
+   < 0 discharge) and at least ``min_points`` rows. OCV, CV and EIS rows and sign changes end a
    half-cycle; a step boundary between two CC steps of the same sign does not (so splitting a step
-   into pieces leaves the capacity unchanged).
-3. Capacity Q = ∫|I| dt / 3600 (mA h, trapezoid over the half-cycle's rows), energy
-   E = ∫ V|I| dt / 3600 (mW h), mean voltage = E / Q (capacity-weighted average voltage).
+   into pieces leaves the capacity unchanged). A pause (rest or zero-current rows) inside a half-cycle
+   does not end it when it lasts at most :data:`PAUSE_MAX_S` (60 s) and at most
+   :data:`PAUSE_MAX_FRACTION` (10 %) of the half-cycle's duration before it; where the file has its own
+   half-cycle index (Bio-Logic ``half cycle``), that index decides instead.
+3. Capacity Q = ∫|I| dt / 3600 (mA h) by the quadrature that fits the sampling, checked against the
+   cycler's counter (:mod:`dualion.echem.capacity`); energy E = ∫ V|I| dt / 3600 (mW h), mean
+   voltage = E / Q (capacity-weighted average voltage).
 4. Cycle numbers (1-based) come from the pairing rule (:func:`pair_cycles`): the cycler's own cycle
    index where the file has one, else discharge-then-charge; ``first`` overrides.
 5. The first half-cycle is ``partial`` when it does not start where the other half-cycles of its
    direction (at a similar current, within 20 %) start: by more than max(0.1 V, 25 % of the voltage
-   window), or by more than max(0.05 V, 5 %) with less than 70 % of their median capacity (it began
+   window), or by more than max(0.05 V, 5 %) with less than 95 % of their median capacity (it began
    from open circuit). The last half-cycle likewise by its end voltage (interrupted). The Coulombic
    efficiency of a cycle holding a partial half-cycle is not meaningful.
 """
@@ -109,7 +114,17 @@ def check_first(first: str | None) -> str | None:
 
 def classify_rows(data: CyclerData, zero_tol: float = 1e-3, cc_tol: float = 0.05,
                   cv_tol_V: float = 0.005) -> np.ndarray:
-    """Control code per row (int8) after inferring rest/CC/CV for rows the file leaves open."""
+    """Control code per row (int8) after inferring rest/CC/CV for rows the file leaves open; all rows of a
+    step holding EIS rows are EIS (rule 1)."""
+    ctl = _classify_rows(data, zero_tol, cc_tol, cv_tol_V)
+    eis = ctl == EIS
+    if eis.any() and (data.step >= 0).any():
+        steps = np.unique(data.step[eis & (data.step >= 0)])
+        ctl[np.isin(data.step, steps)] = EIS
+    return ctl
+
+
+def _classify_rows(data: CyclerData, zero_tol: float, cc_tol: float, cv_tol_V: float) -> np.ndarray:
     i = data.current_mA
     v = data.voltage_V
     n = len(data)
@@ -168,6 +183,10 @@ def _runs(key: np.ndarray):
     stops = np.r_[b, n]
     return starts, stops, key[starts]
 
+
+#: a first/last half-cycle starting/ending away from the others with less than this share of their
+#: median capacity is partial (began part-way, e.g. from open circuit, or was interrupted)
+PARTIAL_CAPACITY_FRACTION = 0.95
 
 #: a pause (rest rows, zero current) inside a half-cycle is bridged when it lasts at most PAUSE_MAX_S seconds
 #: and at most PAUSE_MAX_FRACTION of the half-cycle's duration before it (or the file's half-cycle column says so)
@@ -298,8 +317,10 @@ def pair_cycles(directions: list[str], cycler_cycle=None, first: str | None = No
     """Cycle number (1-based) for each half-cycle, and the rule used.
 
     * ``first=None`` and a cycler cycle index present (``use_cycler``): consecutive half-cycles sharing
-      the cycler's index form one cycle, split again where a direction repeats inside it (a cycler
-      that never advances its index); cycles are renumbered 1, 2, … in order (rule ``"cycler"``).
+      the cycler's index form one cycle, split again where a direction comes back after the other one
+      (a cycler that never advances its index); cycles are renumbered 1, 2, … in order (rule ``"cycler"``).
+    * Consecutive half-cycles of one direction (CC steps at decreasing current, GITT pulses, a pause the
+      segmenter did not bridge) stay in one cycle, whose capacity is their sum.
     * otherwise ``first`` (default ``"discharge"``, a cathode against a metal anode as in the paper):
       a new cycle starts at each half-cycle of direction ``first``, and also when a direction repeats
       within a cycle; a leading half-cycle of the other direction forms a cycle of its own
@@ -315,7 +336,7 @@ def pair_cycles(directions: list[str], cycler_cycle=None, first: str | None = No
         cur = 0
         seen = set()
         for k, d in enumerate(directions):
-            if cur == 0 or cc[k] != cc[k - 1] or d in seen:
+            if cur == 0 or cc[k] != cc[k - 1] or (d in seen and d != directions[k - 1]):
                 cur += 1
                 seen = set()
             seen.add(d)
@@ -325,7 +346,8 @@ def pair_cycles(directions: list[str], cycler_cycle=None, first: str | None = No
     cur = 0
     seen: set[str] = set()
     for k, d in enumerate(directions):
-        if cur == 0 or d == first or d in seen:
+        repeat = k > 0 and d == directions[k - 1]  # consecutive parts of one half (rate steps, pulses)
+        if cur == 0 or ((d == first or d in seen) and not repeat):
             cur += 1
             seen = set()
         seen.add(d)
@@ -358,7 +380,7 @@ def _partial_flags(dirs, vstart, vend, meani, cap):
         ref = float(np.median(vref_all[others]))
         qref = float(np.median(cap[others]))
         dv = abs(vk - ref)
-        if dv > tol_big or (dv > tol_small and cap[k] < 0.7 * qref):
+        if dv > tol_big or (dv > tol_small and cap[k] < PARTIAL_CAPACITY_FRACTION * qref):
             return (f"{what} at {vk:.3f} V while the other {dirs[k]} half-cycles {what} at {ref:.3f} V, "
                     f"capacity {cap[k]:.4g} vs {qref:.4g} mA h ({hint})")
         return ""

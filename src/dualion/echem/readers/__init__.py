@@ -30,6 +30,8 @@ FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "table": ("table", (".txt", ".tsv", ".dat")),
 }
 
+FORMATS_BY_EXT = {e: name for name, (_, exts) in FORMATS.items() for e in exts}
+
 #: leading bytes of the binary formats
 _MAGIC = ((b"BIO-LOGIC MODULAR FILE", "biologic"), (b"\x00\x01\x00\x00Standard Jet DB", "arbin"),
           (b"\x00\x01\x00\x00Standard ACE DB", "arbin"), (b"NEWARE", "neware"), (b"PK\x03\x04", "neware"))
@@ -46,6 +48,9 @@ def detect_format(path: Path) -> str:
     from dualion.echem.readers.text import head_text
 
     txt = head_text(path)
+    ext = path.suffix.lower()
+    if txt and ext in (".res", ".nda", ".ndax"):
+        return FORMATS_BY_EXT[ext]  # a text file named like a binary format: its reader says what is wrong
     if txt:
         first = txt.lstrip("\ufeff").lstrip()
         if first.startswith("EC-Lab ASCII FILE"):
@@ -53,10 +58,8 @@ def detect_format(path: Path) -> str:
         from dualion.echem.readers.csv import looks_plain
 
         return "csv" if looks_plain(txt) else "table"
-    ext = path.suffix.lower()
-    for name, (_, exts) in FORMATS.items():
-        if ext in exts:
-            return name
+    if ext in FORMATS_BY_EXT:
+        return FORMATS_BY_EXT[ext]
     raise DualionUserError(f"unknown cycler file type {ext!r} (binary, no known signature); use --format "
                            f"({', '.join(FORMATS)})", file=path)
 

@@ -45,14 +45,15 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     tables = subprocess.run(["mdb-tables", "-1", str(path)], capture_output=True, timeout=60, check=False)
     names = tables.stdout.decode("utf-8", "replace").split()
     if tables.returncode != 0 or "Channel_Normal_Table" not in names:
-        raise DualionUserError("cannot read as an Arbin .res file: mdbtools found no Arbin data table "
-                               "(Channel_Normal_Table) in it", file=path)
+        raise DualionUserError("cannot read as an Arbin .res file (corrupt or not an Access file?): mdbtools "
+                               "found no Arbin data table (Channel_Normal_Table) in it", file=path)
     try:
         df = pd.read_csv(io.StringIO(_export(path, "Channel_Normal_Table")))
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DualionUserError(f"cannot parse the Arbin data table: {str(exc).splitlines()[0]}", file=path) from None
     if len(df) == 0:
-        raise DualionUserError("the Arbin file holds no data points", file=path)
+        raise DualionUserError("cannot read as an Arbin .res file: its data table holds no rows (truncated?)",
+                               file=path)
     sort = [c for c in ("Test_ID", "Data_Point") if c in df.columns]
     if sort:
         df = df.sort_values(sort, kind="stable").reset_index(drop=True)

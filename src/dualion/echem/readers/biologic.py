@@ -4,10 +4,11 @@ knows the newer data-module column IDs) and ``.mpt`` (text: read by :mod:`.table
 
 Units: Bio-Logic writes time in s, potential ``Ewe/V`` in V, current ``I/mA`` (or ``<I>/mA``) in mA
 and charges in mA h, with I > 0 for oxidation: already the dualion convention (> 0 charge).
-Where ``dq/mA.h`` is stored (it is in GCPL files, .mpr and .mpt alike) the current is the interval
-average ``I_k = 3600 dq_k / (t_k - t_{k-1})`` (mA) — the same in both formats, so that an .mpr/.mpt
-pair gives identical half-cycles, and Σ I_k Δt_k reproduces the cycler's own charge counter; else
-``I/mA`` or ``<I>/mA``. Bio-Logic currents are interval means (``current_sampling = interval_mean``). The step type comes from the ``mode`` flag (1 CC, 2 CV, 3 rest/OCV), the step
+The current column is chosen the same way for .mpr and .mpt (:func:`bio_current`), so that an .mpr/.mpt
+pair gives identical half-cycles: ``I/mA`` (the current at the row's time), else ``dq/mA.h`` as the
+interval average ``I_k = 3600 dq_k / (t_k - t_{k-1})`` (mA; Σ I_k Δt_k reproduces the cycler's own
+counter), else ``<I>/mA`` (an interval mean). ``meta['current_sampling']`` says which
+(``point`` / ``interval_mean``: :mod:`dualion.echem.capacity` picks the quadrature from it). The step type comes from the ``mode`` flag (1 CC, 2 CV, 3 rest/OCV), the step
 index from ``Ns``; the cycle index from ``cycle number`` when present (``.mpt``), otherwise unknown.
 The ``.mpt`` header's ``Mass of active material`` is used as the active mass when given.
 """
@@ -56,7 +57,8 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
             raise DualionUserError(f"this EC-Lab version writes a data column the installed galvani does not "
                                    f"know ({msg}); install datalab-org-galvani>=0.6 (the `cyclers` extra) or "
                                    "export the file as .mpt text", file=path) from None
-        raise DualionUserError(f"cannot read as a Bio-Logic .mpr file: {msg}", file=path) from None
+        raise DualionUserError(f"cannot read as a Bio-Logic .mpr file (truncated or corrupt?): {msg}",
+                               file=path) from None
     names = arr.dtype.names or ()
     if len(arr) == 0:
         raise DualionUserError("the Bio-Logic file holds no data points", file=path)
@@ -75,15 +77,11 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
     v = np.asarray(arr[vcol], dtype=np.float64)
     icol = col("I/mA", "<I>/mA")
     qcol = col("(Q-Qo)/mA.h", "Q charge/discharge/mA.h")
-    if "dq/mA.h" in names:
-        i = current_from_dq(t, np.asarray(arr["dq/mA.h"], dtype=np.float64))
-        meta["units"]["current"] = "3600 dq/dt from dq/mA.h (mA; the mean over each interval)"
-    elif icol is not None:
-        i = np.asarray(arr[icol], dtype=np.float64)
-        meta["units"]["current"] = f"{icol} (mA, > 0 oxidation = charge)"
-    else:
+    i, sampling, how = bio_current(names, lambda c: np.asarray(arr[c], dtype=np.float64), t)
+    if i is None:
         raise DualionUserError(f"no current column (I/mA, <I>/mA or dq/mA.h); columns: {', '.join(names)}",
                                file=path, field="current")
+    meta["units"]["current"] = how
     q = np.asarray(arr[qcol], dtype=np.float64) if qcol else None
     if qcol:
         meta["units"]["capacity"] = f"{qcol} (mA h)"
@@ -99,10 +97,27 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         control = control if control is not None else np.full(len(arr), UNKNOWN, dtype=np.int8)
         control[np.isfinite(f) & (f > 0)] = EIS
     meta["columns"] = list(names)
-    meta["current_sampling"] = "interval_mean"
+    meta["current_sampling"] = sampling
     half = np.asarray(arr["half cycle"], dtype=np.int64) if "half cycle" in names else None
+    if cycle is None and half is not None:
+        cycle = half // 2  # EC-Lab's own rule: its text export writes cycle number = half cycle // 2
+        meta["units"]["cycle"] = "half cycle // 2 (as EC-Lab's cycle number)"
     return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q, half_cycle=half,
                             mass_mg=mass_mg, source=str(path), meta=meta)
+
+
+def bio_current(names, get, t: np.ndarray):
+    """(current mA, sampling, description) from EC-Lab columns, the same for .mpr and .mpt: ``I/mA`` (the
+    current at the row's time: ``point``), else ``dq/mA.h`` (:func:`current_from_dq`: ``interval_mean``),
+    else ``<I>/mA`` (the mean over the interval: ``interval_mean``); (None, ...) without any."""
+    if "I/mA" in names:
+        return get("I/mA"), "point", "I/mA (mA, > 0 oxidation = charge)"
+    if "dq/mA.h" in names:
+        return (current_from_dq(t, get("dq/mA.h")), "interval_mean",
+                "3600 dq/dt from dq/mA.h (mA; the mean over each interval)")
+    if "<I>/mA" in names:
+        return get("<I>/mA"), "interval_mean", "<I>/mA (mA; the mean over each interval)"
+    return None, "point", ""
 
 
 def current_from_dq(t: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:

@@ -121,6 +121,10 @@ def split_header(cell: str) -> tuple[str, str | None]:
     m = _UNIT_RE.match(raw)
     if m and m.group("name"):
         return norm_name(m.group("name")), m.group("unit")
+    if "_" in raw:  # dualion's own names: time_s, current_mA, capacity_mAh
+        name, _, unit = raw.rpartition("_")
+        if name and norm_unit(unit) in _ALL_UNITS:
+            return norm_name(name), unit
     if "/" in raw and not raw.startswith("/"):
         name, _, unit = raw.rpartition("/")
         if name and unit and norm_unit(unit) in _ALL_UNITS:

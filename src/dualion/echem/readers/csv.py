@@ -61,7 +61,7 @@ def looks_plain(text: str) -> bool:
         if not s or s.startswith("#"):
             continue
         cells = {c.strip() for c in s.replace("\t", ",").split(",")}
-        return bool(cells & set(_TIME)) and ("voltage_V" in cells or "voltage_mV" in cells)
+        return bool(cells & {*_TIME, *_CURRENT, "voltage_V", "voltage_mV"})
     return False
 
 

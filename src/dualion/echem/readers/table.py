@@ -35,6 +35,7 @@ from dualion.echem.readers.text import decode
 from dualion.errors import DualionUserError
 
 _SEPS = ("\t", ";", ",")
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".mpt", ".text", ".maccor")
 _MAX_HEADER_LINE = 400
 _DURATION = re.compile(r"^\s*(?:(?P<d>\d+)\s*(?:d|days?),?\s*)?(?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:[.,]\d*)?)\s*$")
 
@@ -59,6 +60,7 @@ def find_header(lines: list[str], user=None, path=None) -> tuple[int, str, dict]
             start = max(int(m.group(1)) - 1, 0)
             break
     best = None
+    near = None  # the line naming most quantities, for the error message
     for k in range(start, min(len(lines), start + _MAX_HEADER_LINE)):
         line = _unquote(lines[k])
         for sep in _SEPS:
@@ -69,15 +71,34 @@ def find_header(lines: list[str], user=None, path=None) -> tuple[int, str, dict]
                 continue
             mapped = colmap.map_columns(cells, user, file=path)
             q = set(mapped)
+            core = q & {"time", "step_time", "datetime", "voltage", "current"}
+            if len(core) >= 2 and (near is None or len(core) > len(near[1])):
+                near = (k, core)
             has_time = bool(q & {"time", "step_time", "datetime"})
             if "voltage" in q and has_time and ("current" in q or "capacity" in q or "charge_capacity" in q):
                 if best is None or len(mapped) > len(best[2]):
                     best = (k, sep, mapped)
         if best is not None:
             return best
+    if near is not None:
+        k, core = near
+        missing = [w for w, qs in (("time", {"time", "step_time", "datetime"}), ("voltage", {"voltage"}),
+                                   ("current", {"current"})) if not core & qs]
+        found = ", ".join(c for c in _split(_unquote(lines[k]), _best_sep(lines[k])) if c)
+        raise DualionUserError(f"missing {' and '.join(missing)} column (header line {k + 1} maps only to "
+                               f"{', '.join(sorted(core))}; found columns: {found}); map other names with "
+                               "--columns map.yaml", file=path, field=missing[0])
+    ext = Path(path).suffix.lower() if path is not None else ""
+    if ext and ext not in _TEXT_SUFFIXES and not ext[1:].isdigit():
+        raise DualionUserError(f"unknown cycler file type {ext!r}: no known binary signature and no table header "
+                               "(time, voltage, current) in its first lines; use --format or --columns", file=path)
     raise DualionUserError("no table header found: no line within the first "
                            f"{_MAX_HEADER_LINE} names a time, a voltage and a current column (known names: "
                            "docs/echem.md#columns; map an unknown export with --columns map.yaml)", file=path)
+
+
+def _best_sep(line: str) -> str:
+    return max(_SEPS, key=line.count)
 
 
 def _number_format(sample: list[str], sep: str) -> tuple[str, str | None]:
@@ -285,17 +306,29 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
             c, d = _control_from_names(col(q).astype("string").fillna("").to_numpy())
             labels_ctl = c if labels_ctl is None else np.where(labels_ctl == UNKNOWN, c, labels_ctl)
             labels_dir = d if labels_dir is None else np.where(labels_dir == 0, d, labels_dir)
-    if meta.get("vendor") == "Bio-Logic" and "dq" in mapped:
-        from dualion.echem.readers.biologic import current_from_dq
+    bio = None
+    if meta.get("vendor") == "Bio-Logic":
+        from dualion.echem.readers.biologic import bio_current
 
-        i = current_from_dq(t, _numeric(col("dq")) * mapped["dq"].factor)
-        units["current"] = f"3600 d/dt of {mapped['dq'].column} (mA; the mean over each interval, as for .mpr)"
+        bio, sampling, how = bio_current(names, lambda c: _numeric(df[pos[c]]), t)
+    if bio is not None:
+        i = bio
+        units["current"] = how
+        meta["current_sampling"] = sampling
     elif "current" in mapped:
         mi = mapped["current"]
         i = _numeric(col("current")) * mi.factor
         units["current"] = f"{mi.column} × {mi.factor:g} → mA"
         finite = i[np.isfinite(i)]
-        if finite.size and (finite >= 0).all() and labels_dir is not None and (labels_dir < 0).any():
+        directional = labels_dir is not None and ("state" in mapped or (labels_dir < 0).any())
+        if finite.size and (finite >= 0).all() and (finite > 0).any() and directional:
+            lost = (labels_dir == 0) & (i != 0) & np.isfinite(i) & (labels_ctl != REST)
+            if lost.any():
+                k = int(np.flatnonzero(lost)[0])
+                q = "state" if "state" in mapped else "step_type"
+                lab = str(col(q).iloc[k])
+                raise DualionUserError(f"{mapped[q].column} {lab!r} at data row {k + 1} has a non-zero unsigned "
+                                       "current: direction unknown", file=path, field=mapped[q].column)
             i = np.where(labels_dir < 0, -i, i)
             units["current_sign"] = "unsigned in the file; sign from the state / step type (discharge −)"
     else:
@@ -317,8 +350,6 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
     half = _int_or_none(col("half_cycle"))
     if half is not None:
         meta["half_cycle_column"] = mapped["half_cycle"].column
-    if meta.get("vendor") == "Bio-Logic":
-        meta["current_sampling"] = "interval_mean"
     file_mass = _file_mass(meta)
     return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q, half_cycle=half,
                             mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
