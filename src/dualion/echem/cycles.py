@@ -68,6 +68,10 @@ class Cycle:
     end_s: float = 0.0
     discharge_partial: bool = False
     charge_partial: bool = False
+    #: what the capacities stand on: ``*_mAh`` (and ``*_mAh_g``, energies, retention) are the galvanostatic
+    #: (CC) part only; ``*_total_mAh`` and the Coulombic efficiency are CC plus the CV hold after it
+    capacity_basis: str = "CC"
+    ce_basis: str = "CC+CV"
 
     def to_dict(self) -> dict:
         """JSON-friendly dict."""
@@ -146,8 +150,10 @@ class CycleSummary:
             "pairing": self.pairing,
             "conventions": {
                 "current_sign": "current_mA > 0 is charge (oxidation of the working electrode)",
-                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h); CV holds in cv_*_mAh",
-                "coulombic_efficiency": "100·Q(second half)/Q(first half) of each cycle",
+                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h, basis CC); CV holds in "
+                            "cv_*_mAh; *_total_mAh = CC + CV (basis CC+CV); capacity_source per half-cycle",
+                "coulombic_efficiency": "100·Q_total(second half)/Q_total(first half) of each cycle (basis CC+CV); "
+                                        "meaningful only for complete pairs without a partial half",
                 "mean_voltage": "∫V|I|dt / ∫|I|dt (V)",
                 "specific": "per active mass: mA h g-1, mW h g-1 (= W h kg-1)",
             },
