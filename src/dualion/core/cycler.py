@@ -327,7 +327,7 @@ def write_cycler_csv(path, data: CyclerData | None = None, *, time_s=None, volta
         cycle = data.cycle if data.has_cycle_index else None
         step = data.step if (data.step >= 0).any() else None
         control = data.control
-        head = {**({"mass_mg": f"{data.mass_mg:g}"} if data.mass_mg else {}),
+        head = {**({"mass_mg": f"{data.mass_mg:.12g}"} if data.mass_mg else {}),
                 **({"reference": data.reference} if data.reference else {})}
         meta = {**head, **(meta or {})}
     cols = {"time_s": np.asarray(time_s, float), "voltage_V": np.asarray(voltage_V, float),
@@ -340,7 +340,7 @@ def write_cycler_csv(path, data: CyclerData | None = None, *, time_s=None, volta
         names = np.array([CONTROL_NAMES[k] for k in range(len(CONTROL_NAMES))])
         cols["control"] = names[np.asarray(control, np.int64)]
     buf = io.StringIO()
-    for k, v in (meta or {}).items():
-        buf.write(f"# {k}={v}\n")
+    for k, v in (meta or {}).items():           # a value None writes a free-text comment line "# k"
+        buf.write(f"# {k}={v}\n" if v is not None else f"# {k}\n")
     pd.DataFrame(cols).to_csv(buf, index=False, float_format=float_format)
     return atomic_write_text(path, buf.getvalue())

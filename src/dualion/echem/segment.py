@@ -108,7 +108,7 @@ def check_first(first: str | None) -> str | None:
         return None
     f = str(first).strip().lower()
     if f not in DIRECTIONS:
-        raise DualionUserError(f"--first must be 'charge' or 'discharge', got {first!r}", field="first")
+        raise DualionUserError(f"the first half-cycle must be 'charge' or 'discharge', got {first!r}", field="first")
     return f
 
 

@@ -35,6 +35,9 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         from dualion.echem.readers import table
 
         return table.read(path, mass_mg=mass_mg, user_columns=user_columns, vendor="Bio-Logic", fmt="mpt")
+    from dualion.extras import require
+
+    require("cyclers", "galvani", what="reading Bio-Logic .mpr files")
     from galvani import BioLogic
 
     meta: dict = {"vendor": "Bio-Logic", "format": "mpr", "units": {}}
