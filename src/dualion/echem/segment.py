@@ -96,10 +96,12 @@ class HalfCycle:
         return None if not mass_mg else self.capacity_mAh / (mass_mg / 1000.0)
 
     def to_dict(self) -> dict:
-        """JSON-friendly dict of the fields (plus ``duration_s``)."""
+        """JSON-friendly dict of the fields (plus ``duration_s``; NaN → null by the one NaN policy)."""
+        from dualion.core.records import jsonable
+
         d = asdict(self)
         d["duration_s"] = self.duration_s
-        return d
+        return jsonable(d)
 
 
 def check_first(first: str | None) -> str | None:

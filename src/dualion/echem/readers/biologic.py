@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from dualion.core.cycler import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.echem.readers.ec_lab import bio_current
 from dualion.errors import DualionUserError
 
 _MODE = {1: CC, 2: CV, 3: REST}
@@ -107,28 +108,3 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         meta["units"]["cycle"] = "half cycle // 2 (as EC-Lab's cycle number)"
     return make_cycler_data(t, v, i, step=step, cycle=cycle, control=control, capacity_mAh=q, half_cycle=half,
                             mass_mg=mass_mg, source=str(path), meta=meta)
-
-
-def bio_current(names, get, t: np.ndarray):
-    """(current mA, sampling, description) from EC-Lab columns, the same for .mpr and .mpt: ``I/mA`` (the
-    current at the row's time: ``point``), else ``dq/mA.h`` (:func:`current_from_dq`: ``interval_mean``),
-    else ``<I>/mA`` (the mean over the interval: ``interval_mean``); (None, ...) without any."""
-    if "I/mA" in names:
-        return get("I/mA"), "point", "I/mA (mA, > 0 oxidation = charge)"
-    if "dq/mA.h" in names:
-        return (current_from_dq(t, get("dq/mA.h")), "interval_mean",
-                "3600 dq/dt from dq/mA.h (mA; the mean over each interval)")
-    if "<I>/mA" in names:
-        return get("<I>/mA"), "interval_mean", "<I>/mA (mA; the mean over each interval)"
-    return None, "point", ""
-
-
-def current_from_dq(t: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:
-    """Current (mA) from EC-Lab's per-interval charge: I_k = 3600 dq_k / (t_k − t_{k−1}), the mean over the
-    interval ending at row k (0 where the interval has no length), so that Σ I_k Δt_k/3600 = Σ dq_k."""
-    dt = np.diff(t, prepend=t[0])
-    i = np.zeros_like(t)
-    np.divide(3600.0 * dq_mAh, dt, out=i, where=dt > 0)
-    return i
-
-

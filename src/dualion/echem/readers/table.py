@@ -308,7 +308,7 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
             labels_dir = d if labels_dir is None else np.where(labels_dir == 0, d, labels_dir)
     bio = None
     if meta.get("vendor") == "Bio-Logic":
-        from dualion.echem.readers.biologic import bio_current
+        from dualion.echem.readers.ec_lab import bio_current
 
         bio, sampling, how = bio_current(names, lambda c: _numeric(df[pos[c]]), t)
     if bio is not None:
