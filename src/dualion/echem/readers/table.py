@@ -265,6 +265,7 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
     into a :class:`CyclerData` (rules 4–6 of the module docstring)."""
     pos = {c: names.index(c) for c in names}
     meta.setdefault("units", {})
+    meta.setdefault("source", str(path))
     units = meta["units"]
     df = _drop_truncated_last_row(df, [pos[mapped[q].column] for q in ("voltage", "current") if q in mapped], meta)
 
@@ -297,7 +298,7 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
     vf = mv.factor
     if not mv.unit_given and np.nanmax(np.abs(v)) > 50.0:
         vf = 1e-3
-        meta.setdefault("warnings", []).append(f"{mv.column} holds values up to {np.nanmax(np.abs(v)):g}: read as mV")
+        _note(meta, f"{mv.column} holds values up to {np.nanmax(np.abs(v)):g} with no unit: read as mV", path)
     v = v * vf
     units["voltage"] = f"{mv.column} × {vf:g} → V"
     labels_ctl = labels_dir = None
@@ -355,6 +356,16 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
                             mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
 
 
+def _note(meta: dict, msg: str, path) -> None:
+    """A recoverable problem: kept in ``meta['warnings']`` and emitted as a :class:`DualionWarning`."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+
+    meta.setdefault("warnings", []).append(msg)
+    warnings.warn(f"{path}: {msg}" if path else msg, DualionWarning, stacklevel=3)
+
+
 def _drop_truncated_last_row(df, cols: list[int], meta: dict):
     """A last row cut short (a file copied while the cycler wrote it) is dropped with a warning."""
     import pandas as pd
@@ -363,7 +374,7 @@ def _drop_truncated_last_row(df, cols: list[int], meta: dict):
         return df
     last = df.iloc[-1]
     if any(pd.isna(last[c]) for c in cols):
-        meta.setdefault("warnings", []).append("the last data row is incomplete (file cut short?): dropped")
+        _note(meta, "the last data row is incomplete (file cut short?): dropped", meta.get("source"))
         return df.iloc[:-1]
     return df
 
@@ -373,7 +384,7 @@ def _file_mass(meta: dict) -> float | None:
     if m is None:
         return None
     if m <= 0.001:  # EC-Lab's placeholder (0.001 mg / 0.001 g) when no mass was entered
-        meta.setdefault("warnings", []).append(f"mass in the header ({m:g} mg) looks like EC-Lab's placeholder: ignored")
+        _note(meta, f"mass in the header ({m:g} mg) looks like EC-Lab's placeholder: ignored", meta.get("source"))
         return None
     meta["mass_from_file_mg"] = m
     return m
