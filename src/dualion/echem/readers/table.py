@@ -273,7 +273,9 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
         m = mapped.get(q)
         return None if m is None else df[pos[m.column]]
 
-    dts = _datetime_s(col("datetime")) if "datetime" in mapped else None
+    # the date-time column is parsed only where it is needed (slow: mixed formats, AM/PM)
+    need_dt = "datetime" in mapped and ("time" not in mapped or not mapped["time"].unit_given)
+    dts = _datetime_s(col("datetime")) if need_dt else None
     # time (s)
     if "time" in mapped:
         t, was_dur = _seconds(col("time"))
