@@ -128,9 +128,10 @@ def fit_sphere(t_rel_s: np.ndarray, v: np.ndarray, tau_s: float, dE_s_V: float,
 def effective_D_cm2_s(D_li_cm2_s: float, D_mg_cm2_s: float, w_li: float) -> float:
     """Weppner–Huggins D of a two-ion host: (w_Li √D_Li + w_Mg √D_Mg)², w_Mg = 1 − w_Li.
 
-    w_i is the share of the pulse's differential capacity carried by ion i (ΔE_t adds the ions' √t
-    transients weighted by their share of the charge, ΔE_s is common). When Mg displaces Li (w_Li < 0
-    on a discharge that inserts Mg) the two terms cancel and the effective D falls below both.
+    w_i is the share of the pulse's differential capacity carried by ion i (∂c_i/∂E over the sum): with the
+    surface in local equilibrium both ions follow one potential, ion i carries a short-time flux
+    ∝ w_i √D_i, so ΔE_t ∝ 1 / Σ w_i √D_i. When Mg displaces Li (w_Li < 0 on a discharge that inserts Mg)
+    the two terms cancel and the effective D falls below both.
     """
     w_mg = 1.0 - w_li
     return (w_li * math.sqrt(D_li_cm2_s) + w_mg * math.sqrt(D_mg_cm2_s)) ** 2
