@@ -90,6 +90,14 @@ class CyclerData(Record):
         ref = self.meta.get("reference")
         return None if ref is None else str(ref)
 
+    def half_cycle_ids(self, halves) -> np.ndarray:
+        """Per-row half-cycle index (−1 outside any) for the half-cycles of this table
+        (:func:`dualion.echem.segment.half_cycles`): the row ↔ half-cycle map every analysis shares."""
+        out = np.full(len(self), -1, np.int64)
+        for h in halves:
+            out[h.start:h.stop] = h.index
+        return out
+
     def write_csv(self, path, meta: dict | None = None) -> Path:
         """Write the plain cycler CSV (:func:`write_cycler_csv`)."""
         return write_cycler_csv(path, self, meta=meta)

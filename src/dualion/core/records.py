@@ -14,7 +14,8 @@ Protocol. A result class has a ``kind`` (``"<subpackage>.<name>"``, e.g. ``"ther
 :func:`dump` writes ``{"kind": ..., "dualion_version": ..., **to_dict()}`` atomically, :func:`load` reads
 any such file back into its object. To find a class that is not imported yet, :func:`load` imports
 ``dualion.<subpackage>`` and then ``dualion.<subpackage>.<name>``: put the class in that module or import
-it from the subpackage's ``__init__``. Inheriting :class:`Record` is optional (it adds ``to_json``,
+it from the subpackage's ``__init__`` (a class there with a matching ``kind`` attribute and ``from_dict`` is
+found even without the decorator; kinds of another form are listed in :data:`KIND_MODULES`). Inheriting :class:`Record` is optional (it adds ``to_json``,
 ``save`` and value equality); any class with ``kind``, ``to_dict`` and ``from_dict`` can be registered.
 
 JSON policy (one, for every writer): NumPy arrays and scalars become lists and numbers, tuples lists, enums
@@ -143,18 +144,35 @@ def dump(obj: Any, path: str | os.PathLike, extra: Mapping[str, Any] | None = No
 
 
 # ---------------------------------------------------------------------------------------------- loading
+#: Kinds without the ``<subpackage>.<name>`` form, and the module that defines each: a class there with that
+#: ``kind`` attribute and a ``from_dict`` is found without a decorator.
+KIND_MODULES: dict[str, str] = {"pdf_fit": "dualion.pdf.results", "pdf_series": "dualion.pdf.results",
+                                "vegard": "dualion.pdf.results"}
+
+
+def _discover(kind: str, module: Any) -> type | None:
+    """A class in ``module`` whose ``kind`` is ``kind`` and that has ``from_dict`` (registered on the way)."""
+    for obj in vars(module).values():
+        if isinstance(obj, type) and getattr(obj, "kind", None) == kind and callable(getattr(obj, "from_dict", None)):
+            _REGISTRY[kind] = obj
+            return obj
+    return None
+
+
 def _lookup(kind: str) -> type:
     cls = _REGISTRY.get(kind)
     if cls is not None:
         return cls
     pkg, _, name = kind.partition(".")
-    for mod in (f"dualion.{pkg}", f"dualion.{pkg}.{name}"):
+    mods = [KIND_MODULES[kind]] if kind in KIND_MODULES else [f"dualion.{pkg}", f"dualion.{pkg}.{name}"]
+    for mod in mods:
         try:
-            importlib.import_module(mod)
+            m = importlib.import_module(mod)
         except ModuleNotFoundError as exc:
             if exc.name is None or not mod.startswith(exc.name):
                 raise
-        if kind in _REGISTRY:
+            continue
+        if kind in _REGISTRY or _discover(kind, m) is not None:
             return _REGISTRY[kind]
     raise DualionUserError(f"unknown result kind {kind!r} (known: {', '.join(sorted(_REGISTRY)) or 'none'})",
                            field="kind")

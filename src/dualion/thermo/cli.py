@@ -190,6 +190,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
          allow_incomplete: bool = _INC, ref: list[str] | None = _REF,
          out: Path = typer.Option(Path("."), "--out", help="Output folder for path.{csv,json,png,svg}.")) -> None:
     """Discharge paths at fixed LiCl concentration: sequence of stable products vs voltage (table + figure)."""
+    from dualion.core.records import records_payload
     from dualion.plotting import figure_style, save_figure, write_table
     from dualion.reference import check_convention
     from dualion.thermo.pairing import select_model
@@ -211,7 +212,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
     payload = {"model": model.name, "reference": "V vs Mg2+/Mg", "delta_e_ref_V": delta_e_ref, "T_K": T,
                "activity": "given" if acts else "c / 1 M (ideal)", "convention": d.to_dict()["convention"],
                "note_zero": "0 M LiCl = Li-free electrolyte: Li-containing configurations excluded",
-               "paths": [p.to_dict() for p in paths]}
+               "paths": [p.to_dict() for p in paths], **records_payload(paths)}     # loads back: list of paths
     rows = path_rows(paths)
     with figure_style():
         fig = path_figure(d, paths, model, footnote=_footnote(model))

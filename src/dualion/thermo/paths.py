@@ -13,7 +13,7 @@ Li-containing configurations cannot form (Δμ_Li → −∞); they are excluded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from dualion.core.constants import DELTA_E_REF_DEFAULT_V, T_DEFAULT_K
 from dualion.core.electrolyte import Electrolyte
+from dualion.core.records import Record, num, register
 from dualion.errors import DualionUserError
 from dualion.reference import Convention
 from dualion.thermo.diagram import _label_rank, diagram_entries
@@ -41,9 +42,11 @@ class Segment:
     status: str = "finished"
 
 
-@dataclass(frozen=True)
-class DischargePath:
-    """Sequence of stable products along a discharge (high → low voltage) at one Li+ activity."""
+@register("thermo.path")
+@dataclass(frozen=True, eq=False)
+class DischargePath(Record):
+    """Sequence of stable products along a discharge (high → low voltage) at one Li+ activity (a record:
+    ``path.json`` loads back as a list of them)."""
 
     licl_M: float | None
     li_activity: float
@@ -78,7 +81,16 @@ class DischargePath:
                 "li_free": self.no_li,
                 "segments": [{"label": s.label, "counts": s.counts, "V_high_vs_Mg": s.V_high,
                               "V_low_vs_Mg": s.V_low, "status": s.status} for s in self.segments],
-                "transitions": self.transitions, "excluded": list(self.excluded)}
+                "transitions": self.transitions, "excluded": list(self.excluded),
+                "delta_e_ref_V": self.delta_e_ref_V, "T_K": self.T_K}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DischargePath:
+        segs = tuple(Segment(s["label"], dict(s["counts"]), num(s["V_high_vs_Mg"]), num(s["V_low_vs_Mg"]),
+                             s.get("status", "finished")) for s in d["segments"])
+        return cls(licl_M=d.get("licl_M"), li_activity=float(d["li_activity"]), segments=segs,
+                   delta_e_ref_V=float(d.get("delta_e_ref_V", DELTA_E_REF_DEFAULT_V)),
+                   T_K=float(d.get("T_K", T_DEFAULT_K)), excluded=tuple(d.get("excluded", ())))
 
 
 def lower_envelope_1d(alpha: np.ndarray, beta: np.ndarray, lo: float, hi: float,
@@ -140,8 +152,10 @@ def discharge_path(model: SiteModel, licl_M: float | None = None, li_activity: f
     mu0, mu1 = el.delta_mu(0.0), el.delta_mu(1.0)
     s = np.array([e.slopes for e in entries], dtype=float)
     dE = np.array([e.dE_eV for e in entries], dtype=float)
-    li0 = np.where(s[:, 0] != 0, s[:, 0] * mu0["Li"], 0.0)
-    dli = np.where(s[:, 0] != 0, s[:, 0] * (mu1["Li"] - mu0["Li"]), 0.0)
+    has_li = s[:, 0] != 0
+    li0, dli = np.zeros(len(entries)), np.zeros(len(entries))
+    li0[has_li] = s[has_li, 0] * mu0["Li"]
+    dli[has_li] = s[has_li, 0] * (mu1["Li"] - mu0["Li"])
     alpha = dE - li0 - s[:, 1] * mu0["Mg"]
     beta = -dli - s[:, 1] * (mu1["Mg"] - mu0["Mg"])
     rank = _label_rank([e.label for e in entries])
