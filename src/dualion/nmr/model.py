@@ -301,10 +301,21 @@ def start_values(model: NMRModel, lay: Layout, ppm: np.ndarray, y: np.ndarray) -
     span = float(np.ptp(ppm))
     floor = float(np.percentile(y, 10))
     out: dict[str, Param] = {}
-    for ln, ll in zip(model.lines, lay.lines):
+    starts = [ln.delta.value for ln in model.lines]
+    widths = []
+    for k, ln in enumerate(model.lines):
+        d0 = ln.delta.value
+        w0 = ln.fwhm.value
+        if w0 is None:  # half-height width, but no wider than the gap to the nearest other start shift
+            w0 = _half_height_width(ppm, y - floor, d0, step, span)
+            gaps = [abs(d0 - d) for j, d in enumerate(starts) if j != k and d != d0]
+            if gaps:
+                w0 = max(min(w0, min(gaps)), 4 * step)
+        widths.append(w0)
+    for k, (ln, ll) in enumerate(zip(model.lines, lay.lines)):
         p = ll.prefix
         d0 = ln.delta.value
-        w0 = ln.fwhm.value if ln.fwhm.value is not None else _half_height_width(ppm, y - floor, d0, step, span)
+        w0 = widths[k]
         out[p + "delta"] = _with_defaults(ln.delta, d0, d0 - max(20.0, 2 * w0), d0 + max(20.0, 2 * w0))
         out[p + "fwhm"] = _with_defaults(ln.fwhm, w0, 2 * step, 0.5 * span)
         out[p + "eta"] = _with_defaults(ln.lorentz_fraction, 0.5, 0.0, 1.0)
@@ -313,8 +324,12 @@ def start_values(model: NMRModel, lay: Layout, ppm: np.ndarray, y: np.ndarray) -
         out[p + "area"] = Param(h0 / pseudo_voigt_peak_height(w0, eta0), True, 0.0, None)
         if ll.mode == "free":
             for n in ll.orders:
-                hs = _interp(ppm, y - floor, d0 + n * lay.spacing_ppm)
-                out[sb_name(p, n)] = Param(float(np.clip(hs / h0, 1e-3, 2.0)), True, 0.0, 50.0)
+                pos = d0 + n * lay.spacing_ppm
+                # on another line's centre band the data height says nothing about this sideband: start small
+                covered = any(j != k and abs(pos - d) < 0.5 * (w0 + widths[j]) for j, d in enumerate(starts))
+                hs = _interp(ppm, y - floor, pos)
+                r0 = 0.05 if covered else float(np.clip(hs / h0, 1e-3, 2.0))
+                out[sb_name(p, n)] = Param(r0, True, 0.0, 50.0)
         elif ll.mode == "csa":
             out[p + "zeta"] = _with_defaults(ln.zeta, 100.0, None, None)
             out[p + "etacsa"] = _with_defaults(ln.eta_csa, 0.5, 0.0, 1.0)
