@@ -80,7 +80,8 @@ def fit_spectrum(spec: Spectrum, model: M.NMRModel, table: AssignmentTable | Non
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = lmfit.minimize(residual, params, method="least_squares", max_nfev=max_nfev)
+        nvar = sum(1 for p in params.values() if p.vary and not p.expr)
+        res = lmfit.minimize(residual, params, method="least_squares", max_nfev=max_nfev or 100 * (nvar + 1))
     return summarise(spec, model, lay, res, scale, table, label)
 
 
@@ -90,6 +91,8 @@ def summarise(spec: Spectrum, model: M.NMRModel, lay: M.Layout, res, scale: floa
     vals = res.params.valuesdict()
     uv = res.uvars if getattr(res, "uvars", None) else None
     notes: list[str] = []
+    if not res.success:
+        notes.append(f"the fit did not converge ({res.message}); check the starting shifts")
     if uv is None:
         notes.append("the covariance could not be estimated (degenerate or ill-conditioned model): σ not available")
     intens_u, intens = [], []
