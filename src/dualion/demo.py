@@ -24,6 +24,7 @@ PARTS: list[tuple[str, str, str]] = [
     ("echem-analysis", "dualion.echem.demo_analysis", "Cycler-data analysis: dQ/dV and GITT"),
     ("structures", "dualion.structures.demo", "Structural models and distortion (Fig. 7)"),
     ("engines", "dualion.engines.demo", "ML-potential insertion energies"),
+    ("nmr", "dualion.nmr.demo", "Solid-state NMR: simulated 19F series (Fig. 4)"),
 ]
 
 

@@ -17,7 +17,8 @@ def _shift_label(nucleus: str | None) -> str:
 
 
 def _letter(ax, s: str) -> None:
-    ax.text(-0.09, 1.02, f"({s})", transform=ax.transAxes, fontweight="bold", va="bottom", ha="left")
+    ax.annotate(f"({s})", xy=(0, 1), xycoords="axes fraction", xytext=(-34, 4), textcoords="offset points",
+                fontweight="bold", va="bottom", ha="left")
 
 
 def plot_fit(res, title: str | None = None):
@@ -57,7 +58,7 @@ def plot_fit(res, title: str | None = None):
     return fig
 
 
-def plot_series(series):
+def plot_series(series, title: str | None = None):
     """(a) stacked spectra with fits, (b) ⟨δiso⟩ per sample with σ, (c) environment fractions (stacked bars)."""
     import matplotlib.pyplot as plt
 
@@ -70,12 +71,14 @@ def plot_series(series):
         if c is None:
             continue
         m = float(np.max(c["data"]))
-        ax.plot(c["ppm"], c["data"] / m + off, color="0.15", lw=0.7)
-        ax.plot(c["ppm"], c["fit"] / m + off, color="#D55E00", lw=0.8)
+        ax.plot(c["ppm"], c["data"] / m + off, color="0.15", lw=0.9)
+        ax.plot(c["ppm"], c["fit"] / m + off, color="#D55E00", lw=0.8, ls=(0, (3, 2)))
         ax.text(1.01, off + 0.1, f"{lab}\n{f.mean_delta_iso_ppm:.0f} ppm", transform=ax.get_yaxis_transform(), fontsize=7)
         off += 1.15
-    ax.plot([], [], color="0.15", lw=0.7, label="data")
-    ax.plot([], [], color="#D55E00", lw=0.8, label="fit")
+    ax.plot([], [], color="0.15", lw=0.9, label="data")
+    ax.plot([], [], color="#D55E00", lw=0.8, ls=(0, (3, 2)), label="fit")
+    if title:
+        ax.set_title(title, fontsize=8, loc="right")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7)
     ax.invert_xaxis()
     ax.set_yticks([])
@@ -144,22 +147,22 @@ def curves_frame(res) -> pd.DataFrame:
     return pd.DataFrame(d)
 
 
-def fit_outputs(res, out: Path, stem: str = "nmr_fit") -> list[Path]:
+def fit_outputs(res, out: Path, stem: str = "nmr_fit", title: str | None = None) -> list[Path]:
     """``<stem>.png/svg`` figure, ``<stem>_lines.csv/json`` (JSON = the full result) and ``<stem>_curves.csv/json``."""
     paths = write_table(lines_frame(res), out, f"{stem}_lines", json_payload=res.to_dict())
     paths += write_table(curves_frame(res), out, f"{stem}_curves")
     with figure_style():
-        paths += save_figure(plot_fit(res), out, stem)
+        paths += save_figure(plot_fit(res, title), out, stem)
     return paths
 
 
-def series_outputs(series, out: Path, stem: str = "nmr_series") -> list[Path]:
+def series_outputs(series, out: Path, stem: str = "nmr_series", title: str | None = None) -> list[Path]:
     """Series figure, the side-by-side table (CSV; JSON = the full series) and each fit's outputs."""
     paths = write_table(pd.DataFrame(series.table()), out, stem, json_payload=series.to_dict())
     with figure_style():
-        paths += save_figure(plot_series(series), out, stem)
+        paths += save_figure(plot_series(series, title), out, stem)
     for lab, f in zip(series.labels, series.fits):
-        paths += fit_outputs(f, out, f"nmr_fit_{_slug(lab)}")
+        paths += fit_outputs(f, out, f"nmr_fit_{_slug(lab)}", title=f"{lab} ({title})" if title else None)
     return paths
 
 
