@@ -39,6 +39,11 @@ def _areas(lines: list[L]) -> list[L]:
 
 def run(out: Path, fast: bool = False) -> list[str]:
     """Simulate, write, read back, fit; write figures and tables into ``out``; return summary lines."""
+    import importlib.util
+
+    missing = [m for m in ("nmrglue", "lmfit") if importlib.util.find_spec(m) is None]
+    if missing:
+        return [f"skipped: needs the 'nmr' extra (pip install 'dualion[nmr]'; missing {', '.join(missing)})"]
     from dualion.nmr.assign import load_table
     from dualion.nmr.fit import fit_spectrum
     from dualion.nmr.model import model_from_shifts
