@@ -260,19 +260,47 @@ def total_ratio(ll: LineLayout, values: dict, lay: Layout) -> float:
     return 1.0 + float(np.sum(sideband_ratios(ll, values, lay)))
 
 
+def _band_centres_areas(values: dict, ll: LineLayout, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (ppm) and areas of the centre band (first) and the sidebands of one line."""
+    p = ll.prefix
+    d, area = values[p + "delta"], values[p + "area"]
+    ratios = sideband_ratios(ll, values, lay)
+    return (np.concatenate([[d], d + np.asarray(ll.orders, dtype=float) * lay.spacing_ppm]),
+            area * np.concatenate([[1.0], ratios]))
+
+
+_C_G = math.sqrt(4.0 * math.log(2.0) / math.pi)
+_K_G = -4.0 * math.log(2.0)
+
+
+def _add_bands(y: np.ndarray, ppm: np.ndarray, centres, areas, fwhm: float, eta: float,
+               work: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Add pseudo-Voigt bands (shared FWHM ``fwhm`` ppm and Lorentzian fraction ``eta``) to ``y`` in place:
+    ``a·[η·(w/2π)/(Δ² + w²/4) + (1−η)·sqrt(4 ln2/π)/w·exp(−4 ln2 Δ²/w²)]`` with Δ = δ − centre (ppm)."""
+    t, g = work if work is not None else (np.empty_like(ppm), np.empty_like(ppm))
+    hw2 = 0.25 * fwhm * fwhm
+    kg = _K_G / (fwhm * fwhm)
+    for c, a in zip(centres, areas):
+        np.subtract(ppm, c, out=t)
+        np.multiply(t, t, out=t)
+        np.multiply(t, kg, out=g)
+        np.exp(g, out=g)
+        np.add(t, hw2, out=t)
+        np.divide(a * eta * 0.5 * fwhm / math.pi, t, out=t)
+        y += t
+        g *= a * (1.0 - eta) * _C_G / fwhm
+        y += g
+    return y
+
+
 def line_components(ppm: np.ndarray, values: dict, ll: LineLayout, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
     """(centre band, sum of sidebands) of one line on ``ppm`` (intensity units)."""
     p = ll.prefix
-    d, w, eta, area = values[p + "delta"], values[p + "fwhm"], values[p + "eta"], values[p + "area"]
-    ratios = sideband_ratios(ll, values, lay)
-    centres = np.concatenate([[d], d + np.asarray(ll.orders, dtype=float) * lay.spacing_ppm])
-    areas = area * np.concatenate([[1.0], ratios])
-    x = ppm[None, :] - centres[:, None]
-    hw = 0.5 * w
-    lor = (hw / math.pi) / (x * x + hw * hw)
-    gau = math.sqrt(4.0 * math.log(2.0) / math.pi) / w * np.exp(-4.0 * math.log(2.0) * (x / w) ** 2)
-    bands = areas[:, None] * (eta * lor + (1.0 - eta) * gau)
-    return bands[0], bands[1:].sum(axis=0)
+    centres, areas = _band_centres_areas(values, ll, lay)
+    w, eta = values[p + "fwhm"], values[p + "eta"]
+    centre = _add_bands(np.zeros_like(ppm, dtype=float), ppm, centres[:1], areas[:1], w, eta)
+    sbs = _add_bands(np.zeros_like(ppm, dtype=float), ppm, centres[1:], areas[1:], w, eta)
+    return centre, sbs
 
 
 def baseline_curve(ppm: np.ndarray, values: dict, lay: Layout) -> np.ndarray:
@@ -287,10 +315,11 @@ def baseline_curve(ppm: np.ndarray, values: dict, lay: Layout) -> np.ndarray:
 
 def evaluate(ppm: np.ndarray, values: dict, lay: Layout) -> np.ndarray:
     """Total model curve on ``ppm``: baseline + Σ lines (centre bands + sidebands)."""
-    y = baseline_curve(ppm, values, lay)
+    y = baseline_curve(ppm, values, lay).astype(float, copy=True)
+    work = (np.empty_like(y), np.empty_like(y))
     for ll in lay.lines:
-        c, s = line_components(ppm, values, ll, lay)
-        y = y + c + s
+        centres, areas = _band_centres_areas(values, ll, lay)
+        _add_bands(y, ppm, centres, areas, values[ll.prefix + "fwhm"], values[ll.prefix + "eta"], work)
     return y
 
 
