@@ -77,3 +77,46 @@ class TargetCellCalc(Calculator):
         sigma = self.k * v0 * eps * (lengths / tgt) / self.atoms.get_volume()
         self.results = {"energy": energy, "free_energy": energy, "forces": np.zeros((len(self.atoms), 3)),
                         "stress": np.array([sigma[0], sigma[1], sigma[2], 0.0, 0.0, 0.0])}
+
+
+class LoggingLJ(Calculator):
+    """Lennard-Jones for any element (ASE's, σ = 1.2 Å, ε = 5 meV, rc = 3 Å) that appends the canonical hash
+    of every structure it evaluates to the file ``DUALION_TEST_LOG`` (one line per call) and sleeps
+    ``DUALION_TEST_SLEEP`` s per call (consecutive calls on the same hash give one line). A relaxation
+    starts with a call on its input structure, so the number of lines holding a task's
+    ``input_sha256`` = how many times that task was relaxed."""
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+
+    def __init__(self, **kwargs):
+        from ase.calculators.lj import LennardJones
+
+        super().__init__()
+        self._lj = LennardJones(sigma=1.2, epsilon=0.005, rc=3.0, **kwargs)
+
+    def calculate(self, atoms=None, properties=None, system_changes=None):
+        from dualion.engines.relax import structure_sha256
+
+        super().calculate(atoms, properties or ["energy"], system_changes or [])
+        log = os.environ.get("DUALION_TEST_LOG")
+        if log:
+            h = structure_sha256(self.atoms)
+            if h != getattr(self, "_last", None):  # a step too small to change the hash is the same structure
+                with open(log, "a") as fh:
+                    fh.write(h + "\n")
+                self._last = h
+        time.sleep(float(os.environ.get("DUALION_TEST_SLEEP", "0")))
+        self._lj.calculate(self.atoms.copy(), properties or ["energy"], ["positions", "numbers", "cell"])
+        self.results = dict(self._lj.results)
+
+
+def starts(log_files, input_hashes) -> dict[str, int]:
+    """How many times each input structure was relaxed, from :class:`LoggingLJ` logs."""
+    from collections import Counter
+
+    c: Counter = Counter()
+    for f in log_files:
+        if os.path.exists(f):
+            with open(f) as fh:
+                c.update(line.strip() for line in fh)
+    return {h: c.get(h, 0) for h in input_hashes}

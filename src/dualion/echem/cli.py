@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.cliutil import option_names, warnings_to_stderr as _warnings_to_stderr
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"first": "--first", "cycles": "--cycles", "mass_mg": "--mass-mg", "fmt": "--format"}
+
 
 echem_app = typer.Typer(help="Cycler data: read, segment into half-cycles, summarise, plot.",
                         no_args_is_help=True)
@@ -71,10 +75,10 @@ def _print_table(summary) -> None:
 
 def write_summary(summary, out: Path) -> list[Path]:
     """Write half_cycles, cycles and rate_capability as CSV + JSON, and summary.json, into ``out``."""
-    from dualion.io.atomic import atomic_write_json
+    from dualion.core.records import dump, record_dict
     from dualion.plotting import write_table
 
-    payload = summary.to_dict()
+    payload = record_dict(summary)          # the CycleSummary record, plain JSON data (one NaN policy)
     paths = []
     paths += write_table(summary.half_cycle_table(), out, "half_cycles", json_payload=payload["half_cycles"])
     paths += write_table(summary.table(), out, "cycles", json_payload=payload["cycles"])
@@ -82,11 +86,14 @@ def write_summary(summary, out: Path) -> list[Path]:
 
     paths += write_table(pd.DataFrame(payload["rate_capability"]), out, "rate_capability",
                          json_payload=payload["rate_capability"])
-    paths.append(atomic_write_json(out / "summary.json", payload))
+    paths.append(dump(summary, out / "summary.json"))
     return paths
 
 
 @echem_app.command("summary")
+
+
+@option_names(OPTIONS)
 def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .res, .nda/.ndax, Maccor .txt, .csv)."),
                 mass_mg: float = _MASS, first: str = _FIRST, fmt: str = _FMT,
                 json_: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -105,6 +112,9 @@ def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .
 
 
 @echem_app.command("plot")
+
+
+@option_names(OPTIONS)
 def plot_cmd(file: Path = typer.Argument(..., help="Cycler file."), mass_mg: float = _MASS, first: str = _FIRST,
              fmt: str = _FMT,
              cycles: str = typer.Option(None, "--cycles", help="Cycles to draw, e.g. 1,2,5 or 1-10 "

@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from dualion.echem.segment import HalfCycle, check_first, half_cycles, pair_cycles
-from dualion.echem.table import CyclerData
+from dualion.core.cycler import CyclerData
+from dualion.core.records import Record, dataclass_from_dict, jsonable, register
 from dualion.errors import DualionUserError
 
 
@@ -96,9 +97,10 @@ class RateBlock:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class CycleSummary:
-    """Everything ``dualion echem summary`` reports for one file."""
+@register("echem.cycling")
+@dataclass(frozen=True, eq=False)
+class CycleSummary(Record):
+    """Everything ``dualion echem summary`` reports for one file (a record: ``summary.json`` loads back)."""
 
     source: str
     mass_mg: float | None
@@ -152,15 +154,21 @@ class CycleSummary:
                 "specific": "per active mass: mA h g-1, mW h g-1 (= W h kg-1)",
             },
             "retention_reference_cycle": self.retention_reference_cycle,
-            "half_cycles": [_clean(h.to_dict()) for h in self.half_cycles],
-            "cycles": [_clean(c.to_dict()) for c in self.cycles],
-            "rate_capability": [_clean(r.to_dict()) for r in self.rates],
+            "half_cycles": [h.to_dict() for h in self.half_cycles],
+            "cycles": [c.to_dict() for c in self.cycles],
+            "rate_capability": [r.to_dict() for r in self.rates],
             "warnings": list(self.warnings),
+            "meta": jsonable(self.meta),
         }
 
-
-def _clean(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict) -> CycleSummary:
+        return cls(source=d["source"], mass_mg=d.get("mass_mg"), pairing=d["pairing"],
+                   half_cycles=tuple(dataclass_from_dict(HalfCycle, h) for h in d["half_cycles"]),
+                   cycles=tuple(dataclass_from_dict(Cycle, c) for c in d["cycles"]),
+                   rates=tuple(dataclass_from_dict(RateBlock, r) for r in d["rate_capability"]),
+                   retention_reference_cycle=d.get("retention_reference_cycle"),
+                   warnings=tuple(d.get("warnings", ())), meta=dict(d.get("meta") or {}))
 
 
 def _v_at_half(data: CyclerData, h: HalfCycle) -> float:

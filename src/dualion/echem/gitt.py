@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.conventions import CURRENT_CONVENTION, ETA_CONVENTION
+from dualion.core.records import Record, dataclass_from_dict, num, register
 from dualion.errors import DualionUserError
 
 #: Default thresholds (see module docstring).
@@ -52,8 +54,6 @@ DEFAULT_MAX_TAU_RATIO = 0.1
 DEFAULT_MAX_DRIFT_V_PER_H = 0.001
 #: |I| below this fraction of the typical pulse current counts as rest.
 DEFAULT_REST_THRESHOLD = 0.02
-#: Coulombs per mA h.
-C_PER_MAH = 3.6
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,10 @@ class GITTGeometry:
                 raise DualionUserError(f"{name} must be a positive number, got {val!r}", field=name)
         if self.area_cm2 is not None and self.radius_um is not None:
             raise DualionUserError("give either a contact area or a particle radius, not both",
-                                   field="--area-cm2/--radius-um")
+                                   field="area_cm2/radius_um")
         if self.area_cm2 is not None and None in (self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
             raise DualionUserError("the Weppner–Huggins D with a contact area needs the active mass, the "
-                                   "molar mass and the molar volume", field="--area-cm2")
+                                   "molar mass and the molar volume", field="area_cm2")
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,10 @@ class GITTPulse:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class GITTResult:
-    """All pulses of one GITT record, with the inputs used."""
+@register("echem.gitt")
+@dataclass(frozen=True, eq=False)
+class GITTResult(Record):
+    """All pulses of one GITT record, with the inputs used (a record: ``gitt.json`` loads back)."""
 
     pulses: tuple[GITTPulse, ...]
     geometry: GITTGeometry
@@ -154,18 +155,21 @@ class GITTResult:
 
         return pd.DataFrame([p.as_dict() for p in self.pulses])
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "label": self.label, "geometry": asdict(self.geometry),
                 "thresholds": self.thresholds,
-                "conventions": {"current": "I > 0 charge, I < 0 discharge",
-                                "eta_V": "E(end of pulse) - E_eq (signed)",
+                "conventions": {"current": CURRENT_CONVENTION, "eta_V": ETA_CONVENTION,
                                 "state": "charge passed since the first pulse; x = electrons per formula unit",
                                 "D": "Weppner-Huggins, cm2/s"},
-                "pulses": [_json_safe(p.as_dict()) for p in self.pulses]}
+                "pulses": [p.as_dict() for p in self.pulses]}
 
+    as_dict = to_dict
 
-def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GITTResult:
+        return cls(pulses=tuple(dataclass_from_dict(GITTPulse, p) for p in d["pulses"]),
+                   geometry=dataclass_from_dict(GITTGeometry, d.get("geometry") or {}), source=d.get("source"),
+                   label=d.get("label"), thresholds={k: num(v) for k, v in (d.get("thresholds") or {}).items()})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,9 +190,9 @@ def weppner_huggins_D(tau_s: float, volume_to_surface_cm: float, dE_s_V: float, 
 
 def electrons_per_formula_unit(q_mAh_g: float, molar_mass_g_mol: float) -> float:
     """Electrons per formula unit for a specific charge ``q`` (mA h g⁻¹): ``x = 3.6 q M / F``."""
-    from dualion.reference import FARADAY_C_PER_MOL
+    from dualion.core.charge import electrons_per_fu
 
-    return q_mAh_g * C_PER_MAH * molar_mass_g_mol / FARADAY_C_PER_MOL
+    return electrons_per_fu(q_mAh_g, molar_mass_g_mol)
 
 
 def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
@@ -431,7 +435,7 @@ def _flag_truncated(pulses: list[GITTPulse]) -> list[GITTPulse]:
 
 
 def analyse_gitt_data(data: Any, geometry: GITTGeometry | None = None, **kw: Any) -> GITTResult:
-    """:func:`analyse_gitt` on a :class:`dualion.echem.table.CyclerData` (mass from the table if
+    """:func:`analyse_gitt` on a :class:`dualion.core.cycler.CyclerData` (mass from the table if
     ``geometry`` has none)."""
     geometry = geometry or GITTGeometry()
     if geometry.mass_mg is None and getattr(data, "mass_mg", None):
@@ -521,25 +525,12 @@ def synthetic_gitt(*, n_pulses: int = 12, mass_mg: float = 1.6, current_mA_g: fl
 
 def write_plain_csv(path, time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np.ndarray,
                     header: Sequence[str] = (), step: np.ndarray | None = None) -> None:
-    """Write the team's plain cycler CSV (``time_s,voltage_V,current_mA[,step]``, ``#`` header lines)
-    atomically."""
-    import io
+    """Write the team's plain cycler CSV from arrays, ``header`` lines ``"key=value"`` (mass_mg=1.6,
+    reference=Mg, ...): a thin call of the one writer, :func:`dualion.core.write_cycler_csv`."""
+    from dualion.core.cycler import write_cycler_csv
 
-    from dualion.io.atomic import atomic_write_text
-
-    buf = io.StringIO()
-    for line in header:
-        buf.write(f"# {line}\n")
-    cols = [time_s, voltage_V, current_mA]
-    names = ["time_s", "voltage_V", "current_mA"]
-    fmt = ["%.3f", "%.6f", "%.6g"]
-    if step is not None:
-        cols.append(step)
-        names.append("step")
-        fmt.append("%d")
-    buf.write(",".join(names) + "\n")
-    np.savetxt(buf, np.column_stack(cols), delimiter=",", fmt=fmt)
-    atomic_write_text(path, buf.getvalue())
+    meta = dict(line.split("=", 1) if "=" in line else (line, None) for line in header)
+    write_cycler_csv(path, time_s=time_s, voltage_V=voltage_V, current_mA=current_mA, step=step, meta=meta)
 
 
 def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str = "Voltage (V)"):
@@ -560,8 +551,13 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
     key = {"x": "x_per_fu", "mAh_g": "q_mAh_g", "mAh": "q_mAh"}[x]
     xlabel = {"x": "Electrons per formula unit, x",
               "mAh_g": "Specific capacity (mA h g$^{-1}$)", "mAh": "Capacity (mA h)"}[x]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.4), sharex=True,
-                                   gridspec_kw={"height_ratios": [1.4, 1.0], "hspace": 0.08})
+    from matplotlib.lines import Line2D
+
+    from dualion.plotting import panel_letters
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.9), sharex=True, layout="constrained",
+                                   gridspec_kw={"height_ratios": [1.4, 1.0]})
+    handles = []
     n_trunc = 0
     for n, r in enumerate(results):
         col = PALETTE[n % len(PALETTE)]
@@ -575,17 +571,19 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
                  label=f"{lab}: end of pulse")
         ax1.plot(xs, eeq, ls="-", marker="o", ms=3, color=col, label=f"{lab}: E$_{{eq}}$")
         ax2.plot(xs[full], eta[full] * 1000.0, ls="-", marker="o", ms=3, color=col, label=lab)
+        handles.append(Line2D([], [], color=col, marker="o", ms=3, label=lab))
         if (~full).any():
             n_trunc += int((~full).sum())
             ax1.plot(xs[~full], eend[~full], ls="none", marker="x", ms=4, color=col,
                      label=f"{lab}: truncated pulse (end)")
     ax1.set_ylabel(voltage_label)
-    ax1.legend(fontsize=6)
     ax2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
     ax2.set_xlabel(xlabel)
-    if len(results) > 1:
-        ax2.legend(fontsize=7, loc="best")
+    handles += [Line2D([], [], color="0.3", ls="-", marker="o", ms=3, label="E$_{eq}$ (end of rest)"),
+                Line2D([], [], color="0.3", ls="none", marker="v", ms=3, mfc="none", label="E at end of pulse")]
     if n_trunc:
-        ax2.annotate(f"×: {n_trunc} truncated pulse(s), ended at a voltage limit; not in the η panel",
-                     xy=(0.0, -0.42), xycoords="axes fraction", fontsize=6, color="0.35")
+        handles.append(Line2D([], [], color="0.3", ls="none", marker="x", ms=4,
+                              label=f"truncated pulse ({n_trunc}; not in η)"))
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=6.5)
+    panel_letters((ax1, ax2), x=-0.24)
     return fig

@@ -1,4 +1,4 @@
-"""Galvanostatic half-cycles from a :class:`~dualion.echem.table.CyclerData`.
+"""Galvanostatic half-cycles from a :class:`~dualion.core.cycler.CyclerData`.
 
 Rules (see ``docs/echem.md``):
 
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dualion.echem.table import CC, CCCV, CV, REST, UNKNOWN, CyclerData
+from dualion.core.cycler import CC, CCCV, CV, REST, UNKNOWN, CyclerData
 from dualion.errors import DualionUserError
 
 DIRECTIONS = ("discharge", "charge")
@@ -95,7 +95,7 @@ def check_first(first: str | None) -> str | None:
         return None
     f = str(first).strip().lower()
     if f not in DIRECTIONS:
-        raise DualionUserError(f"--first must be 'charge' or 'discharge', got {first!r}", field="first")
+        raise DualionUserError(f"the first half-cycle must be 'charge' or 'discharge', got {first!r}", field="first")
     return f
 
 

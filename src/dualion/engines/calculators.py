@@ -100,6 +100,9 @@ def limit_threads(n: int | None) -> None:
 
 def _load(spec: EngineSpec) -> tuple[Any, str]:
     if spec.name == "chgnet":
+        from dualion.extras import require
+
+        require("engines", "torch", "chgnet")
         import chgnet
         from chgnet.model import CHGNet
         from chgnet.model.dynamics import CHGNetCalculator
@@ -109,29 +112,70 @@ def _load(spec: EngineSpec) -> tuple[Any, str]:
         except Exception as exc:  # unknown model name etc.
             raise DualionUserError(f"cannot load CHGNet model {spec.model!r}: {exc}", field="--model") from None
         kw = {"use_device": "cpu", **dict(spec.kwargs)}
-        calc = _chgnet_calculator_class(CHGNetCalculator)(model=model, **kw)
+        calc = _construct(_chgnet_calculator_class(CHGNetCalculator), "CHGNetCalculator", spec.kwargs,
+                          model=model, **kw)
         return calc, f"chgnet {chgnet.__version__} model {model.version or spec.model}"
     if spec.name == "sevenn":
+        from dualion.extras import require
+
+        require("engines", "torch", "sevenn")
         import sevenn
         from sevenn.calculator import SevenNetCalculator
 
         kw = {"device": "cpu", **dict(spec.kwargs)}
         try:
             calc = SevenNetCalculator(spec.model, **kw)
-        except Exception as exc:
+        except TypeError as exc:
+            raise DualionUserError(f"cannot construct SevenNetCalculator: {exc}", field="--engine-kwargs") from None
+        except Exception as exc:  # noqa: BLE001 - unknown model name etc.
             raise DualionUserError(f"cannot load SevenNet model {spec.model!r}: {exc}", field="--model") from None
         return calc, f"sevenn {sevenn.__version__} model {spec.model}"
-    mod_name, _, cls_name = spec.name.partition(":")
+    cls = calculator_class(spec.name)
+    kw = dict(spec.kwargs)
+    if spec.model is not None:
+        kw.setdefault("model", spec.model)
+    calc = _construct(cls, spec.name, kw, **kw)
+    return calc, f"{spec.name} ({_package_version(type(calc))})"
+
+
+def calculator_class(name: str) -> type:
+    """Import ``package.module:ClassName`` and check that it is an ASE calculator class (a subclass of
+    ``ase.calculators.calculator.BaseCalculator``) — before anything calls it."""
+    from ase.calculators.calculator import BaseCalculator
+
+    mod_name, _, cls_name = name.partition(":")
     try:
         mod = importlib.import_module(mod_name)
         cls = getattr(mod, cls_name)
     except (ImportError, AttributeError) as exc:
-        raise DualionUserError(f"cannot import calculator {spec.name!r}: {exc}", field="--engine") from None
-    kw = dict(spec.kwargs)
-    if spec.model is not None:
-        kw.setdefault("model", spec.model)
-    calc = cls(**kw)
-    return calc, f"{spec.name} ({_package_version(type(calc))})"
+        raise DualionUserError(f"cannot import calculator {name!r}: {exc}", field="--engine") from None
+    except Exception as exc:  # noqa: BLE001 - the module itself failed on import
+        raise DualionUserError(f"importing {mod_name!r} failed: {type(exc).__name__}: {exc}",
+                               field="--engine") from None
+    if not (isinstance(cls, type) and issubclass(cls, BaseCalculator)):
+        raise DualionUserError(f"{name!r} is not an ASE calculator class (it is a {type(cls).__name__}); use "
+                               "chgnet, sevenn or 'package.module:ClassName' of an ase Calculator subclass",
+                               field="--engine")
+    return cls
+
+
+def _construct(cls: type, label: str, shown: Mapping[str, Any], **kwargs: Any) -> Any:
+    """``cls(**kwargs)``; a constructor that refuses its arguments is a one-line ``--engine-kwargs`` error
+    (``shown``: the user's kwargs, for the message)."""
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError, KeyError) as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise DualionUserError(f"cannot construct {label} with {json.dumps(dict(shown), default=str)}: {text}",
+                               field="--engine-kwargs") from None
+
+
+def check_engine(spec: EngineSpec) -> None:
+    """Validate an engine before any work or database exists: a ``module:Class`` must be an ASE
+    calculator class that accepts the kwargs (it is constructed once, then cached); ``chgnet`` /
+    ``sevenn`` with kwargs are constructed too (without kwargs they load lazily, where they run)."""
+    if ":" in spec.name or spec.kwargs:
+        get_calculator(spec, threads=None)
 
 
 def _package_version(cls: type) -> str:

@@ -293,7 +293,7 @@ class Calibration:
 
     def correction_for(self, task) -> float:
         """Σ δ̂ over the inserted ions of a :class:`~dualion.engines.runner.Task` (eV)."""
-        from dualion.engines.compute import site_type
+        from dualion.engines.tasks import site_type
 
         st = site_type(task.site)
         return float(sum(self.correction(ion, st, f_neighbours(task.atoms, i), f_neighbours(task.atoms, i, species="H"))
@@ -448,7 +448,7 @@ def calibration_points(records: Sequence[Any], references_ml: Mapping[str, float
     Points whose DFT run (or its host's run) is missing or not ``finished`` carry that status and
     ``dE_dft=None`` when missing; :func:`fit_calibration` excludes them.
     """
-    from dualion.engines.compute import site_type
+    from dualion.engines.tasks import site_type
 
     hosts = {r.task.host: r for r in records if not r.task.counts}
     ions = sorted({i for r in records for i in r.task.counts})
@@ -512,7 +512,7 @@ def run_calibration(engine: Any = "chgnet", db: Any = None, dft_dir: str | os.Pa
                     ions: Sequence[str] = CALIBRATION_IONS) -> tuple[Calibration, list[Point]]:
     """Relax the 3x3x1 calibration set (and the 4x4x2 anion-location set), fit, return the calibration."""
     from dualion.engines.calculators import parse_engine
-    from dualion.engines.compute import run_engine, tasks_from_models
+    from dualion.engines.tasks import run_engine, tasks_from_models
     from dualion.engines.db import ResultsDB
     from dualion.engines.relax import RelaxSettings
     from dualion.structures.models import build_anion_location_set, build_calibration_set

@@ -15,9 +15,14 @@ from dualion.errors import DualionUserError
 _ENGINE = typer.Option("chgnet", "--engine", help="chgnet | sevenn | 'package.module:ClassName' (any ASE calculator).")
 _MODEL = typer.Option(None, "--model", help="Model version/name (chgnet: 0.3.0 default; sevenn: 7net-0 default).")
 _KWARGS = typer.Option(None, "--engine-kwargs", help="JSON object of calculator constructor kwargs.")
-_DB = typer.Option(Path("results.db"), "--db", help="Results database: SQLite file or ase.db URL (postgresql://...). "
-                                                   "Finished structures are skipped on rerun.")
-_WORKERS = typer.Option(1, "--workers", help="Dask LocalCluster workers (1 = run in this process).")
+_DB = typer.Option("results.db", "--db", help="Results database: SQLite file or ase.db URL "
+                   "(postgresql://user:pw@host:port/db). Finished structures are skipped on rerun; runs sharing "
+                   "it never relax the same structure twice (claims with a lease).")
+_WORKERS = typer.Option(1, "--workers", help="Dask LocalCluster workers (1 = run in this process; fewer when "
+                                              "memory is short).")
+_THREADS = typer.Option(None, "--threads", help="Torch threads per relaxation process (default: cores // workers).")
+_LEASE = typer.Option(None, "--lease", help="Claim lease (s): a claim whose heartbeat is older is taken over "
+                                            "(default 120, or DUALION_LEASE_S).")
 _SCHED = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786).")
 _FMAX = typer.Option(0.05, "--fmax", help="Force convergence threshold (eV/Å).")
 _STEPS = typer.Option(500, "--steps", help="Maximum optimizer steps per relaxation (non-convergence is recorded).")
@@ -30,9 +35,54 @@ def _settings(fmax: float, steps: int, optimizer: str):
     return RelaxSettings(fmax=fmax, steps=steps, optimizer=optimizer)
 
 
-def _db_target(db: Path) -> str:
-    text = str(db)
-    return text
+def _db_target(db: str) -> str:
+    """``--db`` validated before anything is computed or created (folder, non-SQLite, unwritable: exit 2)."""
+    from dualion.engines.db import check_db_target
+
+    return check_db_target(db)
+
+
+def _run_options(threads: int | None, lease: float | None) -> dict:
+    from dualion.engines.claims import ClaimStore
+    from dualion.engines.resources import torch_threads
+
+    opts: dict = {}
+    if threads is not None:
+        opts["threads_per_worker"] = torch_threads(1, threads)  # validates ≥ 1
+    if lease is not None:
+        ClaimStore(":memory:", lease)  # validates > 0
+        opts["lease_s"] = float(lease)
+    return opts
+
+
+def _summary_line(records, failed: int = 0) -> str:
+    from dualion.engines.runner import tasks_summary
+
+    s = tasks_summary(records, failed)
+    return (f"{s['total']} relaxations: done now {s['computed']}, from the database {s['database']}, "
+            f"from other runs {s['other_run']}, failed {s['failed']}, unconverged {s['unconverged']}")
+
+
+def _cleanup_temps(*targets: Path | None) -> None:
+    """Remove hidden temp files a killed earlier run left next to the outputs (``.stem.XXXXXXXX.tmp.ext``)."""
+    from dualion.io.atomic import cleanup_stale_temps
+
+    for t in targets:
+        if t is None:
+            continue
+        if t.suffix:  # a file: its own temps in its folder
+            cleanup_stale_temps(t.parent if str(t.parent) else Path("."), stems=[t.stem])
+        else:  # a folder of outputs: every temp in it
+            cleanup_stale_temps(t)
+
+
+def _require_engine(*names: str | None) -> None:
+    """Fail fast, before any work, when a named ML engine's extra is not installed."""
+    from dualion.extras import require
+
+    for name in names:
+        if name in ("chgnet", "sevenn"):
+            require("engines", "torch", name)
 
 
 def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
@@ -48,7 +98,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
             ions: str = typer.Option("Li,Mg", "--ions", help="Working ions, comma-separated."),
             anions: str = typer.Option("F", "--anions", help="Compensating anions: F, OH, 3F+1OH, 2F+2OH-cis ..."),
             host: str | None = typer.Option(None, "--host", help="Host label when the model has several hosts."),
-            db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+            db: str = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
             calibrated: bool = typer.Option(False, "--calibrated", help="Apply the DFT calibration (bundled for "
                                                                          "CHGNet 0.3.0, or --calibration FILE)."),
             calibration: Path | None = typer.Option(None, "--calibration", help="Calibration YAML (from `dualion calibrate`)."),
@@ -61,39 +111,56 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
                                                "default: experimental 3.7842,9.5146,0.2081."),
             relax_lattice: bool = typer.Option(False, "--relax-lattice", help="First relax the anatase cell with "
                                                "the engine and build the supercell on its lattice."),
+            threads: int | None = _THREADS, lease: float | None = _LEASE,
             out: Path = typer.Option(..., "--out", help="Site-model YAML to write (read by `dualion diagram`)."),
             ) -> None:
-    """Relax a site model's structures with an ML engine and write its site-model file."""
-    from dualion.engines.calculators import parse_engine
+    """Relax a site model's structures with an ML engine and write its site-model file.
+
+    Shows a progress bar per relaxation on a terminal (one line per finished relaxation otherwise) and
+    ends with a summary: done now / from the database / from other runs / failed / unconverged."""
+    from dualion.engines.calculators import check_engine, parse_engine
     from dualion.engines.compute import compute_site_model, write_structures
+    from dualion.engines.runner import RelaxationsFailed
     from dualion.ions import parse_ions
     from dualion.progress import console
     from dualion.thermo.sitemodel import dump_site_model
 
+    # every option is validated before the database (or any output) is created
     _check_out(out, (".yaml", ".yml"))
+    target = _db_target(db)
     spec = parse_engine(engine, model, engine_kwargs)
+    _require_engine(spec.name, cross_check)
     settings = _settings(fmax, steps, optimizer)
-    from dualion.cliutil import warnings_to_stderr
-
-    with warnings_to_stderr():
-        sm, result = compute_site_model(site_model, supercell=supercell, ions=parse_ions(ions), anions=anions,
-                                        engine=spec, settings=settings, db=_db_target(db), workers=workers,
+    run_options = _run_options(threads, lease)
+    ion_list = parse_ions(ions)
+    if workers < 1:
+        raise DualionUserError(f"must be ≥ 1, got {workers}", field="--workers")
+    check_engine(spec)
+    _cleanup_temps(out, structures)
+    try:
+        sm, result = compute_site_model(site_model, supercell=supercell, ions=ion_list, anions=anions,
+                                        engine=spec, settings=settings, db=target, workers=workers,
                                         scheduler=scheduler, calibrated=calibrated,
                                         calibration_file=str(calibration) if calibration else None,
                                         cross_check=cross_check, host=host, lattice=lattice,
-                                        relax_lattice=relax_lattice)
+                                        relax_lattice=relax_lattice, run_options=run_options)
+    except RelaxationsFailed as exc:
+        console.print(f"{site_model}: " + _summary_line(exc.records, len(exc.failures)), soft_wrap=True,
+                      markup=False, highlight=False)
+        console.print(f"error: {exc}", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(1) from None
     if structures is not None:
         write_structures(result, structures, host=sm.host.label)
     dump_site_model(sm, out)
-    n_new = sum(not r.skipped for r in result.records)
     bad = sm.provenance.get("unconverged") or []
-    console.print(f"wrote {out} ({len(sm.configurations)} configurations; {n_new} relaxed now, "
-                  f"{len(result.records) - n_new} from {db})" + (f"; UNCONVERGED: {', '.join(bad)}" if bad else ""))
+    console.print(f"{site_model}: {_summary_line(result.all_records)}"
+                  + (f" ({', '.join(bad)})" if bad else "") + f"; wrote {out} ({len(sm.configurations)} "
+                  f"configurations; database {target})", soft_wrap=True, markup=False, highlight=False)
 
 
 def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
               dft: Path | None = typer.Option(None, "--dft", help="Public DFT folder (default ../shared/data/f-tio2-dft)."),
-              db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+              db: str = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
               fmax: float = _FMAX, steps: int = _STEPS, optimizer: str = _OPT,
               anion_location: bool = typer.Option(True, "--anion-location/--no-anion-location",
                                                   help="Also rank the 4x4x2 F/OH arrangements (14 relaxations of 383 atoms)."),
@@ -111,8 +178,10 @@ def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
     cal, _ = run_calibration(spec, db=_db_target(db), dft_dir=dft, workers=workers, scheduler=scheduler,
                              settings=_settings(fmax, steps, optimizer), anion_location=anion_location)
     if plots is not None:
-        parity_plot(cal.metrics["points"], plots, engine_label=spec.short,
-                    loo_mae_eV=cal.metrics["chosen"]["loo"]["mae_eV"])
+        from dualion.plotting import save
+
+        pts = [dict(p) for p in cal.metrics["points"]]
+        save(parity_plot(pts, engine_label=spec.short), plots, "calibration_parity", data=pts)
     dump_calibration(cal, out)
     ch = cal.metrics["chosen"]
     console.print(f"wrote {out}: model {ch['name']}, raw MAE {cal.metrics['raw']['mae_eV']:.3f} eV → "

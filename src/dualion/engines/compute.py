@@ -31,94 +31,15 @@ from ase import Atoms
 
 from dualion.engines.calculators import EngineSpec, parse_engine
 from dualion.engines.db import ResultsDB
-from dualion.engines.relax import RelaxSettings, metal_atoms
+from dualion.engines.relax import RelaxSettings
 from dualion.engines.runner import Record, Task, run_tasks
+from dualion.engines.tasks import (REFERENCES_MODEL, EngineResult, reference_tasks, references_from_records,  # noqa: F401
+                                   run_engine, site_type, tasks_from_models, to_atoms)
 from dualion.errors import DualionUserError
 from dualion.thermo.sitemodel import Configuration, SiteModel
 
-#: Site model name used for metal reference rows in the database.
-REFERENCES_MODEL = "metal-references"
 #: Site model name of the anatase lattice relaxation rows in the database.
 LATTICE_MODEL = "anatase-lattice"
-
-
-def site_type(site: str | None) -> str:
-    """Coarse insertion-site type used by the calibration: ``interstitial`` or ``vacancy`` (V_Ti, 2V_Ti)."""
-    if site is None or site == "":
-        return "host"
-    s = str(site).lower()
-    if "int" in s:
-        return "interstitial"
-    if "v_ti" in s or "vac" in s:
-        return "vacancy"
-    return s
-
-
-def to_atoms(structure: Any) -> Atoms:
-    """pymatgen Structure (or ASE Atoms) → ASE Atoms."""
-    if isinstance(structure, Atoms):
-        return structure.copy()
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    return AseAtomsAdaptor.get_atoms(structure)
-
-
-def tasks_from_models(models: Sequence[Any], site_model: str) -> list[Task]:
-    """Tasks for :class:`dualion.structures.models.ModelStructure` objects (placement = index per label)."""
-    seen: dict[tuple[str, str], int] = {}
-    tasks = []
-    for m in models:
-        k = (m.host, m.label)
-        seen[k] = seen.get(k, 0) + 1
-        meta = dict(m.meta)
-        occupied = meta.get("occupied")
-        placement = (",".join(f"{v}:{i}" for v, i in sorted(occupied.items())) if isinstance(occupied, Mapping)
-                     else f"p{seen[k]}")
-        tasks.append(Task(atoms=to_atoms(m.structure), site_model=site_model, label=m.label, host=m.host,
-                          placement=placement, counts=dict(m.counts), site=m.site, multiplicity=int(m.multiplicity),
-                          kind="host" if not m.counts else "configuration", meta=meta))
-    return tasks
-
-
-def reference_tasks(ions: Sequence[str]) -> list[Task]:
-    """Bulk metal of each ion, cell relaxed (bcc Li/Na, hcp Mg, fcc Ca/Al): the μ_metal references."""
-    return [Task(atoms=metal_atoms(ion), site_model=REFERENCES_MODEL, label=f"{ion} metal", host="",
-                 placement=metal_atoms(ion).get_chemical_formula(), counts={}, kind="reference", relax_cell=True,
-                 meta={"ion": ion}) for ion in ions]
-
-
-def references_from_records(records: Sequence[Record]) -> dict[str, float]:
-    """μ_metal (eV/atom) from reference records."""
-    out = {}
-    for r in records:
-        if r.task.kind == "reference":
-            out[r.task.meta["ion"]] = r.energy_eV / len(r.atoms)
-    return out
-
-
-@dataclass(frozen=True)
-class EngineResult:
-    """Records of one engine run over a site model, plus the metal references (eV/atom)."""
-
-    engine: EngineSpec
-    records: tuple[Record, ...]
-    references_eV_per_atom: Mapping[str, float]
-
-    @property
-    def model_version(self) -> str:
-        versions = sorted({r.model_version for r in self.records})
-        return "; ".join(versions)
-
-
-def run_engine(tasks: Sequence[Task], ions: Sequence[str], engine: EngineSpec, settings: RelaxSettings,
-               db: ResultsDB | None, workers: int = 1, scheduler: str | None = None,
-               progress: bool | None = None, force_dask: bool = False) -> EngineResult:
-    """Relax ``tasks`` and the metals of ``ions`` with ``engine`` (skipping what ``db`` holds)."""
-    refs = reference_tasks(ions)
-    recs = run_tasks(list(tasks) + refs, engine, settings, db=db, workers=workers, scheduler=scheduler,
-                     progress=progress, description=f"{engine.short}", force_dask=force_dask)
-    return EngineResult(engine, tuple(r for r in recs if r.task.kind != "reference"),
-                        references_from_records(recs))
 
 
 def _lowest(records: Sequence[Record]) -> dict[tuple[str, str], Record]:
@@ -200,8 +121,8 @@ def assemble_site_model(name: str, result: EngineResult, ions: Sequence[str], se
 
 
 def relax_anatase(engine: EngineSpec | str, settings: RelaxSettings | None = None, db: ResultsDB | str | None = None,
-                  start: Sequence[float] | None = None, progress: bool | None = None
-                  ) -> tuple[tuple[float, float, float], Record]:
+                  start: Sequence[float] | None = None, progress: bool | str | None = None,
+                  run_options: Mapping[str, Any] | None = None) -> tuple[tuple[float, float, float], Record]:
     """Relax the conventional anatase cell Ti4O8 (positions and cell) with ``engine``.
 
     Returns ``((a, c, u), record)``: the engine's own lattice parameters (Å, Å, fractional O
@@ -216,7 +137,8 @@ def relax_anatase(engine: EngineSpec | str, settings: RelaxSettings | None = Non
     st = anatase(*start) if start is not None else anatase()
     task = Task(atoms=to_atoms(st), site_model=LATTICE_MODEL, label="anatase TiO2", host="", placement="Ti4O8",
                 counts={}, kind="structure", relax_cell=True, meta={"start_lattice": list(st.lattice.abc)})
-    (rec,) = run_tasks([task], engine, settings, db=db, progress=progress, description="anatase lattice")
+    (rec,) = run_tasks([task], engine, settings, db=db, progress=progress, description="anatase lattice",
+                       **dict(run_options or {}))
     return lattice_parameters(rec.atoms), rec
 
 
@@ -227,13 +149,15 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
                        calibration_file: str | None = None, progress: bool | None = None,
                        models: Sequence[Any] | None = None, host: str | None = None,
                        force_dask: bool = False, lattice: Sequence[float] | str | None = None,
-                       relax_lattice: bool = False) -> tuple[SiteModel, EngineResult]:
+                       relax_lattice: bool = False, run_options: Mapping[str, Any] | None = None
+                       ) -> tuple[SiteModel, EngineResult]:
     """Build, relax and assemble a site model; returns the model and the engine records.
 
     ``models`` may be given directly (a list of ModelStructure) instead of building ``name``.
     ``lattice``: anatase (a, c[, u]) to build on (default: experimental, Horn et al. 1972);
     ``relax_lattice``: first relax the anatase cell with ``engine`` and build on its lattice
     (the paper's protocol with its own DFT). The lattice used is recorded in the provenance.
+    ``run_options``: passed to :func:`~dualion.engines.runner.run_tasks` (threads, lease, ...).
     """
     from dualion.structures.anatase import A_ANATASE_A, C_ANATASE_A, U_ANATASE, parse_lattice
 
@@ -246,7 +170,7 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
     if models is not None:
         lattice_prov: dict[str, Any] = {"source": "structures given"}
     elif relax_lattice:
-        (a, c, u), rec = relax_anatase(engine, settings, db, progress=progress)
+        (a, c, u), rec = relax_anatase(engine, settings, db, progress=progress, run_options=run_options)
         if not rec.converged:
             import warnings
 
@@ -271,11 +195,17 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
 
         models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions, a=a, c=c, u=u)
     tasks = tasks_from_models(models, site_model=name)
-    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask)
+    hosts = sorted({t.label for t in tasks if not t.counts})
+    if host is not None and host not in hosts:  # before any relaxation or database exists
+        raise DualionUserError(f"host {host!r} not in site model (hosts: {hosts})", field="--host")
+    run_options = dict(run_options or {})
+    result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask,
+                        description=f"{name} · {engine.short}", **run_options)
     cross = None
     if cross_check:
-        cross = run_engine(tasks, ions, parse_engine(cross_check), settings, db, workers, scheduler, progress,
-                           force_dask)
+        cross_engine = parse_engine(cross_check)
+        cross = run_engine(tasks, ions, cross_engine, settings, db, workers, scheduler, progress, force_dask,
+                           description=f"{name} · {cross_engine.short}", **run_options)
     sm = assemble_site_model(name, result, ions, settings, host=host, calibration=calibration, cross=cross,
                              extra_provenance={"supercell": "x".join(map(str, _dims(supercell))),
                                                "anions": anions, "lattice": lattice_prov})

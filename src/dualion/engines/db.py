@@ -34,6 +34,12 @@ dualion_version    str     dualion version that wrote the row
 
 ``data`` holds ``meta`` (the builder's metadata) and ``input`` (the unrelaxed positions, cell, numbers).
 Rows are written one at a time, each in its own transaction, as relaxations finish.
+
+Claims (:mod:`dualion.engines.claims`) live in a side table ``dualion_claims`` of the same database,
+so that runs sharing a database never relax the same task twice.
+
+Nothing is created before the first write or claim: opening a database that does not exist yet, and
+any lookup in it, leaves no file behind (a user error found later leaves no empty database).
 """
 
 from __future__ import annotations
@@ -53,52 +59,125 @@ ROW_KEYS: tuple[str, ...] = (
 )
 
 
-def _is_url(target: str) -> bool:
-    return "://" in target
+#: URL schemes accepted by ``--db`` (ase.db backends): PostgreSQL only; anything else is a file path.
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_url(target: str) -> bool:
+    """True for a database URL (``postgresql://...``), False for a file path."""
+    return "://" in str(target)
+
+
+def check_db_target(target: str | os.PathLike) -> str:
+    """Validate ``--db`` before anything is created; return it as text.
+
+    A URL must be ``postgresql://`` (or ``postgres://``). A path must not be a folder; an existing
+    file must be an SQLite database (or empty) and writable; a new file needs a writable existing
+    ancestor folder with no file in the way. One-line :class:`DualionUserError` naming ``--db``.
+    """
+    text = os.fspath(target)
+    if is_url(text):
+        if not text.startswith(URL_SCHEMES):
+            raise DualionUserError(f"unsupported database URL (use a file path or {URL_SCHEMES[0]}user:pw@host:port/db)",
+                                   file=text, field="--db")
+        return text
+    if text.split(":", 1)[0].lower() in ("postgresql", "postgres", "mysql", "mariadb", "sqlite", "file", "http",
+                                          "https") and ":" in text:
+        raise DualionUserError("malformed database URL (expected postgresql://user:pw@host:port/db)", file=text,
+                               field="--db")
+    p = Path(text)
+    if p.is_dir():
+        raise DualionUserError("expected a database file, got a folder", file=p, field="--db")
+    if p.exists():
+        if not p.is_file():
+            raise DualionUserError("expected a database file", file=p, field="--db")
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise DualionUserError(f"cannot read the database: {exc.strerror or exc}", file=p, field="--db") from None
+        if head and head != _SQLITE_MAGIC:
+            raise DualionUserError("not an SQLite database (ase.db) file", file=p, field="--db")
+        if not os.access(p, os.W_OK) or not os.access(p.parent if str(p.parent) else ".", os.W_OK | os.X_OK):
+            raise DualionUserError("the database (or its folder) is not writable", file=p, field="--db")
+        return text
+    q = p.parent if str(p.parent) else Path(".")
+    while not q.exists() and q.parent != q:
+        q = q.parent
+    if not q.is_dir():
+        raise DualionUserError(f"cannot create the database: {str(q)!r} is a file", file=p, field="--db")
+    if not os.access(q, os.W_OK | os.X_OK):
+        raise DualionUserError(f"cannot create the database: {str(q)!r} is not writable", file=p, field="--db")
+    return text
 
 
 class ResultsDB:
     """A thin wrapper over ``ase.db.connect(target)``: lookup by ``task_key``, append rows.
 
-    ``target`` is a file path (``.db`` → SQLite) or a database URL (``postgresql://...``).
+    ``target`` is a file path (SQLite) or a database URL (``postgresql://user:pw@host:port/db``).
+    The target is validated at once (:func:`check_db_target`); the database itself is created by
+    the first :meth:`write` (or claim), never by a lookup.
     """
 
     def __init__(self, target: str | os.PathLike):
-        import ase.db
+        self.target = check_db_target(target)
+        self.is_url = is_url(self.target)
+        self._db = None
 
-        self.target = os.fspath(target)
-        if not _is_url(self.target):
-            p = Path(self.target)
-            if p.exists() and p.is_dir():
-                raise DualionUserError("expected a database file, got a folder", file=p, field="--db")
-            p.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = ase.db.connect(self.target, type="db" if not _is_url(self.target) else "extract_from_name")
-        except Exception as exc:
-            raise DualionUserError(f"cannot open results database: {exc}", file=self.target, field="--db") from None
+    def exists(self) -> bool:
+        """True when the database holds (or may hold) data: a URL, or an existing file."""
+        return self.is_url or Path(self.target).exists()
+
+    def _connect(self, create: bool = True):
+        if self._db is None:
+            if not self.is_url:
+                if not create and not Path(self.target).exists():
+                    return None
+                Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+            import ase.db
+
+            try:
+                self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name")
+                self._db.count()  # create the ase.db tables now (and fail here on a bad URL/file)
+            except Exception as exc:  # noqa: BLE001 - driver errors of many types
+                self._db = None
+                msg = " ".join(str(exc).split()) or type(exc).__name__
+                raise DualionUserError(f"cannot open results database: {msg}", file=self.target,
+                                       field="--db") from None
+        return self._db
 
     def get(self, task_key: str):
         """The row for ``task_key`` (most recent), or ``None``."""
-        rows = list(self._db.select(task_key=task_key))
+        db = self._connect(create=False)
+        if db is None:
+            return None
+        rows = list(db.select(task_key=task_key))
         return rows[-1] if rows else None
 
     def done_keys(self) -> set[str]:
         """All task keys present."""
-        return {r.task_key for r in self._db.select(columns=["key_value_pairs"]) if "task_key" in r}
+        db = self._connect(create=False)
+        if db is None:
+            return set()
+        return {r.task_key for r in db.select(columns=["key_value_pairs"]) if "task_key" in r}
 
     def write(self, atoms, key_value_pairs: dict[str, Any], data: dict[str, Any] | None = None) -> int:
         """Append one row (its own transaction); return its id."""
         missing = [k for k in ROW_KEYS if k not in key_value_pairs]
         if missing:
             raise ValueError(f"row is missing keys {missing}")
-        return int(self._db.write(atoms, key_value_pairs=key_value_pairs, data=data or {}))
+        return int(self._connect().write(atoms, key_value_pairs=key_value_pairs, data=data or {}))
 
     def rows(self, **selection):
         """Rows matching ``selection`` (ase.db keyword selection)."""
-        return list(self._db.select(**selection))
+        db = self._connect(create=False)
+        return [] if db is None else list(db.select(**selection))
 
     def count(self, **selection) -> int:
-        return int(self._db.count(**selection))
+        db = self._connect(create=False)
+        return 0 if db is None else int(db.count(**selection))
 
     def __len__(self) -> int:
         return self.count()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -92,20 +93,18 @@ def _max_force(forces: np.ndarray) -> float:
     return float(np.sqrt((np.asarray(forces) ** 2).sum(axis=1)).max()) if len(forces) else 0.0
 
 
-def relax(atoms: Atoms, calc: Any, settings: RelaxSettings | None = None, relax_cell: bool = False) -> RelaxResult:
+def relax(atoms: Atoms, calc: Any, settings: RelaxSettings | None = None, relax_cell: bool = False,
+          on_step: Callable[[int, float], None] | None = None) -> RelaxResult:
     """Relax a copy of ``atoms`` with ``calc``; positions only, or positions + cell (``relax_cell``).
 
     Returns the final structure (with a single-point calculator holding its energy and forces),
     the total energy (eV), the final max force (eV/Å; for cell relaxations the filter's generalised
     force, which includes the stress), whether it converged, the number of optimizer steps, and the
-    wall time (s).
+    wall time (s). ``on_step(steps, fmax_eV_per_A)`` is called after every optimizer step (progress).
     """
-    from ase.calculators.singlepoint import SinglePointCalculator
-    from ase.optimize import BFGS, FIRE
-
     settings = settings or RelaxSettings()
     with _single_threaded_blas():
-        return _relax(atoms, calc, settings, relax_cell)
+        return _relax(atoms, calc, settings, relax_cell, on_step)
 
 
 def _single_threaded_blas():
@@ -118,7 +117,8 @@ def _single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _relax(atoms: Atoms, calc: Any, settings: RelaxSettings, relax_cell: bool) -> RelaxResult:
+def _relax(atoms: Atoms, calc: Any, settings: RelaxSettings, relax_cell: bool,
+           on_step: Callable[[int, float], None] | None = None) -> RelaxResult:
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.optimize import BFGS, FIRE
 
@@ -141,6 +141,8 @@ def _relax(atoms: Atoms, calc: Any, settings: RelaxSettings, relax_cell: bool) -
         target = work
     opt_cls = FIRE if settings.optimizer == "FIRE" else BFGS
     opt = opt_cls(target, logfile=None)
+    if on_step is not None:
+        opt.attach(lambda: on_step(int(opt.nsteps), _max_force(target.get_forces())), interval=1)
     converged = bool(opt.run(fmax=settings.fmax, steps=settings.steps))
     fmax_final = _max_force(target.get_forces())
     energy = float(work.get_potential_energy())

@@ -9,7 +9,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +110,23 @@ def to_json(obj: Any, indent: int | None = 2) -> str:
 def atomic_write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> Path:
     """Write ``obj`` as JSON to ``path`` atomically (NaN/inf are refused: they are not JSON)."""
     return atomic_write_text(path, to_json(obj, indent=indent) + "\n")
+
+
+def cleanup_stale_temps(directory: str | os.PathLike, stems: Iterable[str] | None = None) -> list[Path]:
+    """Remove temporary files ``.<stem>.XXXXXXXX.tmp<.suffix>`` that a killed :func:`atomic_path` left in
+    ``directory`` (only those of ``stems`` when given); return the removed paths."""
+    import re
+
+    d = Path(directory)
+    if not d.is_dir():
+        return []
+    pat = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.tmp(\.[^.]*)?$")
+    wanted = None if stems is None else set(stems)
+    removed = []
+    for p in d.iterdir():
+        m = pat.match(p.name)
+        if m and (wanted is None or m.group("stem") in wanted) and p.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+                removed.append(p)
+    return removed

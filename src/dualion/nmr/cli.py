@@ -1,12 +1,11 @@
 """``dualion nmr fit | series | integrate`` (thin layer over :mod:`dualion.nmr`).
 
 Heavy dependencies (nmrglue, lmfit, csdmpy) are imported when a command runs; without them the command
-stops with one line: ``needs the 'nmr' extra: pip install 'dualion[nmr]'``.
+stops with one line: ``dualion nmr fit needs the 'nmr' extra: pip install 'dualion[nmr]'``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import typer
@@ -36,11 +35,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(nmr_app, name="nmr")
 
 
-def require_extra() -> None:
-    """One-line user error when the ``nmr`` extra is not installed."""
-    missing = [m for m in ("nmrglue", "lmfit", "csdmpy") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise DualionUserError(f"needs the 'nmr' extra: pip install 'dualion[nmr]' (missing: {', '.join(missing)})")
+def require_extra(what: str = "dualion nmr") -> None:
+    """One-line user error when the ``nmr`` extra (nmrglue, lmfit, csdmpy) is not installed; mrsimulator is
+    needed only by ``--sidebands csa``."""
+    from dualion.extras import require
+
+    require("nmr", "nmrglue", "lmfit", "csdmpy", what=what)
 
 
 def _window(text: str | None, opt: str) -> tuple[float, float] | None:
@@ -116,7 +116,7 @@ def fit_cmd(dataset: Path = typer.Argument(..., help="Bruker folder (pdata/N/1r 
             assign: Path = _ASSIGN, json_: bool = _JSON, out: Path = _OUT, fmt: str = _FMT, window: str = _WIN,
             sidebands: str = _SB, larmor_mhz: float = _LARMOR) -> None:
     """Deconvolve one spectrum: pseudo-Voigt lines with their spinning sidebands, ⟨δiso⟩, environments."""
-    require_extra()
+    require_extra("dualion nmr fit")
     from dualion.io.atomic import check_out_dir, to_json
     from dualion.nmr.fit import fit_spectrum
     from dualion.nmr.plots import fit_outputs
@@ -142,7 +142,7 @@ def series_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets in ord
                json_: bool = _JSON, out: Path = _OUT, fmt: str = _FMT, window: str = _WIN,
                sidebands: str = _SB) -> None:
     """Fit several spectra with the same lines; ⟨δiso⟩ and environment fractions side by side."""
-    require_extra()
+    require_extra("dualion nmr series")
     import copy
 
     from dualion.io.atomic import check_out_dir, to_json
@@ -177,7 +177,7 @@ def integrate_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets to 
                   nucleus: str = _NUC, mas_khz: float = _MAS, json_: bool = _JSON, out: Path = _OUT,
                   fmt: str = _FMT) -> None:
     """Integrate centre band + sidebands, normalise by NS, RG and mass; ratios to the first data set."""
-    require_extra()
+    require_extra("dualion nmr integrate")
     from dualion.io.atomic import check_out_dir, to_json
     from dualion.nmr.integrate import integrate
     from dualion.nmr.plots import integrals_outputs

@@ -34,13 +34,12 @@ def sideband_fractions(zeta_ppm: float, eta: float, mas_Hz: float, larmor_MHz: f
 
 @lru_cache(maxsize=4096)
 def _fractions(zeta_ppm: float, eta: float, mas_Hz: float, larmor_MHz: float, nucleus: str, n_max: int):
-    try:
-        from mrsimulator import Simulator, Site, SpinSystem
-        from mrsimulator.method import SpectralDimension
-        from mrsimulator.method.lib import BlochDecaySpectrum
-    except ImportError:
-        raise DualionUserError("the CSA sideband model needs mrsimulator: pip install mrsimulator",
-                               field="sidebands") from None
+    from dualion.extras import require
+
+    require("nmr", "mrsimulator", what="the CSA sideband model (sidebands: csa)")
+    from mrsimulator import Simulator, Site, SpinSystem
+    from mrsimulator.method import SpectralDimension
+    from mrsimulator.method.lib import BlochDecaySpectrum
     m = max(16, 2 * n_max)
     b0 = larmor_MHz / _isotope_gamma_MHz_T(nucleus)
     site = Site(isotope=nucleus, isotropic_chemical_shift=0.0, shielding_symmetric={"zeta": zeta_ppm, "eta": eta})

@@ -7,18 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dualion.plotting import PALETTE, figure_style, save_figure, write_table
+from dualion.plotting import PALETTE, figure_style, legend_outside, panel_letters, save_figure, write_table
 
 _NUC_LABEL = {"19F": "$^{19}$F", "7Li": "$^{7}$Li", "17O": "$^{17}$O", "1H": "$^{1}$H", "25Mg": "$^{25}$Mg"}
 
 
 def _shift_label(nucleus: str | None) -> str:
     return f"{_NUC_LABEL.get(nucleus or '', nucleus or '')} δ (ppm)".strip()
-
-
-def _letter(ax, s: str) -> None:
-    ax.annotate(f"({s})", xy=(0, 1), xycoords="axes fraction", xytext=(-34, 4), textcoords="offset points",
-                fontweight="bold", va="bottom", ha="left")
 
 
 def plot_fit(res, title: str | None = None):
@@ -42,7 +37,7 @@ def plot_fit(res, title: str | None = None):
     ax.plot([], [], color="0.4", lw=0.7, ls="--", label="sidebands (▾ positions)")
     ax.set_ylabel("intensity (a.u.)")
     ax.set_ylim(top=top * 1.1)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    legend_outside(ax, fontsize=7)
     mean = f"⟨δiso⟩ = {res.mean_delta_iso_ppm:.1f}" + (f" ± {res.mean_delta_iso_sigma:.1f}" if res.mean_delta_iso_sigma
                                                          is not None else "") + " ppm"
     ax.set_title(f"{title or res.label or Path(res.source).name}: {mean}", fontsize=8)
@@ -52,8 +47,7 @@ def plot_fit(res, title: str | None = None):
     axr.set_xlabel(_shift_label(res.nucleus))
     axr.invert_xaxis() if x[0] < x[-1] else None
     ax.set_xlim(max(x), min(x))
-    _letter(ax, "a")
-    _letter(axr, "b")
+    panel_letters([ax, axr], x=-0.07)
     fig.align_ylabels([ax, axr])
     return fig
 
@@ -78,19 +72,17 @@ def plot_series(series, title: str | None = None):
     ax.plot([], [], color="0.15", lw=0.9, label="data")
     ax.plot([], [], color="#D55E00", lw=0.8, ls=(0, (3, 2)), label="fit")
     if title:
-        ax.set_title(title, fontsize=8, loc="right")
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7)
+        fig.suptitle(title, fontsize=8, y=0.995)
+    legend_outside(ax, "above", ncol=2, fontsize=7)
     ax.invert_xaxis()
     ax.set_yticks([])
     ax.set_xlabel(_shift_label(series.fits[0].nucleus))
-    _letter(ax, "a")
     ax2 = fig.add_subplot(gs[1, 0])
     means = [f.mean_delta_iso_ppm for f in series.fits]
     sig = [f.mean_delta_iso_sigma or 0.0 for f in series.fits]
     ax2.errorbar(range(len(means)), means, yerr=sig, marker="o", color="#0072B2", capsize=3)
     ax2.set_xticks(range(len(means)), series.labels)
     ax2.set_ylabel("⟨δiso⟩ (ppm)")
-    _letter(ax2, "b")
     ax3 = fig.add_subplot(gs[1, 1])
     bottom = np.zeros(len(series.fits))
     for k, env in enumerate(series.environment_names()):
@@ -100,8 +92,9 @@ def plot_series(series, title: str | None = None):
     ax3.set_xticks(range(len(series.fits)), series.labels)
     ax3.set_ylabel("intensity fraction")
     ax3.set_ylim(0, 1.0)
-    ax3.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=6)
-    _letter(ax3, "c")
+    legend_outside(ax3, fontsize=6)
+    panel_letters([ax], x=-0.02)
+    panel_letters([ax2, ax3], letters="bc", x=-0.2)
     return fig
 
 
@@ -121,8 +114,8 @@ def plot_integrals(integ):
     ax.set_xticks(xs, [r["label"] for r in rows])
     ax.set_ylabel("integral / (NS·RG·mass)")
     ax.set_ylim(0, float(np.max(cen + sb)) * 1.2)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    _letter(ax, "a")
+    legend_outside(ax)
+    panel_letters([ax])
     return fig
 
 

@@ -76,7 +76,7 @@ class NMRFitResult:
     @classmethod
     def from_dict(cls, d: dict) -> NMRFitResult:
         """Inverse of :meth:`to_dict`."""
-        if d.get("kind") != "nmr_fit":
+        if d.get("kind", "nmr_fit") != "nmr_fit":
             raise ValueError(f"not an nmr_fit result (kind = {d.get('kind')!r})")
         kw = {f.name: d[f.name] for f in fields(cls) if f.name in d and f.name not in ("lines", "curves")}
         return cls(lines=[LineResult(**ln) for ln in d["lines"]], **kw)
@@ -125,7 +125,7 @@ class NMRSeriesResult:
     @classmethod
     def from_dict(cls, d: dict) -> NMRSeriesResult:
         """Inverse of :meth:`to_dict`."""
-        if d.get("kind") != "nmr_series":
+        if d.get("kind", "nmr_series") != "nmr_series":
             raise ValueError(f"not an nmr_series result (kind = {d.get('kind')!r})")
         return cls(labels=list(d["labels"]), fits=[NMRFitResult.from_dict(f) for f in d["fits"]])
 
@@ -150,7 +150,7 @@ class NMRIntegrals:
     @classmethod
     def from_dict(cls, d: dict) -> NMRIntegrals:
         """Inverse of :meth:`to_dict`."""
-        if d.get("kind") != "nmr_integrals":
+        if d.get("kind", "nmr_integrals") != "nmr_integrals":
             raise ValueError(f"not an nmr_integrals result (kind = {d.get('kind')!r})")
         return cls(window_ppm=tuple(d["window_ppm"]), rows=list(d["rows"]))
 

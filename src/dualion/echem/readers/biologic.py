@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 _MODE = {1: CC, 2: CV, 3: REST}
@@ -24,17 +24,22 @@ _MODE = {1: CC, 2: CV, 3: REST}
 
 def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     """Read a Bio-Logic ``.mpr`` or ``.mpt`` file."""
+    from dualion.extras import require
+
+    require("cyclers", "galvani", what="reading Bio-Logic files")
     from galvani import BioLogic
 
     meta: dict = {"vendor": "Bio-Logic", "format": path.suffix.lower().lstrip("."), "units": {}}
     file_mass = None
     try:
         if path.suffix.lower() == ".mpt":
-            arr, comments = BioLogic.MPTfile(str(path))
+            with open(path, "rb") as fh:  # galvani leaves a file it opened itself unclosed
+                arr, comments = BioLogic.MPTfile(fh)
             file_mass = _mass_from_comments(comments)
             mode = arr["mode"].astype(np.int64) if "mode" in arr.dtype.names else None
         else:
-            mpr = BioLogic.MPRfile(str(path))
+            with open(path, "rb") as fh:
+                mpr = BioLogic.MPRfile(fh)
             arr = mpr.data
             mode = mpr.get_flag("mode").astype(np.int64) if "flags" in arr.dtype.names else None
             meta["start_date"] = str(getattr(mpr, "startdate", "")) or None
