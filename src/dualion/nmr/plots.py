@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dualion.plotting import PALETTE, figure_style, legend_outside, panel_letters, save_figure, write_table
+from dualion.plotting import (PALETTE, figure_style, legend_outside, mark_synthetic, panel_letters, save_figure,
+                              write_table)
 
 _NUC_LABEL = {"19F": "$^{19}$F", "7Li": "$^{7}$Li", "17O": "$^{17}$O", "1H": "$^{1}$H", "25Mg": "$^{25}$Mg"}
 
@@ -34,7 +35,8 @@ def plot_fit(res, title: str | None = None):
         for sb in ln.sidebands:
             if sb["intensity"] > 0.002 * ln.intensity:
                 ax.plot([sb["delta_ppm"]], [top * 1.04], marker="v", ms=3.5, color=col, ls="none")
-    ax.plot([], [], color="0.4", lw=0.7, ls="--", label="sidebands (▾ positions)")
+    if any(ln.sidebands for ln in res.lines):
+        ax.plot([], [], color="0.4", lw=0.7, ls="--", label="sidebands (▾ positions)")
     ax.set_ylabel("intensity (a.u.)")
     ax.set_ylim(top=top * 1.1)
     legend_outside(ax, fontsize=7)
@@ -140,31 +142,41 @@ def curves_frame(res) -> pd.DataFrame:
     return pd.DataFrame(d)
 
 
-def fit_outputs(res, out: Path, stem: str = "nmr_fit", title: str | None = None) -> list[Path]:
-    """``<stem>.png/svg`` figure, ``<stem>_lines.csv/json`` (JSON = the full result) and ``<stem>_curves.csv/json``."""
+def _mark(fig, synthetic: str | None):
+    if synthetic:
+        mark_synthetic(fig, synthetic)
+    return fig
+
+
+def fit_outputs(res, out: Path, stem: str = "nmr_fit", title: str | None = None,
+                synthetic: str | None = None) -> list[Path]:
+    """``<stem>.png/svg`` figure, ``<stem>_lines.csv/json`` (JSON = the full result) and ``<stem>_curves.csv/json``;
+    ``synthetic`` (text) stamps figures of simulated data."""
     paths = write_table(lines_frame(res), out, f"{stem}_lines", json_payload=res.to_dict())
     paths += write_table(curves_frame(res), out, f"{stem}_curves")
     with figure_style():
-        paths += save_figure(plot_fit(res, title), out, stem)
+        paths += save_figure(_mark(plot_fit(res, title), synthetic), out, stem)
     return paths
 
 
-def series_outputs(series, out: Path, stem: str = "nmr_series", title: str | None = None) -> list[Path]:
+def series_outputs(series, out: Path, stem: str = "nmr_series", title: str | None = None,
+                   synthetic: str | None = None) -> list[Path]:
     """Series figure, the side-by-side table (CSV; JSON = the full series) and each fit's outputs."""
     paths = write_table(pd.DataFrame(series.table()), out, stem, json_payload=series.to_dict())
     with figure_style():
-        paths += save_figure(plot_series(series, title), out, stem)
+        paths += save_figure(_mark(plot_series(series, title), synthetic), out, stem)
     for lab, f in zip(series.labels, series.fits):
-        paths += fit_outputs(f, out, f"nmr_fit_{_slug(lab)}", title=f"{lab} ({title})" if title else None)
+        paths += fit_outputs(f, out, f"nmr_fit_{_slug(lab)}", title=f"{lab} ({title})" if title else None,
+                             synthetic=synthetic)
     return paths
 
 
-def integrals_outputs(integ, out: Path, stem: str = "nmr_integrals") -> list[Path]:
+def integrals_outputs(integ, out: Path, stem: str = "nmr_integrals", synthetic: str | None = None) -> list[Path]:
     """Integrals table (CSV; JSON = the result) and the bar figure."""
     df = pd.DataFrame([{k: (",".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()} for r in integ.rows])
     paths = write_table(df, out, stem, json_payload=integ.to_dict())
     with figure_style():
-        paths += save_figure(plot_integrals(integ), out, stem)
+        paths += save_figure(_mark(plot_integrals(integ), synthetic), out, stem)
     return paths
 
 
