@@ -25,6 +25,7 @@ SCRIPTS: list[tuple[str, str]] = [
     ("fig1", "Fig. 1 — discharge–charge curves and dQ/dV vs LiCl"),
     ("fig2", "Fig. 2 — rate capability, long cycling, Li/Mg contents and capacity"),
     ("fig3", "Fig. 3 — GITT with and without Li (synthetic records and the cell model)"),
+    ("fig3c", "Fig. 3c — PDF refinements (simulated data) and the Vegard estimate"),
     ("fig4", "Fig. 4 — 19F MAS NMR"),
     ("fig5", "Fig. 5 — 7Li MAS NMR"),
     ("fig6", "Fig. 6 — insertion thermodynamics: phase diagrams and discharge paths"),

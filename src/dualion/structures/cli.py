@@ -10,8 +10,15 @@ from pathlib import Path
 
 import typer
 
+from dualion.cliutil import option_names
+
 from dualion.errors import DualionUserError
 from dualion.io.outputs import check_stem, output_command
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"supercell": "--supercell", "ions": "--ions", "anions": "--anions", "anion_sites": "--anion-sites",
+           "lattice": "--lattice", "fmt": "--format", "host": "--host"}
+
 
 MODEL_NAMES = ("interstitial", "single-vacancy", "paired-vacancy", "calibration", "anion-location")
 
@@ -67,7 +74,9 @@ def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
     @app.command("build")
+
     @output_command()
+    @option_names(OPTIONS)
     def build(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -92,7 +101,9 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {len(models)} structures and {path}")
 
     @app.command("vasp-inputs")
+
     @output_command()
+    @option_names(OPTIONS)
     def vasp_inputs(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -116,6 +127,8 @@ def register(app: typer.Typer) -> None:
                    "build POTCAR on the VASP machine)")
 
     @app.command("vasp-collect")
+
+    @option_names(OPTIONS)
     def vasp_collect(
         run_dir: Path = typer.Argument(..., help="Folder written by `dualion vasp-inputs`, with finished runs."),
         out: Path = typer.Option(..., "--out", help="Site-model YAML to write (read by `dualion diagram`)."),
@@ -144,7 +157,9 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {path}")
 
     @app.command("distortion")
+
     @output_command()
+    @option_names(OPTIONS)
     def distortion(
         structures: list[Path] = typer.Argument(..., help="Structure files (CIF, POSCAR, ...)."),
         out: Path = typer.Option(Path("distortion"), "--out", help="Folder for table (CSV+JSON) and figure."),

@@ -54,16 +54,36 @@ def _pick(cols: list[str], table: dict[str, float], what: str, path: Path, requi
     return found[0], table[found[0]]
 
 
-def read(path: Path, mass_mg: float | None = None) -> CyclerData:
-    """Read a plain dualion cycler CSV (see module docstring). UTF-8 is read in place; UTF-8 with a BOM,
-    UTF-16 and Latin-1 through a UTF-8 copy; binary data is refused (:mod:`dualion.io.text`)."""
+def looks_plain(text: str) -> bool:
+    """True when the first non-``#`` line of ``text`` is a dualion plain-CSV header (``time_s`` ...)."""
+    for line in text.splitlines():
+        s = line.strip().lstrip("\ufeff")
+        if not s or s.startswith("#"):
+            continue
+        cells = {c.strip() for c in s.replace("\t", ",").split(",")}
+        return bool(cells & {*_TIME, *_CURRENT, "voltage_V", "voltage_mV"})
+    return False
+
+
+def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerData:
+    """Read a plain dualion cycler CSV (see module docstring); a vendor CSV (Arbin, Neware, Novonix,
+    Bio-Logic ``;``) goes to :mod:`dualion.echem.readers.table`."""
+    import pandas as pd
+
+    from dualion.echem.readers.text import head_text
+
+    if user_columns or not looks_plain(head_text(path)):
+        from dualion.echem.readers import table
+
+        return table.read(path, mass_mg=mass_mg, user_columns=user_columns, fmt="csv")
     from dualion.io.text import utf8_copy
 
-    with utf8_copy(path) as src:
-        return _read(src, mass_mg, shown=Path(path))
+    with utf8_copy(path) as src:   # UTF-8 in place; BOM / UTF-16 / Latin-1 through a UTF-8 copy; binary refused
+        return _read_plain(src, mass_mg, shown=Path(path))
 
 
-def _read(path: Path, mass_mg: float | None, shown: Path) -> CyclerData:
+def _read_plain(path: Path, mass_mg: float | None, shown: Path) -> CyclerData:
+    """The plain dualion CSV at ``path`` (UTF-8); errors and ``source`` name ``shown`` (the user's file)."""
     import pandas as pd
 
     header, nskip = parse_header(path)
