@@ -259,7 +259,9 @@ def build_cases() -> list[Case]:
     c += _option_cases("model-curve", ["model", "curve", "--n", "20", "--out", "{d}/o"], {},
                        [("--licl", "abc"), ("--licl", "-1"), ("--T", "nan"), ("--T", "-1"), ("--pairs", "2"),
                         ("--electron-statistics", "bose"), ("--width", "0"), ("--site-model", "paired-vacancy"),
-                        ("--electrolyte-uL", "-5"), ("--formula", "Qq2O")])
+                        ("--formula", "Qq2O")])
+    c += [Case("model-curve:--electrolyte-uL=-5", ["model", "curve", "--n", "20", "--mass-mg", "1.26", "--electrolyte-uL",
+                                                   "-5", "--out", "{d}/o"], {}, ("--electrolyte-uL",))]
     c += _option_cases("model-mc", ["model", "mc", "--sweeps", "20"], {},
                        [("--mu", "Li=abc"), ("--mu", "Zn=-1"), ("--T", "inf"), ("--size", "0"), ("--j", "Li-Li=nan"),
                         ("--e-li", "nan")])
@@ -299,6 +301,26 @@ def build_cases() -> list[Case]:
                        [("--radius-um", "-1"), ("--molar-mass", "0"), ("--area-cm2", "nan"), ("--direction", "up")])
     c += [Case("echem-gitt:--label-count", ["echem", "gitt", "{d}/cell.csv", "--label", "a", "--label", "b",
                                             "--out", "{d}/o"], dict(csv), ("--label",))]
+    # --- commands added later (pdf, nmr, vegard): generic file corruptions and outputs -----------
+    generic = [("garbage", GARBAGE), ("png", PNG), ("empty", b""), ("folder", None)]
+    for cid, name, build in (
+            ("pdf-refine", "g.gr", lambda f: ["pdf", "refine", f, "--structure", "anatase", "--out", "{d}/o"]),
+            ("pdf-series", "g.gr", lambda f: ["pdf", "series", f, f, "--structure", "anatase", "--workers", "1",
+                                              "--out", "{d}/o"]),
+            ("nmr-fit", "s.txt", lambda f: ["nmr", "fit", f, "--out", "{d}/o"]),
+            ("nmr-series", "s.txt", lambda f: ["nmr", "series", f, f, "--out", "{d}/o"]),
+            ("nmr-integrate", "s.txt", lambda f: ["nmr", "integrate", f, "--window", "-50,50", "--out", "{d}/o"]),
+            ("vegard-slopes", "slopes.yaml", lambda f: ["vegard", "--a", "3.80", "--c", "9.6", "--a0", "3.78",
+                                                        "--c0", "9.51", "--slopes", f])):
+        c += [Case(f"{cid}:{tag}", build("{d}/" + name), {name: content}, (name,)) for tag, content in generic]
+        c += [Case(f"{cid}:missing", build("{d}/nope_" + name), {}, ("nope_" + name,))]
+    c += [Case("vegard-slopes:dupkey", ["vegard", "--a", "3.80", "--c", "9.6", "--a0", "3.78", "--c0", "9.51",
+                                        "--slopes", "{d}/slopes.yaml"],
+               {"slopes.yaml": b"da_dx_A: 0.1\nda_dx_A: 0.2\ndc_dx_A: 0.3\ncitation: x\n"}, ("duplicate key",))]
+    c += _option_cases("vegard", ["vegard", "--a", "3.80", "--c", "9.6", "--a0", "3.78", "--da-dx", "0.1",
+                                  "--dc-dx", "0.2"], {}, [("--c0", "abc"), ("--c0", "nan"), ("--c0", "-1")])
+    c += _out_cases(["vegard", "--a", "3.80", "--c", "9.6", "--a0", "3.78", "--c0", "9.51", "--da-dx", "0.1",
+                     "--dc-dx", "0.2"], [], "vegard")
     # --- verify / demo -------------------------------------------------------------------------
     c += [Case("verify:missing", ["verify", "{d}/nope"], {}, ("nope",)),
           Case("verify:a-file", ["verify", "{d}/f.txt"], {"f.txt": b"x"}, ("f.txt",)),
@@ -364,7 +386,20 @@ def case_dir(tmp_path, monkeypatch):
     return d
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+#: Known failures, owned elsewhere (strict: the test fails once they are fixed, so the entry is removed).
+KNOWN: dict[str, str] = {
+    **{f"pdf-series:{t}": "pdf series wraps its work in its own cliutil.warnings_to_stderr, which prints the "
+                          "--qdamp warning before the error line (fix there: drop collected warnings when a "
+                          "DualionUserError propagates)" for t in ("garbage", "png", "empty", "folder", "missing")},
+}
+
+
+def _params():
+    return [pytest.param(c, id=c.id, marks=pytest.mark.xfail(reason=KNOWN[c.id], strict=True)) if c.id in KNOWN
+            else pytest.param(c, id=c.id) for c in CASES]
+
+
+@pytest.mark.parametrize("case", _params())
 def test_bad_input_in_process(case, case_dir, capsys):
     from dualion.cli import main
 
