@@ -68,6 +68,35 @@ def _needs_mdbtools(inner: Callable[[Path, str], None]) -> Callable[[Path, str],
     return make
 
 
+def _text(content: str) -> Callable[[Path, str], None]:
+    def make(work: Path, name: str) -> None:
+        (work / name).write_text(content, encoding="utf-8")
+    return make
+
+
+def _simulated_gr(spec: str) -> Callable[[Path, str], None]:
+    def make(work: Path, name: str) -> None:
+        pytest.importorskip("diffpy.pdffit2", reason="the pdf extra (diffpy.pdffit2) is not installed")
+        from dualion.pdf.model import load_structure
+        from dualion.pdf.simulate import simulate_pdf, write_gr
+
+        write_gr(work / name, simulate_pdf(load_structure(spec), seed=len(name), rmax=8.0),
+                 comment="simulated for the README test (rmax 8 Å: short fits)")
+    return make
+
+
+def _bruker(shifts: tuple[float, ...]) -> Callable[[Path, str], None]:
+    def make(work: Path, name: str) -> None:
+        pytest.importorskip("nmrglue", reason="the nmr extra (nmrglue) is not installed")
+        from dualion.nmr.simulate import TrueLine, write_bruker_processed
+
+        lines = [TrueLine(d, 12.0, 0.5, 1.0 + 0.3 * k, {-1: 0.2, 1: 0.15}) for k, d in enumerate(shifts)]
+        # 7Li at 116.6 MHz, 60 kHz MAS: sidebands 515 ppm apart (the README's ±150 ppm window fits); small SI
+        write_bruker_processed(work / name.rstrip("/"), lines, nucleus="7Li", larmor_MHz=116.6, si=1024,
+                               seed=len(name))
+    return make
+
+
 #: Input files the README names, and how this test makes them. Add new README inputs here.
 PLACEHOLDERS: dict[str, Callable[[Path, str], None]] = {
     "cell.mpr": _copy(ECHEM / "jdb11-1_c3_gcpl_5cycles_2V-3p8V_C-24_data_C09.mpr"),
@@ -80,6 +109,17 @@ PLACEHOLDERS: dict[str, Callable[[Path, str], None]] = {
     "elemental_reference.yaml": _copy(DATA / "f-tio2-dft" / "elemental_reference.yaml"),
     "refs.yaml": _copy(DATA / "f-tio2-dft" / "elemental_reference.yaml"),
     "my_targets.yaml": _copy(DATA / "fit" / "paper_targets.yaml"),
+    "Ni_2-8.chi.gr": _copy(SHARED / "data" / "pdf" / "Ni_2-8.chi.gr"),
+    "Ni.stru": _copy(SHARED / "data" / "pdf" / "Ni.stru"),
+    "electrode.gr": _simulated_gr("anatase:Li@4b=0.1"),
+    "pristine.gr": _simulated_gr("anatase"),
+    "discharged.gr": _simulated_gr("anatase:Li@4b=0.3"),
+    "charged.gr": _simulated_gr("anatase:Li@4b=0.1"),
+    "slopes.yaml": _text("da_dx_A: 0.16\ndc_dx_A: -0.30\ncitation: test values for the README test, not measured\n"),
+    "expno/": _bruker((98.0, -4.0, -88.0)),
+    "pristine/": _bruker((98.0, -4.0, -88.0)),
+    "eod/": _bruker((-145.0, -197.0, -204.0)),
+    "eoc/": _bruker((98.0, -4.0, -145.0)),
 }
 
 #: Commands that need hours, run in a reduced form (README text → what runs), with the reason.
@@ -103,6 +143,7 @@ REDUCED: dict[str, tuple[str, str]] = {
 #: Commands that are not run, with the reason (matched by prefix).
 SKIPPED: dict[str, str] = {
     "make test": "runs the whole test suite, which includes this test",
+    "pip install": "installs packages (the test environment has every extra already)",
     "dualion compute single-vacancy --cross-check sevenn": "two engines on 2x2x1 single-vacancy models: tens of "
                                                            "minutes on 2 cores",
     'dualion compute interstitial --engine "mypkg.calc:MyCalculator"': "placeholder for the user's own "
@@ -148,7 +189,14 @@ def readme_commands(text: str) -> list[str]:
     for lang, body in readme_blocks(text):
         if lang not in ("bash", "console", "sh", "shell"):
             continue
-        for line in body.splitlines():
+        lines, buf = [], ""
+        for line in body.splitlines():                 # join "\\"-continued lines
+            if line.rstrip().endswith("\\"):
+                buf += line.rstrip()[:-1] + " "
+                continue
+            lines.append(buf + line)
+            buf = ""
+        for line in lines:
             if lang == "console":
                 if not line.startswith("$ "):
                     continue
@@ -187,7 +235,10 @@ def input_files(cmd: str) -> list[str]:
             continue
         if w.startswith("-") or "*" in w:
             continue
-        if w.lower().endswith(_INPUT_SUFFIXES) and not (k and words[k - 1].startswith("--") and
+        if w.endswith("/") and w in PLACEHOLDERS:
+            files.append(w)
+            continue
+        if w.lower().endswith(_INPUT_SUFFIXES + (".gr", ".stru")) and not (k and words[k - 1].startswith("--") and
                                                          words[k - 1] in _OUTPUT_OPTS):
             files.append(w)
     return files
@@ -226,6 +277,7 @@ PYTHON = readme_python(TEXT)
 
 def test_readme_has_commands_and_every_skip_is_still_in_the_readme():
     assert len(COMMANDS) >= 20 and len(PYTHON) >= 5
+    assert not [c for c in COMMANDS if c.rstrip().endswith("\\")], "continued lines not joined"
     for key in list(SKIPPED) + list(REDUCED):
         assert any(c.startswith(key) for c in COMMANDS), f"stale entry (no longer in README.md): {key}"
     for key in PY_REDUCED:
@@ -275,7 +327,7 @@ def test_readme_python_blocks_run(work):
         code = body
         for old, (new, _why) in PY_REDUCED.items():
             code = code.replace(old, new)
-        for name in re.findall(r"""["']([\w./-]+\.(?:mpr|res|csv|yaml|yml|cif))["']""", code):
+        for name in re.findall(r"""["']([\w./-]+\.(?:mpr|res|csv|yaml|yml|cif|gr|stru))["']""", code):
             if any(name in ln and "write" in ln for ln in code.splitlines()):
                 continue                            # written by the block itself
             _provide(work, name, f"python block {k + 1}")
