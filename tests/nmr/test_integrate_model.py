@@ -57,6 +57,12 @@ def test_round_trips(tmp_path):
     assert NMRModel.from_dict(m.to_dict()) == m
     with pytest.raises(ValueError):
         NMRFitResult.from_dict(integ.to_dict())
+    import dualion
+    from dualion.io.atomic import atomic_write_json
+
+    for obj in (fit, ser, integ):  # the shared loader finds every nmr kind
+        path = atomic_write_json(tmp_path / f"{obj.kind}.json", obj.to_dict())
+        assert dualion.load(path).to_dict() == obj.to_dict()
 
 
 @settings(max_examples=40, deadline=None)
