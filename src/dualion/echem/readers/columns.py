@@ -175,7 +175,9 @@ def map_columns(header: list[str], user: list[Entry] | None = None, file=None) -
             u = None if exact else unit
             if e.needs_unit and u is None:
                 continue
-            if u is not None and DIMENSION.get(e.quantity) is not None:
+            if u is not None and DIMENSION.get(e.quantity) == "time" and ":" in u:
+                u = None  # a duration format such as h:min:s.ms: parsed as d hh:mm:ss text
+            elif u is not None and DIMENSION.get(e.quantity) is not None:
                 if norm_unit(u) not in UNITS[DIMENSION[e.quantity]]:
                     continue  # e.g. "Capacity (mAh/g)": a specific capacity, not this quantity
             if u is not None and DIMENSION.get(e.quantity) is None:
