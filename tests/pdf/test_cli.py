@@ -49,7 +49,10 @@ def test_refine_out_folder_round_trip(tmp_path):
     assert "a " in p.stdout and "3.5317" in p.stdout
     for name in ("pdf_fit.png", "pdf_fit.svg", "pdf_fit.csv", "pdf_fit.json", "pdf_parameters.csv"):
         assert (out / name).stat().st_size > 0, name
-    fit = PDFFitResult.from_dict(json.loads((out / "pdf_fit.json").read_text()))
+    import dualion
+
+    fit = dualion.load(out / "pdf_fit.json")  # the shared loader finds the registered kind
+    assert isinstance(fit, PDFFitResult)
     assert fit.Rw == pytest.approx(0.0961, abs=1e-4) and fit.r.size == 851
 
 
@@ -104,9 +107,14 @@ def test_series_dask_equals_serial(tmp_path):
     lattice = (3.52, 3.55)
     files = _ni_series(tmp_path, lattice)
     model, settings = load_structure(shared_path("data", "pdf", "Ni.stru")), Settings(qdamp=0.02)
+    from dualion.engines.resources import dask_client
+
     serial = refine_series(files, model, settings, workers=1, progress=False)
-    dask = refine_series(files, model, settings, workers=2, progress=False)
+    with dask_client(2) as client:  # a running cluster, reached through --scheduler ADDRESS
+        address = client.scheduler.address
+        dask = refine_series(files, model, settings, scheduler=address, progress=False)
     assert [f.parameters for f in dask.fits] == [f.parameters for f in serial.fits]
+    assert dask.scheduler == address
     rows = serial.rows()
     assert [r["a_A"] for r in rows] == [pytest.approx(a, abs=3 * r["a_sigma_A"]) for a, r in zip(lattice, rows)]
     assert rows[1]["dV_over_V0"] == pytest.approx((3.55 / 3.52) ** 3 - 1, abs=1e-3) and rows[0]["dV_over_V0"] == 0

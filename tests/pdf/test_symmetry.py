@@ -77,3 +77,43 @@ def test_constraints_keep_the_symmetry(u, a, c, dz):
     moved = PDFStructure(s.lattice, [type(at)(at.element, x, at.occ, at.uiso)
                                      for at, x in zip(s.atoms, _positions(sym, s, p))])
     assert analyse(moved).number == 141
+
+
+def test_structure_sources_agree():
+    from ase.build import bulk
+
+    from dualion.structures.anatase import anatase
+
+    ni_ase = load_structure(bulk("Ni", "fcc", a=3.52, cubic=True))
+    ti = load_structure(anatase(3.79, 9.51))  # dualion's pymatgen builder
+    assert analyse(ni_ase).number == 225 and ni_ase.lattice[:3] == pytest.approx((3.52,) * 3)
+    assert analyse(ti).number == 141 and len(ti.atoms) == 12
+    disordered = Structure(Lattice.cubic(3.52), [{"Ni": 0.9}] * 4, [[0, 0, 0], [.5, .5, 0], [.5, 0, .5], [0, .5, .5]])
+    s = load_structure(disordered)
+    assert [a.occ for a in s.atoms] == [0.9] * 4 and analyse(s).sites == {"Ni@4a": [0, 1, 2, 3]}
+
+
+def test_free_occ_picks_partial_and_shared_sites():
+    from dualion.pdf.engine import Settings, build_params
+
+    s = load_structure("anatase:Ti@4a=0.78,Mg@4a=0.1,Li@4b=0")
+    params = build_params(s, analyse(s), Settings(free=("occ",)))
+    free = sorted(p.name for p in params if p.free)
+    assert free == ["occ(Li@4b)", "occ(Mg@4a)", "occ(Ti@4a)"]  # O@8e full and alone: fixed
+    d = load_structure("defect-anatase")
+    free = sorted(p.name for p in build_params(d, analyse(d), Settings(free=("occ", "xyz"))) if p.free)
+    assert free == ["occ(F@8e)", "occ(O@8e)", "occ(Ti@4a)", "z(O@8e)"]  # O and F share 8e and its z
+
+
+def test_unknown_free_names_and_tied_lattice_warning():
+    from dualion.errors import DualionUserError, DualionWarning
+    from dualion.pdf.engine import Settings, build_params, parse_free
+
+    with pytest.raises(DualionUserError, match="unknown parameter"):
+        parse_free("a,bogus")
+    s = load_structure("anatase")
+    with pytest.warns(DualionWarning, match="tied to a"):
+        params = build_params(s, analyse(s), Settings(free=("b",)))
+    assert [p.name for p in params if p.free] == ["a"]
+    with pytest.raises(DualionUserError, match="no site"):
+        build_params(s, analyse(s), Settings(free=("occ:Li@4b",)))

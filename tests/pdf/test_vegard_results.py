@@ -80,3 +80,30 @@ def test_round_trips():
     v = vegard(3.9, 9.3, 3.8, 9.5, 0.25, -0.5, slopes_source="file.yaml", citation="X")
     w = VegardResult.from_dict(json.loads(json.dumps(v.to_dict())))
     assert w == v and v.to_dict()["kind"] == "vegard"
+
+
+def test_figures_letters_legend_clear_synthetic_mark(tmp_path):
+    from dualion.pdf.plots import plot_fits, plot_series
+    from dualion.plotting import PANEL_LETTER_GID, figure_style, legend_data_overlap, save
+
+    fits = [_fake_fit(3.8, 9.5), _fake_fit(3.9, 9.3)]
+    with figure_style():
+        fig = plot_fits(fits, labels=["pristine", "discharged"], synthetic="simulated")
+        letters = sorted(t.get_text() for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)()
+                                                             == PANEL_LETTER_GID))
+        assert letters == ["(a)", "(b)"] and legend_data_overlap(fig) == []
+        assert any(t.get_text() == "simulated" for t in fig.texts)
+        paths = save(fig, tmp_path, "fits")
+        assert [p.suffix for p in paths] == [".png", ".svg"]
+        fig2 = plot_series(PDFSeriesResult(fits))
+        assert len(fig2.axes) == 3 and legend_data_overlap(fig2) == []
+
+
+def test_shared_loader_reads_every_kind(tmp_path):
+    import dualion
+    from dualion.core.records import dump
+
+    s = PDFSeriesResult([_fake_fit(3.8, 9.5)])
+    for obj in (_fake_fit(3.8, 9.5), s, vegard(3.9, 9.3, 3.8, 9.5, 0.25, -0.5)):
+        back = dualion.load(dump(obj, tmp_path / "r.json"))
+        assert type(back) is type(obj) and back == obj

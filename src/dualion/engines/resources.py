@@ -119,10 +119,12 @@ def dask_client(workers: int = 1, scheduler: str | None = None, threads: int = 1
             except Exception as exc:  # noqa: BLE001
                 raise DualionUserError(f"cannot connect to Dask scheduler: {exc}", field="--scheduler") from None
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=40, memory_limit=0,
-                                   env={"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-                                        "OPENBLAS_NUM_THREADS": "1", **dict(env or {})})
+            with warnings.catch_warnings():  # "Port 8787 is already in use": another cluster's HTTP server
+                warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40, memory_limit=0,
+                                       env={"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+                                            "OPENBLAS_NUM_THREADS": "1", **dict(env or {})})
             client = Client(cluster)
     try:
         yield client

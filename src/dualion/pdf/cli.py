@@ -79,10 +79,23 @@ def _write_fit(fit, out: Path, label: str) -> None:
     write_table(params, out, "pdf_parameters")
 
 
-def _require_extra(what: str) -> None:
+def _prepare(what: str, out, structure: str, data, *options):
+    """Checks shared by the commands, before anything is computed: the extra, the output folder, the
+    options, the data file (if one) and the structure; returns (settings, structure model, data or None)."""
     from dualion.extras import require
+    from dualion.io.atomic import check_out_dir
 
     require("pdf", what=what)
+    from dualion.pdf.data import read_pdf_data
+    from dualion.pdf.model import load_structure
+
+    if out is not None:
+        check_out_dir(out)
+    settings = _settings(*options)
+    pdf = read_pdf_data(data) if data is not None else None
+    model = load_structure(structure)
+    _warn_qdamp(options[1], settings)
+    return settings, model, pdf
 
 
 def register(app: typer.Typer) -> None:
@@ -99,24 +112,18 @@ def register(app: typer.Typer) -> None:
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Refine one PDF against a structure model (symmetry constraints automatic)."""
         from dualion.cliutil import warnings_to_stderr
-        from dualion.io.atomic import check_out_dir, to_json
+        from dualion.core.records import to_json
 
         with warnings_to_stderr():
-            _require_extra("dualion pdf refine")
-            from dualion.pdf.data import read_pdf_data
+            settings, model, pdf = _prepare("dualion pdf refine", out, structure, data, qmax, qdamp, qbroad, rmin,
+                                            rmax, free, rcut, spdiameter, delta2, stype)
             from dualion.pdf.engine import refine
-            from dualion.pdf.model import load_structure
 
-            if out is not None:
-                check_out_dir(out)
-            settings = _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, stype)
-            pdf, model = read_pdf_data(data), load_structure(structure)
-            _warn_qdamp(qdamp, settings)
             fit = refine(pdf, model, settings)
             if out is not None:
                 _write_fit(fit, out, data.stem)
             if as_json:
-                typer.echo(to_json(fit.to_dict()))
+                typer.echo(to_json(fit))
             else:
                 _print_fit(fit)
                 if out is not None:
@@ -132,18 +139,13 @@ def register(app: typer.Typer) -> None:
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Refine every file with one model: Rw, a, c, V and ΔV/V0 per file, with figures."""
         from dualion.cliutil import warnings_to_stderr
-        from dualion.io.atomic import check_out_dir, to_json
+        from dualion.core.records import to_json
 
         with warnings_to_stderr():
-            _require_extra("dualion pdf series")
-            from dualion.pdf.model import load_structure
+            settings, model, _ = _prepare("dualion pdf series", out, structure, None, qmax, qdamp, qbroad, rmin,
+                                          rmax, free, rcut, spdiameter, delta2, stype)
             from dualion.pdf.series import refine_series
 
-            if out is not None:
-                check_out_dir(out)
-            settings = _settings(qmax, qdamp, qbroad, rmin, rmax, free, rcut, spdiameter, delta2, stype)
-            model = load_structure(structure)
-            _warn_qdamp(qdamp, settings)
             series = refine_series(files, model, settings, workers=workers, scheduler=scheduler)
             if out is not None:
                 from dualion.pdf.plots import plot_fits, plot_series
@@ -152,7 +154,7 @@ def register(app: typer.Typer) -> None:
                 save(plot_series(series), out, "pdf_series", data=series.rows(), json_payload=series.to_dict())
                 save(plot_fits(series.fits, labels=[f.stem for f in files]), out, "pdf_series_fits")
             if as_json:
-                typer.echo(to_json(series.to_dict()))
+                typer.echo(to_json(series))
             else:
                 from dualion.pdf.results import format_esd
 
@@ -171,7 +173,8 @@ def register(app: typer.Typer) -> None:
                    dc_dx: float = typer.Option(None, "--dc-dx", help="dc/dx (Å per Li per formula unit)."),
                    as_json: bool = _JSON, out: Path = _OUT) -> None:
         """Li content at 4b from a and c by Vegard's law (slopes from a cited file or given)."""
-        from dualion.io.atomic import check_out_dir, to_json
+        from dualion.core.records import to_json
+        from dualion.io.atomic import check_out_dir
         from dualion.pdf.vegard import load_slopes, vegard
 
         if slopes is not None and (da_dx is not None or dc_dx is not None):
@@ -192,7 +195,7 @@ def register(app: typer.Typer) -> None:
 
             write_table([res.to_dict()], out, "vegard", json_payload=res.to_dict())
         if as_json:
-            typer.echo(to_json(res.to_dict()))
+            typer.echo(to_json(res))
         else:
             from dualion.pdf.results import format_esd
 

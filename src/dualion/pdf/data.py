@@ -79,7 +79,7 @@ def read_text(path: str | os.PathLike) -> str:
 
 def _header_float(header: str, *keys: str) -> float | None:
     for key in keys:
-        m = re.search(rf"(?im)(?:^|[\s#]){re.escape(key)}\s*[=:]\s*({_NUM})", header)
+        m = re.search(rf"(?i)(?<![\w.]){re.escape(key)}[ \t]*[=:][ \t]*({_NUM})", header)
         if m:
             val = float(m.group(1))
             if np.isfinite(val) and val > 0:
@@ -185,7 +185,8 @@ def read_pdf_data(path: str | os.PathLike, stype: str = "X") -> PDFData:
         raise DualionUserError(f"r is not strictly increasing (r = {r[k]:g} then {r[k + 1]:g} Å)", file=p, field="r")
     qmax = _header_float(header, "qmax")
     wavelength = _header_float(header, "wavelength", "lambda")
-    if re.search(r"(?im)^\s*mode\s*=\s*neutron|stype\s*=\s*N\b", header):
+    if ("neutron" in header or "stype" in header) and re.search(r"(?im)^\s*mode\s*=\s*neutron|stype\s*=\s*N\b",
+                                                                header):
         stype = "N"
     return PDFData(r=r, G=G, dG=dG, qmax=qmax, wavelength=wavelength, stype=stype, fmt=fmt, source=str(p),
                    dropped=dropped)

@@ -159,9 +159,7 @@ def build_params(structure: PDFStructure, sym: Symmetry, settings: Settings) -> 
 def _mark_free(params: list[Param], sym: Symmetry, structure: PDFStructure, settings: Settings) -> None:
     by = {p.name: p for p in params}
     tied_to = {_LAT[i]: n for n, idx in sym.lattice.items() for i in idx}
-    shared = {i for idx in sym.sites.values() for i in idx
-              if sum(np.allclose(structure.atoms[j].xyz, structure.atoms[i].xyz, atol=1e-3)
-                     for j in range(len(structure.atoms))) > 1}
+    shared = sym.shared
     for name in settings.free:
         base, _, arg = name.partition(":")
         if base == "lattice":

@@ -218,10 +218,13 @@ def load_structure(spec: Any) -> PDFStructure:
     """``--structure`` value or object → :class:`PDFStructure` (see the module docstring)."""
     if isinstance(spec, PDFStructure):
         return spec.copy()
-    if hasattr(spec, "lattice") and hasattr(spec, "species"):
+    if hasattr(spec, "lattice") and hasattr(spec, "sites"):  # pymatgen Structure (ordered or disordered)
         return from_pymatgen(spec)
     if hasattr(spec, "get_cell") and hasattr(spec, "pbc"):
         return from_ase(spec)
+    if not isinstance(spec, (str, os.PathLike)):
+        raise DualionUserError(f"cannot use a {type(spec).__name__} as a structure (a file, a model name, a "
+                               "pymatgen Structure or an ASE Atoms)", field="--structure")
     text = os.fspath(spec)
     name, opts = _parse_named(text)
     if name in NAMED and not Path(text).exists():

@@ -1,26 +1,30 @@
 """Result objects of ``dualion.pdf``: a fit, a series of fits, a Vegard estimate.
 
-Each has ``to_dict()`` / ``from_dict()`` and a ``"kind"`` key (``pdf_fit``, ``pdf_series``,
-``vegard``) so that ``dualion.load(path)`` can read its JSON back. Units: r in Å, G in Å⁻², lattice
+Each has ``to_dict()`` / ``from_dict()`` and a ``"kind"`` (``pdf_fit``, ``pdf_series``, ``vegard``) that
+:data:`dualion.core.records.KIND_MODULES` maps to this module, so that ``dualion.load(path)`` reads its
+JSON back. Units: r in Å, G in Å⁻², lattice
 parameters in Å, angles in degrees, U_iso in Å², volumes in Å³.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 import math
 
 import numpy as np
 
+from dualion.core.records import Record
 from dualion.pdf.model import PDFStructure, lattice_matrix
 
 
-@dataclass
-class PDFFitResult:
+@dataclass(eq=False)
+class PDFFitResult(Record):
     """One refinement: Rw, reduced χ², parameters ``{name: {value, sigma, free}}``, data and structure
     descriptions, engine, settings, and the curves r, Gobs, Gcalc (Gdiff = Gobs − Gcalc) over the fit range."""
+
+    kind: ClassVar[str] = "pdf_fit"
 
     Rw: float
     chi2_red: float | None
@@ -33,8 +37,6 @@ class PDFFitResult:
     Gobs: np.ndarray
     Gcalc: np.ndarray
     warnings: list[str] = field(default_factory=list)
-
-    kind = "pdf_fit"
 
     @property
     def Gdiff(self) -> np.ndarray:
@@ -99,15 +101,15 @@ class PDFFitResult:
         return row
 
 
-@dataclass
-class PDFSeriesResult:
+@dataclass(eq=False)
+class PDFSeriesResult(Record):
     """Fits of several files with one model: per file Rw, a, c, V and ΔV/V0 = (V − V_first)/V_first."""
+
+    kind: ClassVar[str] = "pdf_series"
 
     fits: list[PDFFitResult]
     workers: int = 1
     scheduler: str | None = None
-
-    kind = "pdf_series"
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -137,9 +139,11 @@ def _sig(fit: PDFFitResult, name: str) -> float | None:
     return None if p is None else p["sigma"]
 
 
-@dataclass
-class VegardResult:
+@dataclass(eq=False)
+class VegardResult(Record):
     """x_Li from a and from c by Vegard's law, the range they span, and where the slopes came from."""
+
+    kind: ClassVar[str] = "vegard"
 
     a_A: float
     c_A: float
@@ -154,21 +158,19 @@ class VegardResult:
     slopes_source: str = "user"
     citation: str | None = None
 
-    kind = "vegard"
-
     @property
     def x_range(self) -> tuple[float, float]:
         return (min(self.x_from_a, self.x_from_c), max(self.x_from_a, self.x_from_c))
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items()}
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["x_range"] = list(self.x_range)
         d["kind"] = self.kind
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VegardResult:
-        keys = cls.__dataclass_fields__
+        keys = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in keys})
 
 

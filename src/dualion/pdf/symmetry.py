@@ -16,7 +16,6 @@ Nothing is hard-coded per structure or per crystal system:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +50,7 @@ class Symmetry:
     sites: dict[str, list[int]]            # "Li@4b" → atoms
     elements: dict[str, list[int]]         # "Ti" → atoms
     symmetrized: np.ndarray                # N×3 fractional positions on the exact special positions
+    shared: frozenset[int] = frozenset()   # atoms that share their position with another atom (mixed sites)
 
 
 def _ops(structure: PDFStructure):
@@ -158,13 +158,14 @@ def analyse(structure: PDFStructure) -> Symmetry:
     """Space group of ``structure`` and the parameters it leaves free (see the module docstring).
 
     Pure in the structure's lattice, elements, positions and occupancies, so the result is cached per
-    process (a series or a script refining many data sets with one model analyses it once)."""
+    process (a series or a script refining many data sets with one model analyses it once); treat the
+    returned object as read-only."""
     key = _key(structure)
     if key not in _CACHE:
         if len(_CACHE) > 64:
             _CACHE.clear()
         _CACHE[key] = _analyse(structure)
-    return copy.deepcopy(_CACHE[key])
+    return _CACHE[key]
 
 
 def _analyse(structure: PDFStructure) -> Symmetry:
@@ -223,5 +224,6 @@ def _analyse(structure: PDFStructure) -> Symmetry:
     for i, at in enumerate(structure.atoms):
         elements.setdefault(at.element, []).append(i)
     symmetrized = np.array([sym_pos[s] for s in site_of])
+    shared = frozenset(i for idx in atoms_at.values() if len(idx) > 1 for i in idx)
     return Symmetry(str(ds.international), int(ds.number), lattice, fixed, coords, const, sites, elements,
-                    symmetrized)
+                    symmetrized, shared)
