@@ -188,3 +188,15 @@ def test_neware_three_level_csv(tmp_path):
     assert [x.direction for x in h] == ["discharge", "charge"] * 2
     assert [x.capacity_mAh for x in h] == pytest.approx([0.5] * 4, rel=1e-9)
     assert all(abs(x.capacity_disagreement_pct) < 1e-6 for x in h)
+
+
+def test_maccor_rows_of_unknown_state_with_current_are_not_counted(tmp_path):
+    head = "Rec#\tCyc#\tStep\tTest (Min)\tStep (Min)\tAmp-hr\tAmps\tVolts\tState\tDPt Time\n"
+    rows = [f"{k + 1}\t0\t1\t{k}\t0\t0\t0.0005\t{3.0 - 0.01 * k:.3f}\tD\t1:{k:02d}:00" for k in range(N)]
+    rows += [f"{N + k + 1}\t0\t2\t{N + k}\t0\t0\t0.0005\t2.4\tO\t2:{k:02d}:00" for k in range(5)]
+    p = tmp_path / "m.txt"
+    p.write_text(head + "\n".join(rows) + "\n")
+    with pytest.warns(DualionWarning, match="unknown direction"):
+        d = read(p)
+    (h,) = half_cycles(d)
+    assert h.direction == "discharge" and h.capacity_mAh == pytest.approx(0.5)

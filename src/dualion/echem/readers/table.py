@@ -381,8 +381,14 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
                 k = int(np.flatnonzero(lost)[0])
                 q = "state" if "state" in mapped else "step_type"
                 lab = str(col(q).iloc[k])
-                raise DualionUserError(f"{mapped[q].column} {lab!r} at data row {k + 1} has a non-zero unsigned "
-                                       "current: direction unknown", file=path, field=mapped[q].column)
+                signed = (labels_dir != 0) & (i != 0)
+                if not signed.any():
+                    raise DualionUserError(f"{mapped[q].column} {lab!r} at data row {k + 1} has a non-zero unsigned "
+                                           "current: direction unknown", file=path, field=mapped[q].column)
+                # some rows of another state (e.g. Maccor 'O'): never counted, said so
+                labels_ctl = np.where(lost, OCV, labels_ctl).astype(np.int8)
+                _note(meta, f"{int(lost.sum())} row(s) with {mapped[q].column} such as {lab!r} carry an unsigned "
+                      "current of unknown direction: not counted in any half-cycle", path)
             i = np.where(labels_dir < 0, -i, i)
             units["current_sign"] = "unsigned in the file; sign from the state / step type (discharge −)"
     else:
