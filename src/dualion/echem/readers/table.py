@@ -37,7 +37,7 @@ from dualion.errors import DualionUserError
 _SEPS = ("\t", ";", ",")
 _TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".mpt", ".text", ".maccor")
 _MAX_HEADER_LINE = 400
-_DURATION = re.compile(r"^\s*(?:(?P<d>\d+)\s*(?:d|days?),?\s*)?(?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:[.,]\d*)?)\s*$")
+_DURATION = re.compile(r"^\s*(?:(?P<d>\d+)\s*(?:d|days?|-),?\s*)?(?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:[.,]\d*)?)\s*$")
 
 
 def _unquote(line: str) -> str:
