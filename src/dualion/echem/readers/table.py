@@ -343,7 +343,11 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
         if dts is None and "datetime" in mapped:
             dts = _datetime_s(col("datetime"))
         stamp = dts if dts is not None else np.full(t.size, np.nan)
+        n_back = int((np.diff(t_fin) < 0).sum())
         t = _rebuild_test_time(t, stamp, step_idx)
+        if step_idx is None or n_back > len(np.unique(step_idx)):
+            _note(meta, f"the time column goes back {n_back} time(s) (not only at step starts): read as a "
+                  "time that restarts, and the test time rebuilt; check the file (concatenated exports?)", path)
         units["time"] += "; restarts at each step: test time rebuilt (step starts from the date-time column, " \
                          "else at the previous row)"
     v = _numeric(col("voltage"))
