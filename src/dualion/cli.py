@@ -49,7 +49,7 @@ def _register_domains() -> None:
     import importlib
 
     for name in ("thermo.cli", "composition.cli", "echem.cli", "echem.cli_analysis", "structures.cli",
-                 "engines.cli", "model.cli", "cell.cli", "pdf.cli"):
+                 "engines.cli", "model.cli", "cell.cli", "pdf.cli", "nmr.cli"):
         importlib.import_module(f"dualion.{name}").register(app)
 
 

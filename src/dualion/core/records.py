@@ -147,7 +147,8 @@ def dump(obj: Any, path: str | os.PathLike, extra: Mapping[str, Any] | None = No
 #: Kinds without the ``<subpackage>.<name>`` form, and the module that defines each: a class there with that
 #: ``kind`` attribute and a ``from_dict`` is found without a decorator.
 KIND_MODULES: dict[str, str] = {"pdf_fit": "dualion.pdf.results", "pdf_series": "dualion.pdf.results",
-                                "vegard": "dualion.pdf.results"}
+                                "vegard": "dualion.pdf.results", "nmr_fit": "dualion.nmr.results",
+                                "nmr_series": "dualion.nmr.results", "nmr_integrals": "dualion.nmr.results"}
 
 
 def _discover(kind: str, module: Any) -> type | None:
