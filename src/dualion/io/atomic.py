@@ -1,6 +1,9 @@
 """Atomic file writes: write to a temporary file in the same folder, then ``os.replace``.
 
 A reader never sees a half-written result, and an interrupted run leaves the previous file intact.
+Temporary files are named ``.stem.PID-XXXX.tmp.ext``; those of a killed process are removed by the next
+write into the folder. Inside :func:`dualion.io.outputs.output_set` every write is recorded in the
+folder's ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import numpy as np
 
 
 def check_out_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
-    """Refuse, before anything is computed, an output folder that cannot be created: a file is in the
-    way (``path`` itself or an ancestor), or the nearest existing ancestor is not writable."""
+    """Refuse, before anything is computed, an output folder that cannot be created or written: a file in
+    the way (``path`` itself or an ancestor), or the nearest existing folder refusing a real write probe
+    (read-only mount, immutable folder, no permission; ``os.access`` cannot tell for root). Creates nothing."""
     from dualion.errors import DualionUserError
 
     out = Path(path)
@@ -27,9 +31,28 @@ def check_out_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
         p = p.parent
     if p.exists() and not p.is_dir():
         raise DualionUserError(f"cannot create the output folder: {str(p)!r} is a file", file=str(out), field=field)
-    if p.exists() and not os.access(p, os.W_OK | os.X_OK):
-        raise DualionUserError(f"cannot create the output folder: {str(p)!r} is not writable", file=str(out),
-                               field=field)
+    try:
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".dualion-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise DualionUserError(f"cannot write the output folder: {str(p)!r}: {exc.strerror or exc}",
+                               file=str(out), field=field) from None
+    return out
+
+
+def check_out_file(path: str | os.PathLike, suffixes: tuple[str, ...] | None = None,
+                   field: str | None = "--out") -> Path:
+    """Refuse, before anything is computed, an output *file* that cannot be written: wrong suffix, a
+    folder in its place, or a parent folder that cannot be created or written (:func:`check_out_dir`)."""
+    from dualion.errors import DualionUserError
+
+    out = Path(path)
+    if suffixes and out.suffix.lower() not in suffixes:
+        raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=str(out), field=field)
+    if out.is_dir():
+        raise DualionUserError("is a folder; give a file name", file=str(out), field=field)
+    check_out_dir(out.parent if str(out.parent) else Path("."), field=field)
     return out
 
 
@@ -37,6 +60,8 @@ def ensure_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
     """``mkdir -p path``; a folder that cannot be created is a one-line user error, not a traceback."""
     from dualion.errors import DualionUserError
 
+    if Path(path).is_dir():
+        return Path(path)
     out = check_out_dir(path, field)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -53,9 +78,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     Use for libraries that want a filename (``fig.savefig(tmp)``, ``df.to_csv(tmp)``). The temporary
     file keeps ``path``'s suffix so that format detection by extension still works.
     """
+    from dualion.io.outputs import clean_stale_temps, set_for, temp_prefix
+
     path = Path(path)
+    oset = set_for(path)                # the output set recording this file (manifest.json), if any
+    if oset is not None:
+        oset.before_write(path)
     ensure_dir(path.parent, field=None)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    clean_stale_temps(path.parent)      # leftovers of a killed earlier write (their process is gone)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.stem), suffix=f".tmp{path.suffix}")
+    except OSError as exc:
+        from dualion.errors import DualionUserError
+
+        raise DualionUserError(f"cannot write: {exc.strerror or exc}", file=path) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -63,6 +99,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         # mkstemp creates 0600 files; results should get the permissions of a normal write (umask).
         os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
+        if oset is not None:
+            oset.after_write(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
