@@ -140,7 +140,7 @@ def fit_cmd(dataset: Path = typer.Argument(..., help="Bruker folder (pdata/N/1r 
             check_out_dir(out)
         (spec,), mdl, table = load_inputs([dataset], lines, nucleus, mas_khz, model, assign, fmt, window, sidebands,
                                           larmor_mhz, phase=phase)
-        res = fit_spectrum(spec, mdl, table, label=dataset.name)
+        res = fit_spectrum(spec, mdl, table, label=_labels(None, [dataset])[0])
         if out is not None:
             fit_outputs(res, out)
     if json_:
@@ -220,8 +220,8 @@ def integrate_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets to 
 
 
 def _labels(text: str | None, datasets: list[Path]) -> list[str]:
-    if text is None:
-        return [Path(d).name for d in datasets]
+    if text is None:  # a Bruker EXPNO folder ("1") is named by its parent too: "EoD/1"
+        return [f"{Path(d).parent.name}/{Path(d).name}" if Path(d).name.isdigit() else Path(d).name for d in datasets]
     labs = [t.strip() for t in text.split(",")]
     if len(labs) != len(datasets):
         raise DualionUserError(f"{len(labs)} labels for {len(datasets)} data sets", field="--labels")
