@@ -68,11 +68,9 @@ def test_series_and_integrate(datasets, tmp_path):
 
 @pytest.mark.parametrize("args,needle", [
     (["fit", "{ds}/nowhere", "--lines", "1"], "file not found"),
-    (["fit", "{ds}/pristine", "--lines", "1,x"], "--lines"),
     (["fit", "{ds}/pristine", "--lines", "5000"], "outside the spectrum"),
     (["fit", "{ds}/pristine"], "--lines"),
     (["integrate", "{ds}/pristine", "--window", "1"], "--window"),
-    (["fit", "{ds}/pristine", "--lines", "1", "--model", "{ds}/missing.yaml"], "missing.yaml"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(datasets, tmp_path, args, needle):
     out = tmp_path / "never"
@@ -88,3 +86,21 @@ def test_bad_model_key_names_field(datasets, tmp_path):
     m.write_text("lines:\n  - {name: A, delta_ppm: 95, widht: 3}\n")
     p = _run("fit", datasets / "pristine", "--model", m)
     assert p.returncode == 2 and "lines[0]" in p.stderr and "widht" in p.stderr
+
+
+def test_without_the_nmr_extra_one_line(datasets, tmp_path):
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import sys\n"
+        "class B:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('nmrglue', 'lmfit', 'csdmpy', 'mrsimulator'):\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, B())\n"
+        "from dualion.cli import main\n"
+        f"sys.exit(main(['nmr', 'fit', {str(datasets / 'pristine')!r}, '--lines', '1', '--out', 'o']))\n")
+    env = dict(os.environ, PYTHONPATH=SRC)
+    p = subprocess.run([sys.executable, str(child)], capture_output=True, text=True, timeout=180, cwd=tmp_path, env=env)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.strip().splitlines() == ["error: dualion nmr fit needs the 'nmr' extra: pip install 'dualion[nmr]'"]
+    assert not (tmp_path / "o").exists()

@@ -225,6 +225,12 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
         halves = [_replace_cycle(h, int(n)) for h, n in zip(halves, numbers)]
     if not halves:
         warnings.append("no galvanostatic half-cycles found (only rest, OCV, CV or EIS rows, or zero current)")
+    else:
+        from dualion.echem.plausibility import warn_specific
+
+        msg = warn_specific(max(h.capacity_mAh + h.cv_capacity_mAh for h in halves), data.mass_mg, data.source)
+        if msg:
+            warnings.append(msg)
     mass_g = data.mass_g
     groups: dict[int, list[HalfCycle]] = {}
     for h in halves:

@@ -9,10 +9,11 @@ folder's ``manifest.json``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,6 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     Use for libraries that want a filename (``fig.savefig(tmp)``, ``df.to_csv(tmp)``). The temporary
     file keeps ``path``'s suffix so that format detection by extension still works.
     """
-    from dualion.io.outputs import clean_stale_temps, set_for, temp_prefix
-
     path = Path(path)
     oset = set_for(path)                # the output set recording this file (manifest.json), if any
     if oset is not None:
@@ -150,21 +149,72 @@ def atomic_write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2)
     return atomic_write_text(path, to_json(obj, indent=indent) + "\n")
 
 
-def cleanup_stale_temps(directory: str | os.PathLike, stems: Iterable[str] | None = None) -> list[Path]:
-    """Remove temporary files ``.<stem>.XXXXXXXX.tmp<.suffix>`` that a killed :func:`atomic_path` left in
-    ``directory`` (only those of ``stems`` when given); return the removed paths."""
-    import re
+#: The output set (:mod:`dualion.io.outputs`) recording the files written in this context, if any.
+_CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("dualion_output_set", default=None)
 
-    d = Path(directory)
-    if not d.is_dir():
+
+def set_for(path: Path) -> Any:
+    """The active output set that ``path`` belongs to, if any."""
+    s = _CURRENT.get()
+    return s if s is not None and s.rel(path) is not None else None
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_CLEANED: set[str] = set()
+
+#: A temporary file without a PID in its name is stale after this many seconds.
+STALE_TMP_S = 3600.0
+
+
+def temp_prefix(stem: str) -> str:
+    """Prefix of the hidden temporary file of an atomic write: ``.stem.PID-`` (PID: stale detection)."""
+    return f".{stem}.{os.getpid()}-"
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and ".tmp" in name
+
+
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Remove hidden temporary files (``.stem.PID-XXXX.tmp.ext``) left in ``folder`` by killed writers:
+    their process is gone, or (no PID in the name) they are older than :data:`STALE_TMP_S`. Once per
+    folder per process; returns what was removed."""
+    import re
+    import time
+
+    key = os.path.abspath(folder)
+    if key in _CLEANED:
         return []
-    pat = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.tmp(\.[^.]*)?$")
-    wanted = None if stems is None else set(stems)
+    _CLEANED.add(key)
     removed = []
-    for p in d.iterdir():
-        m = pat.match(p.name)
-        if m and (wanted is None or m.group("stem") in wanted) and p.is_file():
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-                removed.append(p)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    now = time.time()
+    for e in entries:
+        if not (e.is_file(follow_symlinks=False) and is_temp_name(e.name)):
+            continue
+        m = re.match(r"^\..*?\.(\d+)-[^.]*\.tmp", e.name)
+        try:
+            stale = (not _alive(int(m.group(1)))) if m else (now - e.stat().st_mtime > STALE_TMP_S)
+        except OSError:
+            continue
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
+                removed.append(Path(e.path))
     return removed

@@ -49,12 +49,12 @@ from pathlib import Path
 from typing import Any
 
 from dualion.errors import DualionUserError, DualionWarning
-from dualion.io.atomic import check_out_dir
+from dualion.io.atomic import (  # noqa: F401  (low-level temp-file helpers live in atomic; re-exported)
+    _CURRENT, STALE_TMP_S, _alive, check_out_dir, clean_stale_temps, is_temp_name, set_for, temp_prefix)
 
 MANIFEST = "manifest.json"
 KIND = "dualion-output-manifest"
 
-_CURRENT: contextvars.ContextVar[OutputSet | None] = contextvars.ContextVar("dualion_output_set", default=None)
 _COMMAND: contextvars.ContextVar[str | None] = contextvars.ContextVar("dualion_command", default=None)
 
 
@@ -141,7 +141,7 @@ class OutputSet:
             return None
 
     def _entry(self, status: str) -> dict[str, Any]:
-        from dualion import __version__
+        from dualion._version import __version__
 
         return {"command": self.command, "dualion_version": __version__, "started": self.started,
                 "finished": None if status == "incomplete" else _now(), "status": status, "pid": os.getpid(),
@@ -243,18 +243,7 @@ def _same_run(entry: dict[str, Any], s: OutputSet) -> bool:
     return entry.get("status") == "incomplete" and entry.get("command") == s.command and not _alive(entry.get("pid"))
 
 
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+
 
 
 def _remove_empty_tree(d: Path) -> None:
@@ -270,12 +259,6 @@ def _remove_empty_tree(d: Path) -> None:
 
 def current_set() -> OutputSet | None:
     return _CURRENT.get()
-
-
-def set_for(path: Path) -> OutputSet | None:
-    """The active output set that ``path`` belongs to, if any."""
-    s = _CURRENT.get()
-    return s if s is not None and s.rel(path) is not None else None
 
 
 @contextlib.contextmanager
@@ -309,53 +292,6 @@ def output_set(out_dir: str | os.PathLike, command: str | None = None, field: st
 # ----------------------------------------------------------------------------------------------
 # stale temporary files
 # ----------------------------------------------------------------------------------------------
-
-_CLEANED: set[str] = set()
-
-#: A temporary file without a PID in its name is stale after this many seconds.
-STALE_TMP_S = 3600.0
-
-
-def temp_prefix(stem: str) -> str:
-    """Prefix of the hidden temporary file of an atomic write: ``.stem.PID-`` (PID: stale detection)."""
-    return f".{stem}.{os.getpid()}-"
-
-
-def is_temp_name(name: str) -> bool:
-    return name.startswith(".") and ".tmp" in name
-
-
-def clean_stale_temps(folder: Path) -> list[Path]:
-    """Remove hidden temporary files (``.stem.PID-XXXX.tmp.ext``) left in ``folder`` by killed writers:
-    their process is gone, or (no PID in the name) they are older than :data:`STALE_TMP_S`. Once per
-    folder per process; returns what was removed."""
-    import re
-    import time
-
-    key = os.path.abspath(folder)
-    if key in _CLEANED:
-        return []
-    _CLEANED.add(key)
-    removed = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return []
-    now = time.time()
-    for e in entries:
-        if not (e.is_file(follow_symlinks=False) and is_temp_name(e.name)):
-            continue
-        m = re.match(r"^\..*?\.(\d+)-[^.]*\.tmp", e.name)
-        try:
-            stale = (not _alive(int(m.group(1)))) if m else (now - e.stat().st_mtime > STALE_TMP_S)
-        except OSError:
-            continue
-        if stale:
-            with contextlib.suppress(OSError):
-                os.unlink(e.path)
-                removed.append(Path(e.path))
-    return removed
-
 
 # ----------------------------------------------------------------------------------------------
 # verification

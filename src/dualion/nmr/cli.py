@@ -28,6 +28,8 @@ _FMT = typer.Option(None, "--format", help="Force the reader: bruker-1r, bruker-
 _WIN = typer.Option(None, "--window", help="Fit only A,B ppm.")
 _SB = typer.Option("free", "--sidebands", help="Sideband amplitudes with --lines: free (per order), csa (mrsimulator), none.")
 _LARMOR = typer.Option(None, "--larmor-mhz", help="Reference frequency ν0 in MHz (default: from the data set).")
+_PHASE = typer.Option(None, "--phase", help="Raw fid only: P0,P1 in degrees (nmrglue ps); default: zero order "
+                                            "from the first FID point.")
 
 
 def register(app: typer.Typer) -> None:
@@ -54,23 +56,15 @@ def _window(text: str | None, opt: str) -> tuple[float, float] | None:
 
 def load_inputs(datasets: list[Path], lines: str | None, nucleus: str | None, mas_khz: float | None,
                 model_path: Path | None, assign: Path | None, fmt: str | None, window: str | None,
-                sidebands: str = "free", larmor_mhz: float | None = None, masses: list[float] | None = None):
+                sidebands: str = "free", larmor_mhz: float | None = None, masses: list[float] | None = None,
+                phase: str | None = None):
     """Read and validate everything before anything is computed or written: (spectra, model, table)."""
     from dualion.nmr.assign import load_table
     from dualion.nmr.model import SIDEBAND_MODES, load_model, model_from_shifts
-    from dualion.nmr.readers import read_spectrum
 
     if sidebands not in SIDEBAND_MODES:
         raise DualionUserError(f"choose one of {', '.join(SIDEBAND_MODES)}, got {sidebands!r}", field="--sidebands")
-    if mas_khz is not None and not (mas_khz >= 0):
-        raise DualionUserError(f"must be ≥ 0, got {mas_khz}", field="--mas-khz")
-    spectra = []
-    for i, ds in enumerate(datasets):
-        s = read_spectrum(ds, fmt=fmt, mass_mg=masses[i] if masses else None)
-        s = s.with_overrides(nucleus=nucleus, larmor_MHz=larmor_mhz)
-        if mas_khz is not None:
-            s.mas_Hz = mas_khz * 1e3 if mas_khz > 0 else None
-        spectra.append(s)
+    spectra = read_all(datasets, fmt, nucleus, mas_khz, larmor_mhz, masses, phase)
     shifts = parse_floats(lines, "--lines") if lines is not None else None
     if model_path is not None:
         model = load_model(model_path)
@@ -89,6 +83,26 @@ def load_inputs(datasets: list[Path], lines: str | None, nucleus: str | None, ma
         model.window_ppm = win
     table = load_table(assign, nucleus=spectra[0].nucleus) if (assign or spectra[0].nucleus) else None
     return spectra, model, table
+
+
+def read_all(datasets: list[Path], fmt: str | None, nucleus: str | None, mas_khz: float | None,
+             larmor_mhz: float | None = None, masses: list[float] | None = None, phase: str | None = None) -> list:
+    """Read every data set with the command-line overrides (nucleus, MAS rate in kHz, ν₀, masses, FID phase)."""
+    from dualion.nmr.readers import read_spectrum
+
+    if mas_khz is not None and not (mas_khz >= 0):
+        raise DualionUserError(f"must be ≥ 0, got {mas_khz}", field="--mas-khz")
+    ph = parse_floats(phase, "--phase") if phase is not None else None
+    if ph is not None and len(ph) != 2:
+        raise DualionUserError(f"expected P0,P1 in degrees, got {phase!r}", field="--phase")
+    spectra = []
+    for i, ds in enumerate(datasets):
+        s = read_spectrum(ds, fmt=fmt, mass_mg=masses[i] if masses else None, phase_deg=tuple(ph) if ph else None)
+        s = s.with_overrides(nucleus=nucleus, larmor_MHz=larmor_mhz)
+        if mas_khz is not None:
+            s.mas_Hz = mas_khz * 1e3 if mas_khz > 0 else None
+        spectra.append(s)
+    return spectra
 
 
 def _print_fit(res) -> None:
@@ -114,7 +128,7 @@ def _print_fit(res) -> None:
 def fit_cmd(dataset: Path = typer.Argument(..., help="Bruker folder (pdata/N/1r or fid), .jdx, .csdf or text file."),
             lines: str = _LINES, nucleus: str = _NUC, mas_khz: float = _MAS, model: Path = _MODEL,
             assign: Path = _ASSIGN, json_: bool = _JSON, out: Path = _OUT, fmt: str = _FMT, window: str = _WIN,
-            sidebands: str = _SB, larmor_mhz: float = _LARMOR) -> None:
+            sidebands: str = _SB, larmor_mhz: float = _LARMOR, phase: str = _PHASE) -> None:
     """Deconvolve one spectrum: pseudo-Voigt lines with their spinning sidebands, ⟨δiso⟩, environments."""
     require_extra("dualion nmr fit")
     from dualion.io.atomic import check_out_dir, to_json
@@ -125,8 +139,8 @@ def fit_cmd(dataset: Path = typer.Argument(..., help="Bruker folder (pdata/N/1r 
         if out is not None:
             check_out_dir(out)
         (spec,), mdl, table = load_inputs([dataset], lines, nucleus, mas_khz, model, assign, fmt, window, sidebands,
-                                          larmor_mhz)
-        res = fit_spectrum(spec, mdl, table, label=dataset.name)
+                                          larmor_mhz, phase=phase)
+        res = fit_spectrum(spec, mdl, table, label=_labels(None, [dataset])[0])
         if out is not None:
             fit_outputs(res, out)
     if json_:
@@ -140,7 +154,7 @@ def series_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets in ord
                lines: str = _LINES, labels: str = typer.Option(None, "--labels", help="Sample labels, comma-separated."),
                nucleus: str = _NUC, mas_khz: float = _MAS, model: Path = _MODEL, assign: Path = _ASSIGN,
                json_: bool = _JSON, out: Path = _OUT, fmt: str = _FMT, window: str = _WIN,
-               sidebands: str = _SB) -> None:
+               sidebands: str = _SB, phase: str = _PHASE) -> None:
     """Fit several spectra with the same lines; ⟨δiso⟩ and environment fractions side by side."""
     require_extra("dualion nmr series")
     import copy
@@ -154,7 +168,8 @@ def series_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets in ord
     with _warnings_to_stderr():
         if out is not None:
             check_out_dir(out)
-        spectra, mdl, table = load_inputs(datasets, lines, nucleus, mas_khz, model, assign, fmt, window, sidebands)
+        spectra, mdl, table = load_inputs(datasets, lines, nucleus, mas_khz, model, assign, fmt, window, sidebands,
+                                          phase=phase)
         fits = [fit_spectrum(s, copy.deepcopy(mdl), table, label=lab) for s, lab in zip(spectra, labs)]
         series = NMRSeriesResult(labels=labs, fits=fits)
         if out is not None:
@@ -175,7 +190,7 @@ def integrate_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets to 
                   mass_mg: str = typer.Option(None, "--mass-mg", help="Sample masses in mg, one per data set."),
                   labels: str = typer.Option(None, "--labels", help="Labels, comma-separated."),
                   nucleus: str = _NUC, mas_khz: float = _MAS, json_: bool = _JSON, out: Path = _OUT,
-                  fmt: str = _FMT) -> None:
+                  fmt: str = _FMT, phase: str = _PHASE) -> None:
     """Integrate centre band + sidebands, normalise by NS, RG and mass; ratios to the first data set."""
     require_extra("dualion nmr integrate")
     from dualion.io.atomic import check_out_dir, to_json
@@ -191,14 +206,7 @@ def integrate_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets to 
     with _warnings_to_stderr():
         if out is not None:
             check_out_dir(out)
-        from dualion.nmr.readers import read_spectrum
-
-        spectra = []
-        for i, ds in enumerate(datasets):
-            s = read_spectrum(ds, fmt=fmt, mass_mg=masses[i] if masses else None).with_overrides(nucleus=nucleus)
-            if mas_khz is not None:
-                s.mas_Hz = mas_khz * 1e3 if mas_khz > 0 else None
-            spectra.append(s)
+        spectra = read_all(datasets, fmt, nucleus, mas_khz, masses=masses, phase=phase)
         res = integrate(spectra, win, labs)
         if out is not None:
             integrals_outputs(res, out)
@@ -212,8 +220,8 @@ def integrate_cmd(datasets: list[Path] = typer.Argument(..., help="Data sets to 
 
 
 def _labels(text: str | None, datasets: list[Path]) -> list[str]:
-    if text is None:
-        return [Path(d).name for d in datasets]
+    if text is None:  # a Bruker EXPNO folder ("1") is named by its parent too: "EoD/1"
+        return [f"{Path(d).parent.name}/{Path(d).name}" if Path(d).name.isdigit() else Path(d).name for d in datasets]
     labs = [t.strip() for t in text.split(",")]
     if len(labs) != len(datasets):
         raise DualionUserError(f"{len(labs)} labels for {len(datasets)} data sets", field="--labels")
