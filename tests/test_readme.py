@@ -143,7 +143,6 @@ REDUCED: dict[str, tuple[str, str]] = {
 #: Commands that are not run, with the reason (matched by prefix).
 SKIPPED: dict[str, str] = {
     "make test": "runs the whole test suite, which includes this test",
-    "pip install": "installs packages (the test environment has every extra already)",
     "dualion compute single-vacancy --cross-check sevenn": "two engines on 2x2x1 single-vacancy models: tens of "
                                                            "minutes on 2 cores",
     'dualion compute interstitial --engine "mypkg.calc:MyCalculator"': "placeholder for the user's own "
