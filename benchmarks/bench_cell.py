@@ -11,7 +11,7 @@ import platform
 import time
 from datetime import datetime, timezone
 
-from dualion.model import cell
+from dualion import cell
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_echem.py [--cycles 400] [--points 2000] [--repeat 3] [--skip-navani]
 
 1. Generates a 400-cycle galvanostatic record (2,000 points per half-cycle: 1.6 M rows; the synthetic
-   cell of :mod:`dualion.echem.demo_analysis` with 0.02 %/cycle fade and 1 mV noise) and writes it
+   cell of :func:`dualion.echem.synthetic.synthetic_cycling` with 0.02 %/cycle fade and 1 mV noise) and writes it
    twice into ``benchmarks/_work/`` (git-ignored): as the team's plain CSV (``time_s, voltage_V,
    current_mA, cycle``) for dualion, and as an Ivium-style tab-separated ``.txt`` (``time /s``,
    ``I /mA``, ``E /V``), the raw time/current/voltage text format navani's ``echem_file_loader``
@@ -97,7 +97,7 @@ print(f"scipy {scipy.__version__}: navani default dQ/dV peaks at {np.round(x[i],
 
 def generate(n_cycles: int, n_points: int) -> tuple[Path, Path, int]:
     """Write the record as plain CSV and Ivium-style txt (reused when already there)."""
-    from dualion.echem.demo_analysis import synthetic_cycling
+    from dualion.echem.synthetic import synthetic_cycling
 
     WORK.mkdir(parents=True, exist_ok=True)
     csv = WORK / f"cycling_{n_cycles}x{n_points}.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualion.echem.table import make_cycler_data
+from dualion.core.cycler import make_cycler_data
 
 
 def build(segments, mass_mg=None, t0=0.0, with_steps=True, cycles=None, control=None, dt_s=60.0):

@@ -305,23 +305,23 @@ def test_cli_gitt_errors(tmp_path, echem_cli):
 
 
 # ---------------------------------------------------------------------------------------------
-# cross-check with the project's cell model (dualion.model.cell), when present
+# cross-check with the project's cell model (dualion.cell), when present
 # ---------------------------------------------------------------------------------------------
 
 def test_simulated_gitt_from_the_cell_model_matches_its_own_pulse_summary(tmp_path):
     # the model writes the team CSV; reading it back and analysing it must give the model's own
     # per-pulse numbers: capacity, relaxed voltage (E_eq) and overpotential (model: V_relaxed − V_pulse_end,
     # i.e. −η in dualion's convention), within the CSV's rounding
-    cell = pytest.importorskip("dualion.model.cell")
+    cell = pytest.importorskip("dualion.cell")
     if not all(hasattr(cell, n) for n in ("simulate_gitt", "gitt_points", "write_cycler_csv", "CellParameters")):
-        pytest.skip("dualion.model.cell has no GITT simulation")
+        pytest.skip("dualion.cell has no GITT simulation")
     from dualion.echem import read
     from dualion.echem.gitt import analyse_gitt_data
 
     try:       # the model is another domain's (and may be mid-change): its failures are not this test's
         res = cell.simulate_gitt(cell.CellParameters(licl_M=0.0), max_pulses=4)
     except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"dualion.model.cell.simulate_gitt failed: {type(exc).__name__}: {exc}")
+        pytest.skip(f"dualion.cell.simulate_gitt failed: {type(exc).__name__}: {exc}")
     f = tmp_path / "model_gitt.csv"
     cell.write_cycler_csv(res, f)
     pts = cell.gitt_points(res)

@@ -15,7 +15,7 @@ import pytest
 from dualion.echem import read
 from dualion.echem.cycles import summarise
 from dualion.echem.segment import half_cycles
-from dualion.echem.table import CV
+from dualion.core.cycler import CV
 from dualion.errors import DualionWarning
 
 from ._helpers import trapz_abs_mAh

@@ -9,7 +9,7 @@ import pytest
 
 from dualion.echem import read
 from dualion.echem.cycles import summarise
-from dualion.echem.table import CC, REST
+from dualion.core.cycler import CC, REST
 
 
 def _mpt(path, rows, mass_line="Mass of active material : 1.600 mg"):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dualion.echem.segment import classify_rows, half_cycles, pair_cycles
-from dualion.echem.table import CC, CCCV, CV, REST, make_cycler_data
+from dualion.core.cycler import CC, CCCV, CV, REST, make_cycler_data
 from dualion.errors import DualionUserError
 
 from ._helpers import build

@@ -157,7 +157,7 @@ def test_chemical_potentials_inverts_uptake(model, f_li, f_mg):
     x_mg = f_mg * (model.n_redox_per_fu - x_li) / 2 * 0.5
     x_mg = min(x_mg, 0.5 * sum(s.sites_per_fu for s in model.site_types) - 0.5 * x_li)
     assume(x_mg > 1e-4)
-    model._warm = None
+    model._solver._warm = None
     mu = model.chemical_potentials({"Li": x_li, "Mg": x_mg})
     u = model.uptake(mu)
     assert float(u["Li"]) == pytest.approx(x_li, rel=1e-6)

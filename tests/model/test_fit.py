@@ -129,7 +129,7 @@ def _rate_doc(value=0.0, initial=-16.5):
 
 
 def test_rate_target_equals_a_direct_cell_discharge():
-    from dualion.model import cell
+    from dualion import cell
 
     spec = targets_from_dict(_rate_doc())
     ev = Evaluator(spec)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dualion.echem import cycles, segment
 from dualion.echem.readers import read
-from dualion.echem.table import CyclerData, make_cycler_data
+from dualion.core.cycler import CyclerData, make_cycler_data
 
 __all__ = ["read", "CyclerData", "make_cycler_data", "segment", "cycles", "summarise", "half_cycles"]
 

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from dualion.echem.segment import HalfCycle, check_first, half_cycles, pair_cycles
-from dualion.echem.table import CyclerData
+from dualion.core.cycler import CyclerData
 from dualion.errors import DualionUserError
 
 

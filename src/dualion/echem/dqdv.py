@@ -422,7 +422,7 @@ def dqdv(data: Any, half_cycles: Sequence[Any] | None = None, *, cycles: Iterabl
          find_peaks: bool = True) -> DQDVResult:
     """dQ/dV of the galvanostatic half-cycles of a cycler table.
 
-    ``data`` is a :class:`dualion.echem.table.CyclerData` (arrays ``time_s``, ``voltage_V``,
+    ``data`` is a :class:`dualion.core.cycler.CyclerData` (arrays ``time_s``, ``voltage_V``,
     ``current_mA``; ``mass_mg``); ``half_cycles`` defaults to
     :func:`dualion.echem.segment.half_cycles`. ``cycles`` selects cycle numbers (default: all).
     ``mass_mg`` overrides the table's mass (for mA h g⁻¹ V⁻¹).
@@ -496,11 +496,18 @@ def plot_dqdv(result: DQDVResult, ax=None, max_curves: int = 12, voltage_label: 
             ax.plot([p.voltage_V], [sign * p.height_mAh_per_V * scale], marker="v" if sign < 0 else "^",
                     ms=3.5, color="k", ls="none")
         if cycle_colour:
-            ax.legend(loc="best")
+            from matplotlib.lines import Line2D
+
+            from dualion.plotting import legend_outside
+
+            handles, _ = ax.get_legend_handles_labels()
+            if result.peaks:
+                handles.append(Line2D([], [], marker="^", ms=3.5, color="k", ls="none", label="peaks (▲ charge, ▼ discharge)"))
+            legend_outside(ax, "right", handles=handles, fontsize=6.5)
     else:
         sm = cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(sm, ax=ax, label="Cycle")
-    ax.axhline(0, color="0.6", lw=0.5)
+    ax.axhline(0, color="0.6", lw=0.5)  # dQ/dV = 0: discharge drawn below, charge above
     ax.set_xlabel(voltage_label)
     ax.set_ylabel(f"dQ/dV ({unit})")
     ax.set_title(f"σ = {result.smooth_V * 1000:g} mV, grid {result.step_V * 1000:g} mV; discharge < 0", fontsize=7)

@@ -431,7 +431,7 @@ def _flag_truncated(pulses: list[GITTPulse]) -> list[GITTPulse]:
 
 
 def analyse_gitt_data(data: Any, geometry: GITTGeometry | None = None, **kw: Any) -> GITTResult:
-    """:func:`analyse_gitt` on a :class:`dualion.echem.table.CyclerData` (mass from the table if
+    """:func:`analyse_gitt` on a :class:`dualion.core.cycler.CyclerData` (mass from the table if
     ``geometry`` has none)."""
     geometry = geometry or GITTGeometry()
     if geometry.mass_mg is None and getattr(data, "mass_mg", None):
@@ -560,8 +560,13 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
     key = {"x": "x_per_fu", "mAh_g": "q_mAh_g", "mAh": "q_mAh"}[x]
     xlabel = {"x": "Electrons per formula unit, x",
               "mAh_g": "Specific capacity (mA h g$^{-1}$)", "mAh": "Capacity (mA h)"}[x]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.4), sharex=True,
-                                   gridspec_kw={"height_ratios": [1.4, 1.0], "hspace": 0.08})
+    from matplotlib.lines import Line2D
+
+    from dualion.plotting import panel_letters
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.9), sharex=True, layout="constrained",
+                                   gridspec_kw={"height_ratios": [1.4, 1.0]})
+    handles = []
     n_trunc = 0
     for n, r in enumerate(results):
         col = PALETTE[n % len(PALETTE)]
@@ -575,17 +580,19 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
                  label=f"{lab}: end of pulse")
         ax1.plot(xs, eeq, ls="-", marker="o", ms=3, color=col, label=f"{lab}: E$_{{eq}}$")
         ax2.plot(xs[full], eta[full] * 1000.0, ls="-", marker="o", ms=3, color=col, label=lab)
+        handles.append(Line2D([], [], color=col, marker="o", ms=3, label=lab))
         if (~full).any():
             n_trunc += int((~full).sum())
             ax1.plot(xs[~full], eend[~full], ls="none", marker="x", ms=4, color=col,
                      label=f"{lab}: truncated pulse (end)")
     ax1.set_ylabel(voltage_label)
-    ax1.legend(fontsize=6)
     ax2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
     ax2.set_xlabel(xlabel)
-    if len(results) > 1:
-        ax2.legend(fontsize=7, loc="best")
+    handles += [Line2D([], [], color="0.3", ls="-", marker="o", ms=3, label="E$_{eq}$ (end of rest)"),
+                Line2D([], [], color="0.3", ls="none", marker="v", ms=3, mfc="none", label="E at end of pulse")]
     if n_trunc:
-        ax2.annotate(f"×: {n_trunc} truncated pulse(s), ended at a voltage limit; not in the η panel",
-                     xy=(0.0, -0.42), xycoords="axes fraction", fontsize=6, color="0.35")
+        handles.append(Line2D([], [], color="0.3", ls="none", marker="x", ms=4,
+                              label=f"truncated pulse ({n_trunc}; not in η)"))
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=6.5)
+    panel_letters((ax1, ax2), x=-0.24)
     return fig

@@ -1,4 +1,4 @@
-"""Galvanostatic half-cycles from a :class:`~dualion.echem.table.CyclerData`.
+"""Galvanostatic half-cycles from a :class:`~dualion.core.cycler.CyclerData`.
 
 Rules (see ``docs/echem.md``):
 
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dualion.echem.table import CC, CCCV, CV, REST, UNKNOWN, CyclerData
+from dualion.core.cycler import CC, CCCV, CV, REST, UNKNOWN, CyclerData
 from dualion.errors import DualionUserError
 
 DIRECTIONS = ("discharge", "charge")

@@ -76,6 +76,15 @@ def _cleanup_temps(*targets: Path | None) -> None:
             cleanup_stale_temps(t)
 
 
+def _require_engine(*names: str | None) -> None:
+    """Fail fast, before any work, when a named ML engine's extra is not installed."""
+    from dualion.extras import require
+
+    for name in names:
+        if name in ("chgnet", "sevenn"):
+            require("engines", "torch", name)
+
+
 def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
     if out.suffix.lower() not in suffixes:
         raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=out, field="--out")
@@ -120,6 +129,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
     _check_out(out, (".yaml", ".yml"))
     target = _db_target(db)
     spec = parse_engine(engine, model, engine_kwargs)
+    _require_engine(spec.name, cross_check)
     settings = _settings(fmax, steps, optimizer)
     run_options = _run_options(threads, lease)
     ion_list = parse_ions(ions)
@@ -173,8 +183,10 @@ def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
     cal, _ = run_calibration(spec, db=target, dft_dir=dft, workers=workers, scheduler=scheduler,
                              settings=settings, anion_location=anion_location)
     if plots is not None:
-        parity_plot(cal.metrics["points"], plots, engine_label=spec.short,
-                    loo_mae_eV=cal.metrics["chosen"]["loo"]["mae_eV"])
+        from dualion.plotting import save
+
+        pts = [dict(p) for p in cal.metrics["points"]]
+        save(parity_plot(pts, engine_label=spec.short), plots, "calibration_parity", data=pts)
     dump_calibration(cal, out)
     ch = cal.metrics["chosen"]
     console.print(f"wrote {out}: model {ch['name']}, raw MAE {cal.metrics['raw']['mae_eV']:.3f} eV → "

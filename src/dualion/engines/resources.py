@@ -82,6 +82,9 @@ def run_dask(work, tasks: Sequence[Any], todo: Mapping[str, list[int]], engine, 
     """Claim → submit → write loop on Dask: at most one task per worker in flight (so that other runs
     sharing the database get the rest), largest structures first; rows are written by this client as
     futures finish."""
+    from dualion.extras import require
+
+    require("engines", "dask", "distributed")
     import dask
     from distributed import Client, LocalCluster
 

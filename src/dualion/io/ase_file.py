@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from dualion.errors import DualionUserError
-from dualion.io.readers import FINISHED, Run
+from dualion.io.run import FINISHED, Run
 
 
 def read_ase(path: str | os.PathLike) -> list[Run]:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from dualion.errors import DualionUserError
-from dualion.io.readers import FINISHED, Run
+from dualion.io.run import FINISHED, Run
 
 
 def read_vasprun(path: str | os.PathLike) -> Run:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from dualion.errors import DualionUserError
-from dualion.io.readers import FINISHED, Run
+from dualion.io.run import FINISHED, Run
 
 
 def _energy_eV(value: Any, path: Path, fld: str) -> float:

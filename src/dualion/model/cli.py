@@ -16,7 +16,8 @@ import typer
 from dualion.errors import DualionUserError
 from dualion.cliutil import parse_floats as _floats
 
-model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo, cell).",
+model_app = typer.Typer(help="Finite-temperature dual-ion insertion model: equilibrium curves and Monte Carlo "
+                        "(the galvanostatic cell is the top-level `dualion cell`).",
                         no_args_is_help=True)
 
 _SITE = typer.Option(None, "--site-model",

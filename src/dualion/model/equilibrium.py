@@ -51,13 +51,14 @@ import numpy as np
 
 from dualion.errors import DualionUserError
 from dualion.ions import formal_charge
+from dualion.model.solver import ReservoirSolver
 from dualion.reference import (DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K,
                                check_convention, delta_mu_from_voltage)
 
 ElectronStatistics = Literal["availability", "fermi", "none"]
 
 __all__ = ["SiteState", "SiteType", "Uptake", "EquilibriumModel", "EquilibriumCurve", "FiniteElectrolyte",
-           "capacity_mAh_g", "dqdv_peaks", "paper_model", "from_site_models"]
+           "capacity_mAh_g", "dqdv_peaks"]
 
 
 class SiteState(NamedTuple):
@@ -337,30 +338,11 @@ class EquilibriumModel:
 
     # ------------------------------------------------------------------ construction helpers
     def _build(self) -> None:
-        S = len(self.site_types)
-        K = max(len(s.states) for s in self.site_types)
-        I = len(self.ions)
-        counts = np.zeros((S, K, I))
-        dE = np.zeros((S, K))
-        logm = np.full((S, K), -np.inf)
-        for a, s in enumerate(self.site_types):
-            for k, st in enumerate(s.states):
-                ne = 0.0
-                off = 0.0
-                for ion, n in st.counts.items():
-                    counts[a, k, self.ions.index(ion)] = n
-                    z = self.charges[ion]
-                    ne += n * z
-                    off += n * z * s.ion_offsets_eV.get(ion, 0.0)
-                dE[a, k] = st.dE_eV + s.offset_eV * ne + off
-                logm[a, k] = math.log(st.multiplicity)
-        self._counts = counts
-        self._z = np.array([self.charges[i] for i in self.ions], float)
-        self._ne = counts @ self._z                      # (S, K) electrons per state
-        self._dE = dE
-        self._logm = logm
-        self._valid = np.isfinite(logm)
-        self._N = np.array([s.sites_per_fu for s in self.site_types], float)
+        """Compile the states into the solver's arrays (:class:`~dualion.model.solver.ReservoirSolver`)."""
+        self._solver = ReservoirSolver(self.site_types, self.ions, self.charges, self.n_redox_per_fu,
+                                       self.electron_statistics, self.T_K, self.width_factor)
+        self._counts, self._z, self._N = self._solver._counts, self._solver._z, self._solver._N
+
 
     def replace(self, **changes: Any) -> EquilibriumModel:
         """A copy with some constructor arguments changed (``site_types``, ``T_K``, ...)."""
@@ -435,100 +417,13 @@ class EquilibriumModel:
             raise DualionUserError("chemical potentials must be finite numbers or -inf (eV)", field="dmu")
         return mu, shape
 
-    def _omega(self, mu: np.ndarray) -> np.ndarray:
-        """Ω (P, S, K), eV; states of invalid padding or with a Δμ = −∞ ion → +inf."""
-        zmu = mu * self._z                                   # (P, I) eV per ion
-        finite = np.isfinite(zmu)
-        zmu_f = np.where(finite, zmu, 0.0)
-        om = self._dE[None] - np.einsum("ski,pi->psk", self._counts, zmu_f)
-        if not finite.all():
-            blocked = np.einsum("ski,pi->psk", self._counts, (~finite).astype(float)) > 0
-            om = np.where(blocked, np.inf, om)
-        return np.where(self._valid[None], om, np.inf)
-
-    def _probabilities(self, A: np.ndarray, eta: np.ndarray) -> np.ndarray:
-        """P (P, S, K) from A = log m − Ω/(ωkT) and η (P,)."""
-        logw = A - (eta[:, None, None] * self._ne[None]) / (self.width_factor * self.kT)
-        mx = np.max(logw, axis=2, keepdims=True)
-        w = np.exp(logw - mx)
-        return w / np.sum(w, axis=2, keepdims=True)
-
-    def _electron_side(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """N_redox f(η) and its derivative (e- per fu, e- per fu per eV)."""
-        kT = self.kT
-        L = self.n_redox_per_fu
-        if self.electron_statistics == "availability":
-            e = np.exp(-np.maximum(eta, 0.0) / kT)
-            return L * (-np.expm1(-np.maximum(eta, 0.0) / kT)), L * e / kT
-        # fermi
-        f = 0.5 * (1.0 + np.tanh(eta / (2 * kT)))
-        return L * f, L * f * (1 - f) / kT
-
-    def _solve_eta(self, A: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Solve Σ_s N_s <n_e>_s(η) = N_redox f(η) per point; safeguarded Newton in η. Returns (η, P)."""
-        P_ = A.shape[0]
-        if self.electron_statistics == "none" or P_ == 0:
-            eta = np.zeros(P_)
-            return eta, self._probabilities(A, eta)
-        kTw = self.width_factor * self.kT
-        ne = self._ne
-        # bracket: at η_hi every occupied state is suppressed by e^-50 relative to empty
-        with np.errstate(invalid="ignore"):
-            thr = np.where(ne[None] > 0, (A * kTw) / np.where(ne[None] > 0, ne[None], 1.0), -np.inf)
-        thr = np.where(np.isfinite(thr), thr, -np.inf)
-        tmax = np.max(thr.reshape(P_, -1), axis=1)
-        tmax = np.where(np.isfinite(tmax), tmax, 0.0)
-        hi = np.maximum(tmax, 0.0) + 60 * max(kTw, self.kT) + 1e-9
-        if self.electron_statistics == "availability":
-            lo = np.zeros(P_)
-        else:
-            tmin = np.min(np.where(np.isfinite(thr), thr, np.inf).reshape(P_, -1), axis=1)
-            tmin = np.where(np.isfinite(tmin), tmin, 0.0)
-            lo = np.minimum(tmin, 0.0) - 60 * max(kTw, self.kT) - 1e-9
-        eta = lo.copy() if self.electron_statistics == "availability" else np.zeros(P_)
-        warm = getattr(self, "_eta_warm", None)
-        if eta0 is not None and np.shape(eta0) == (P_,):
-            eta = np.clip(eta0, lo, hi)
-        elif P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
-            eta = np.clip(np.array([warm]), lo, hi)
-        L = self.n_redox_per_fu
-        for _ in range(200):
-            P = self._probabilities(A, eta)
-            mean_ne = np.sum(P * ne[None], axis=2)                 # (P, S)
-            var_ne = np.sum(P * ne[None] ** 2, axis=2) - mean_ne ** 2
-            ion_side = mean_ne @ self._N
-            e_side, de = self._electron_side(eta)
-            r = ion_side - e_side                                  # decreasing in η
-            dr = -(np.maximum(var_ne, 0.0) @ self._N) / kTw - de
-            lo = np.where(r > 0, eta, lo)
-            hi = np.where(r <= 0, eta, hi)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = -r / dr
-            new = eta + step
-            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-            new = np.where(bad, 0.5 * (lo + hi), new)
-            exact = np.abs(r) <= 1e-15 * max(L, 1.0)             # converged here: keep η
-            done = exact | (np.abs(new - eta) < 1e-14) | (hi - lo < 1e-14)
-            eta = np.where(exact, eta, new)
-            if np.all(done):
-                break
-        if P_ == 1:
-            self._eta_warm = float(eta[0])
-        return eta, self._probabilities(A, eta)
-
-    def _evaluate(self, mu: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        om = self._omega(mu)
-        A = self._logm[None] - om / (self.width_factor * self.kT)
-        A = np.where(np.isfinite(A), A, -np.inf)
-        return self._solve_eta(A, eta0)
-
     # ------------------------------------------------------------------ public API
     def uptake(self, dmu: Mapping[str, Any], per: str = "charge") -> Uptake:
         """Equilibrium uptake at chemical potentials ``dmu`` ({ion: eV, relative to the metal};
         per transferred charge by default, ``per="atom"`` for per atom). Vectorised: arrays broadcast;
         an ion given as −inf is excluded (its states are empty)."""
         mu, shape = self._mu_array(dmu, per)
-        eta, P = self._evaluate(mu)
+        eta, P = self._solver.evaluate(mu)
         x_site_arr = np.einsum("psk,ski->psi", P, self._counts)   # ions per site
         x_site: dict[str, dict[str, np.ndarray]] = {}
         occ: dict[str, dict[str, np.ndarray]] = {}
@@ -542,272 +437,24 @@ class EquilibriumModel:
         return Uptake(x=x, x_site=x_site, occupancy=occ, electrons=np.asarray(electrons),
                       eta_eV=eta.reshape(shape), dmu_per_charge=dmu_c)
 
-    def _x_and_jac(self, mu: np.ndarray, eta0: np.ndarray | None = None,
-                   want_eta: bool = False) -> Any:
-        """x (P, I) and ∂x/∂μ^atom (P, I, I) at per-charge μ (P, I) (and η with ``want_eta``)."""
-        eta, P = self._evaluate(mu, eta0)
-        kTw = self.width_factor * self.kT
-        c = self._counts                                       # (S, K, I)
-        ne = self._ne
-        Pn = P[..., None] * c[None]                            # (P, S, K, I)
-        mean_n = Pn.sum(axis=2)                                # (P, S, I)
-        mean_e = np.sum(P * ne[None], axis=2)
-        cov_nn = np.einsum("pski,skj->psij", Pn, c) - mean_n[..., :, None] * mean_n[..., None, :]
-        cov_ne = np.sum(Pn * ne[None, :, :, None], axis=2) - mean_n * mean_e[..., None]
-        var_e = np.sum(P * ne[None] ** 2, axis=2) - mean_e ** 2
-        x = np.einsum("psi,s->pi", mean_n, self._N)
-        Cnn = np.einsum("psij,s->pij", cov_nn, self._N)
-        Cne = np.einsum("psi,s->pi", cov_ne, self._N)
-        Vee = var_e @ self._N
-        # per-atom μ: Ω = ... − Σ n_i μ_i^atom, so ∂<n_i>/∂μ_j = Cov(n_i, n_j)/(ωkT)
-        J = Cnn / kTw
-        if self.electron_statistics != "none":
-            _, de = self._electron_side(eta)
-            denom = Vee / kTw + de
-            J = J - (Cne[:, :, None] * Cne[:, None, :]) / kTw ** 2 / denom[:, None, None]
-        return (x, J, eta) if want_eta else (x, J)
-
     def jacobian(self, dmu: Mapping[str, Any], per: str = "atom") -> np.ndarray:
         """∂x_i/∂Δμ_j (ions per fu per eV), shape (..., I, I), analytic (fluctuation formula with the
         electron constraint eliminated). Symmetric for ``per="atom"`` (Maxwell relation); for
         ``per="charge"`` column j is multiplied by z_j."""
         mu, shape = self._mu_array(dmu, per)
-        _, J = self._x_and_jac(mu)
+        _, J = self._solver.x_and_jac(mu)
         if per == "charge":
             J = J * self._z[None, None, :]
         return J.reshape(shape + (len(self.ions), len(self.ions)))
-
-    def _log_xi(self, mu_atom: np.ndarray) -> np.ndarray:
-        """k_BT ln Ξ(μ) (eV per fu) for per-atom μ (P, I): convex; its gradient is x."""
-        mu_c = mu_atom / self._z
-        om = self._omega(mu_c)
-        A = self._logm[None] - om / (self.width_factor * self.kT)
-        A = np.where(np.isfinite(A), A, -np.inf)
-        eta, _ = self._solve_eta(A)
-        kTw = self.width_factor * self.kT
-        logw = A - (eta[:, None, None] * self._ne[None]) / kTw
-        mx = np.max(logw, axis=2, keepdims=True)
-        lnZ = (mx[..., 0] + np.log(np.sum(np.exp(logw - mx), axis=2)))      # (P, S)
-        val = kTw * (lnZ @ self._N)
-        if self.electron_statistics == "availability":
-            kT = self.kT
-            val = val + self.n_redox_per_fu * (eta + kT * np.expm1(-eta / kT))
-        elif self.electron_statistics == "fermi":
-            kT = self.kT
-            val = val + self.n_redox_per_fu * kT * np.logaddexp(0.0, eta / kT)
-        return val
-
-    def _inverse_grid(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cached grid of per-atom μ and k_BT ln Ξ(μ) used to start :meth:`chemical_potentials`."""
-        cache = getattr(self, "_grid_cache", None)
-        if cache is not None:
-            return cache
-        axes = []
-        for i, ion in enumerate(self.ions):
-            e = [(st.dE_eV + (s.offset_eV + s.ion_offsets_eV.get(ion, 0.0)) * self.charges[ion]
-                  * sum(st.counts.values())) / max(sum(st.counts.values()), 1)
-                 for s in self.site_types for st in s.states if set(st.counts) == {ion}]
-            lo, hi = (min(e) - 1.0, max(e) + 1.0) if e else (-5.0, 0.0)
-            axes.append(np.linspace(lo, hi, 81 if len(self.ions) <= 2 else 21))
-        grids = np.meshgrid(*axes, indexing="ij")
-        mu_g = np.stack([g.reshape(-1) for g in grids], axis=-1)
-        lnxi = self._log_xi(mu_g)
-        self._grid_cache = (mu_g, lnxi)
-        return self._grid_cache
-
-    # ------------------------------------------------------------------ scalar fast path (pure Python)
-    def _scalar_tables(self) -> list[tuple[float, list[tuple[float, float, float, tuple[float, ...]]]]]:
-        tab = getattr(self, "_stab", None)
-        if tab is None:
-            tab = []
-            for a, s in enumerate(self.site_types):
-                states = [(float(self._logm[a, k]), float(self._dE[a, k]), float(self._ne[a, k]),
-                           tuple(float(v) for v in self._counts[a, k])) for k in range(len(s.states))]
-                tab.append((float(self._N[a]), states))
-            self._stab = tab
-        return tab
-
-    def _scalar_eval(self, mu_atom: Sequence[float], eta0: float | None = None) -> tuple[list, list, float, float]:
-        """x, J (per-atom), η and k_BT ln Ξ at one point (per-atom μ), in pure Python: the same equations as
-        the vectorised path, ~30× less overhead for single calls (ODE right-hand sides)."""
-        kTw = self.width_factor * self.kT
-        kT = self.kT
-        I = len(self.ions)
-        sites = []
-        thr_hi, thr_lo = 0.0, 0.0
-        for N, states in self._scalar_tables():
-            al = []
-            for logm, dE, ne, cnt in states:
-                om = dE - sum(c * m for c, m in zip(cnt, mu_atom) if c)
-                if math.isinf(om):
-                    continue
-                a = logm - om / kTw
-                al.append((a, ne, cnt))
-                if ne > 0:
-                    t = a * kTw / ne
-                    thr_hi = max(thr_hi, t)
-                    thr_lo = min(thr_lo, t)
-            sites.append((N, al))
-
-        def moments(eta: float) -> tuple[float, float]:
-            tot, var = 0.0, 0.0
-            for N, al in sites:
-                ls = [a - eta * ne / kTw for a, ne, _ in al]
-                mx = max(ls)
-                w = [math.exp(v - mx) for v in ls]
-                Z = sum(w)
-                m1 = sum(wi * ne for wi, (_, ne, _) in zip(w, al)) / Z
-                m2 = sum(wi * ne * ne for wi, (_, ne, _) in zip(w, al)) / Z
-                tot += N * m1
-                var += N * max(m2 - m1 * m1, 0.0)
-            return tot, var
-
-        stats = self.electron_statistics
-        L = self.n_redox_per_fu or 0.0
-        if stats == "none":
-            eta = 0.0
-        else:
-            hi = max(thr_hi, 0.0) + 60 * max(kTw, kT) + 1e-9
-            lo = 0.0 if stats == "availability" else min(thr_lo, 0.0) - 60 * max(kTw, kT) - 1e-9
-            eta = lo if stats == "availability" else 0.0
-            if eta0 is not None and lo < eta0 < hi:
-                eta = eta0
-            for _ in range(200):
-                tot, var = moments(eta)
-                if stats == "availability":
-                    e = math.exp(-eta / kT)
-                    es, de = L * (1.0 - e), L * e / kT
-                else:
-                    f = 0.5 * (1.0 + math.tanh(eta / (2 * kT)))
-                    es, de = L * f, L * f * (1 - f) / kT
-                r = tot - es
-                if abs(r) <= 1e-15 * max(L, 1.0):
-                    break
-                if r > 0:
-                    lo = eta
-                else:
-                    hi = eta
-                dr = -var / kTw - de
-                new = eta - r / dr if dr != 0 else float("nan")
-                if not (lo < new < hi):
-                    new = 0.5 * (lo + hi)
-                if abs(new - eta) < 1e-14 or hi - lo < 1e-14:
-                    eta = new
-                    break
-                eta = new
-        x = [0.0] * I
-        Cnn = [[0.0] * I for _ in range(I)]
-        Cne = [0.0] * I
-        Vee = 0.0
-        lnxi = 0.0
-        for N, al in sites:
-            ls = [a - eta * ne / kTw for a, ne, _ in al]
-            mx = max(ls)
-            w = [math.exp(v - mx) for v in ls]
-            Z = sum(w)
-            p = [wi / Z for wi in w]
-            lnxi += N * (mx + math.log(Z))
-            mn = [sum(pk * c[i] for pk, (_, _, c) in zip(p, al)) for i in range(I)]
-            me = sum(pk * ne for pk, (_, ne, _) in zip(p, al))
-            for i in range(I):
-                x[i] += N * mn[i]
-                Cne[i] += N * (sum(pk * c[i] * ne for pk, (_, ne, c) in zip(p, al)) - mn[i] * me)
-                for j in range(I):
-                    Cnn[i][j] += N * (sum(pk * c[i] * c[j] for pk, (_, _, c) in zip(p, al)) - mn[i] * mn[j])
-            Vee += N * (sum(pk * ne * ne for pk, (_, ne, _) in zip(p, al)) - me * me)
-        J = [[Cnn[i][j] / kTw for j in range(I)] for i in range(I)]
-        lnxi *= kTw
-        if stats != "none":
-            if stats == "availability":
-                de = L * math.exp(-eta / kT) / kT
-                lnxi += L * (eta + kT * math.expm1(-eta / kT))
-            else:
-                f = 0.5 * (1.0 + math.tanh(eta / (2 * kT)))
-                de = L * f * (1 - f) / kT
-                lnxi += L * kT * (max(eta / kT, 0.0) + math.log1p(math.exp(-abs(eta / kT))))
-            den = Vee / kTw + de
-            for i in range(I):
-                for j in range(I):
-                    J[i][j] -= Cne[i] * Cne[j] / kTw ** 2 / den
-        return x, J, eta, lnxi
-
-    def _cp_scalar(self, X: Sequence[float], mu0: Sequence[float], tol: float) -> tuple[list[float], bool]:
-        """Scalar inverse (per-atom μ) from ``mu0``: Newton on ln x, Armijo on F = k_BT ln Ξ − X·μ."""
-        I = len(X)
-        mu = list(mu0)
-        eta = getattr(self, "_eta_warm", None)
-        x, J, eta, lx = self._scalar_eval(mu, eta)
-
-        def solve(A: list[list[float]], b: list[float]) -> list[float]:
-            if I == 1:
-                return [b[0] / A[0][0]] if A[0][0] != 0 else [float("nan")]
-            if I == 2:
-                det = A[0][0] * A[1][1] - A[0][1] * A[1][0]
-                if det == 0:
-                    return [float("nan")] * 2
-                return [(b[0] * A[1][1] - A[0][1] * b[1]) / det, (A[0][0] * b[1] - b[0] * A[1][0]) / det]
-            try:
-                return list(np.linalg.solve(np.array(A), np.array(b)))
-            except np.linalg.LinAlgError:
-                return [float("nan")] * I
-
-        for _ in range(200):
-            g = [x[i] - X[i] for i in range(I)]
-            if all(abs(g[i]) <= tol * X[i] for i in range(I)):
-                self._eta_warm = eta
-                return mu, True
-            lg = [math.log(max(x[i], 1e-300)) - math.log(X[i]) for i in range(I)]
-            Jr = [[J[i][j] + (1e-14 if i == j else 0.0) for j in range(I)] for i in range(I)]
-            st = solve(Jr, [-x[i] * lg[i] for i in range(I)])
-            st = [v if math.isfinite(v) else 0.0 for v in st]
-            big = max(abs(v) for v in st) if st else 0.0
-            sc = min(1.0, 0.25 / big) if big > 0 else 1.0
-            trial = [mu[i] + sc * st[i] for i in range(I)]
-            x1, J1, eta1, lx1 = self._scalar_eval(trial, eta)
-            l1 = [math.log(max(x1[i], 1e-300)) - math.log(X[i]) for i in range(I)]
-            if sum(v * v for v in l1) < sum(v * v for v in lg):
-                step_len = max(abs(trial[i] - mu[i]) for i in range(I))
-                mu, x, J, eta, lx = trial, x1, J1, eta1, lx1
-                if step_len < 1e-13 and all(abs(x[i] - X[i]) <= 1e-7 * X[i] for i in range(I)):
-                    self._eta_warm = eta
-                    return mu, True
-                continue
-            tr_ = sum(J[i][i] for i in range(I))
-            Jb = [[J[i][j] + ((1e-10 + 1e-8 * tr_) if i == j else 0.0) for j in range(I)] for i in range(I)]
-            sb = solve(Jb, [-v for v in g])
-            if not all(math.isfinite(v) for v in sb):
-                sb = [-v for v in g]
-            big = max(abs(v) for v in sb)
-            sc = min(1.0, 0.25 / big) if big > 0 else 1.0
-            sb = [v * sc for v in sb]
-            f0 = lx - sum(X[i] * mu[i] for i in range(I))
-            slope = sum(g[i] * sb[i] for i in range(I))
-            t = 1.0
-            for _bt in range(50):
-                tr = [mu[i] + t * sb[i] for i in range(I)]
-                x1, J1, eta1, lx1 = self._scalar_eval(tr, eta)
-                if lx1 - sum(X[i] * tr[i] for i in range(I)) <= f0 + 1e-4 * t * slope + 1e-15 * abs(f0):
-                    break
-                t *= 0.5
-            step_len = max(abs(tr[i] - mu[i]) for i in range(I))
-            mu, x, J, eta, lx = tr, x1, J1, eta1, lx1
-            if step_len < 1e-13 and all(abs(x[i] - X[i]) <= 1e-7 * X[i] for i in range(I)):
-                self._eta_warm = eta
-                return mu, True
-            if any(abs(v) > 100.0 for v in mu):
-                return mu, False
-        return mu, False
 
     def chemical_potentials(self, x: Mapping[str, Any], per: str = "charge", strict: bool = True,
                             tol: float = 1e-10) -> dict[str, Any]:
         """Inverse of :meth:`uptake`: the Δμ (eV; per charge by default) at which the equilibrium uptake
         equals ``x`` ({ion: ions per fu}, arrays broadcast; scalars give floats).
 
-        Damped Newton on the convex function k_BT ln Ξ(μ) − Σ_i x_i μ_i (per-atom μ; its gradient is
-        x(μ) − x, its Hessian the symmetric Jacobian), i.e. a monotone root solve; steps are capped at
-        0.25 eV and backtracked on the objective when the residual grows; scalar calls start from the
-        previous scalar solution (fast for ODE solvers). Unattainable targets (x ≤ 0, beyond the sites
-        or the electron limit) raise :class:`DualionUserError` (``strict``) or give NaN."""
+        A monotone root solve (:meth:`ReservoirSolver.inverse <dualion.model.solver.ReservoirSolver.inverse>`);
+        scalar calls start from the previous scalar solution (fast for ODE solvers). Unattainable targets
+        (x ≤ 0, beyond the sites or the electron limit) raise :class:`DualionUserError` (``strict``) or give NaN."""
         check_convention(per)
         missing = [i for i in self.ions if i not in x]
         if missing:
@@ -815,143 +462,26 @@ class EquilibriumModel:
         arrs = [np.asarray(x[i], dtype=float) for i in self.ions]
         shape = np.broadcast_shapes(*(a.shape for a in arrs))
         X = np.stack([np.broadcast_to(a, shape).reshape(-1) for a in arrs], axis=-1)
-        P_ = X.shape[0]
-        I = len(self.ions)
         ok0 = np.all(X > 0, axis=1) & np.all(np.isfinite(X), axis=1)
         if self.n_redox_per_fu is not None:
             ok0 &= (X @ self._z) < self.n_redox_per_fu
         cap = np.array([sum(s.sites_per_fu * max(st.counts.get(ion, 0) for st in s.states) for s in self.site_types)
                         for ion in self.ions])
         ok0 &= np.all(X < cap[None], axis=1)
-        if P_ == 1 and getattr(self, "_scalar_fast", True):
-            out_s = self._chemical_potentials_scalar(X[0], bool(ok0[0]), per, strict, tol)
-            return {k: (float(v) if shape == () else np.full(shape, v)) for k, v in out_s.items()}
-        mu = np.zeros((P_, I))                                 # per-atom μ
-        warm = getattr(self, "_warm", None)
-        cold = np.ones(P_, bool)
-        if P_ == 1 and warm is not None:
-            mu[:] = warm
-            xw, Jw = self._x_and_jac(mu / self._z)
-            # keep the warm start only when it is close (within a factor 2 in every x)
-            cold[:] = not np.all((xw > 0.5 * X) & (xw < 2.0 * X))
-        if np.any(cold):
-            mu_g, lnxi_g = self._inverse_grid()
-            F = lnxi_g[None, :] - X[cold] @ mu_g.T             # convex objective on the grid
-            mu[cold] = mu_g[np.argmin(F, axis=1)]
-        active = ok0.copy()
-        conv = np.zeros(P_, bool)
+        mu, conv = self._solver.inverse(X, ok0, tol)
         z = self._z
-        cx = np.zeros((P_, I))                 # cached x and J at the current μ (valid where `have`)
-        cJ = np.zeros((P_, I, I))
-        have = np.zeros(P_, bool)
-        if P_ == 1 and warm is not None and not cold[0]:
-            cx[0], cJ[0], have[0] = xw[0], Jw[0], True
-        for _ in range(400):
-            idx = np.nonzero(active)[0]
-            if idx.size == 0:
-                break
-            m = mu[idx]
-            need = idx[~have[idx]]
-            if need.size:
-                cx[need], cJ[need] = self._x_and_jac(mu[need] / z)
-                have[need] = True
-            xx, J = cx[idx], cJ[idx]
-            g = xx - X[idx]
-            c_ = np.all(np.abs(g) <= tol * X[idx], axis=1)
-            conv[idx[c_]] = True
-            active[idx[c_]] = False
-            if np.all(c_):
-                break
-            keep = ~c_
-            idx, m, g, J = idx[keep], m[keep], g[keep], J[keep]
-            J = J + 1e-14 * np.eye(I)[None]
-            with np.errstate(all="ignore"):
-                # (1) Newton on ln x − ln X (exact in the dilute, Langmuir-like regime): δμ = −J⁻¹ x (ln x − ln X)
-                xg = g + X[idx]
-                lg = np.log(np.maximum(xg, 1e-300)) - np.log(X[idx])
-                try:
-                    step = -np.linalg.solve(J, (xg * lg)[..., None])[..., 0]
-                except np.linalg.LinAlgError:
-                    step = np.full_like(g, np.nan)
-            step = np.where(np.isfinite(step), step, 0.0)
-            big = np.max(np.abs(step), axis=1, keepdims=True)
-            step = step * np.minimum(1.0, 0.25 / np.maximum(big, 1e-300))
-            trial = m + step
-            x1, J1 = self._x_and_jac(trial / z)
-            g1 = x1 - X[idx]
-            with np.errstate(all="ignore"):
-                l1 = np.log(np.maximum(g1 + X[idx], 1e-300)) - np.log(X[idx])
-            better = np.sum(l1 ** 2, axis=1) < np.sum(lg ** 2, axis=1)
-            cx[idx[better]], cJ[idx[better]] = x1[better], J1[better]
-            have[idx[~better]] = False
-            if not np.all(better):
-                # (2) Newton on the convex objective F = kT ln Ξ − X·μ (gradient g, Hessian J) + Armijo
-                b = np.nonzero(~better)[0]
-                mb, gb, Xb = m[b], g[b], X[idx[b]]
-                Jb = J[b] + (1e-10 + 1e-8 * np.trace(J[b], axis1=1, axis2=2))[:, None, None] * np.eye(I)[None]
-                with np.errstate(all="ignore"):
-                    sb = -np.linalg.solve(Jb, gb[..., None])[..., 0]
-                sb = np.where(np.isfinite(sb), sb, -gb)
-                bigb = np.max(np.abs(sb), axis=1, keepdims=True)
-                sb = sb * np.minimum(1.0, 0.25 / np.maximum(bigb, 1e-300))
-                f0 = self._log_xi(mb) - np.sum(Xb * mb, axis=1)
-                slope = np.sum(gb * sb, axis=1)
-                t = np.ones(len(b))
-                for _bt in range(50):
-                    tr = mb + t[:, None] * sb
-                    f1 = self._log_xi(tr) - np.sum(Xb * tr, axis=1)
-                    good = f1 <= f0 + 1e-4 * t * slope + 1e-15 * np.abs(f0)
-                    if np.all(good):
-                        break
-                    t = np.where(good, t, 0.5 * t)
-                trial[b] = mb + t[:, None] * sb
-            mu[idx] = trial
-            stalled = (np.max(np.abs(trial - m), axis=1) < 1e-13) & np.all(np.abs(g) <= 1e-7 * X[idx], axis=1)
-            conv[idx[stalled]] = True
-            active[idx[stalled]] = False
-            diverged = np.any(np.abs(trial) > 100.0, axis=1)
-            active[idx[diverged]] = False
-        conv &= ok0
         if strict and not np.all(conv):
             bad = int(np.argmin(conv))
             raise DualionUserError(
                 f"uptake {dict(zip(self.ions, X[bad].tolist()))} (ions per fu) is not attainable: each x must be "
                 f"> 0, below the available sites and (Σ z x) below the electron limit {self.n_redox_per_fu}",
                 field="x")
-        if P_ == 1 and conv[0]:
-            self._warm = mu[0].copy()
         out: dict[str, Any] = {}
         for i, ion in enumerate(self.ions):
             v = mu[:, i] if per == "atom" else mu[:, i] / z[i]
             v = np.where(conv, v, np.nan).reshape(shape)
             out[ion] = float(v) if v.ndim == 0 else v
         return out
-
-    def _chemical_potentials_scalar(self, X: np.ndarray, ok: bool, per: str, strict: bool,
-                                    tol: float) -> dict[str, float]:
-        conv = False
-        mu = [0.0] * len(self.ions)
-        if ok:
-            Xl = [float(v) for v in X]
-            warm = getattr(self, "_warm", None)
-            start = None
-            if warm is not None:
-                xw = self._scalar_eval(list(warm), getattr(self, "_eta_warm", None))[0]
-                if all(0.5 * Xl[i] < xw[i] < 2.0 * Xl[i] for i in range(len(Xl))):
-                    start = list(warm)
-            if start is None:
-                mu_g, lnxi_g = self._inverse_grid()
-                start = list(mu_g[int(np.argmin(lnxi_g - mu_g @ X))])
-            mu, conv = self._cp_scalar(Xl, start, tol)
-        if strict and not conv:
-            raise DualionUserError(
-                f"uptake {dict(zip(self.ions, X.tolist()))} (ions per fu) is not attainable: each x must be "
-                f"> 0, below the available sites and (Σ z x) below the electron limit {self.n_redox_per_fu}",
-                field="x")
-        if conv:
-            self._warm = np.array(mu)
-        return {ion: (mu[i] if per == "atom" else mu[i] / self.charges[ion]) if conv else float("nan")
-                for i, ion in enumerate(self.ions)}
 
     def curve(self, V_vs_Mg: Any, li_activity: float = 1.0, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
               finite_electrolyte: FiniteElectrolyte | None = None) -> EquilibriumCurve:
@@ -993,7 +523,8 @@ class EquilibriumModel:
                 raise DualionUserError("a finite electrolyte needs the molar mass of the host",
                                        field="molar_mass_g_mol")
             avail = finite_electrolyte.li_per_fu_available(self.molar_mass_g_mol)
-            u, a = self._finite_solve(V, a0, avail, delta_e_ref_V)
+            mu, a = self._solver.finite_li(V, a0, avail, delta_e_ref_V)
+            u = self.uptake({ion: mu[:, i] for i, ion in enumerate(self.ions)})
         Q = (capacity_mAh_g(u.x, self.charges, self.molar_mass_g_mol) if self.molar_mass_g_mol
              else np.full_like(V, np.nan))
         dqdv = -np.gradient(Q, V) if V.size > 1 else np.zeros_like(V)
@@ -1002,62 +533,8 @@ class EquilibriumModel:
                                 eta_eV=u.eta_eV, Q_mAh_g=np.asarray(Q), dqdv=dqdv, peaks=peaks,
                                 delta_e_ref_V=float(delta_e_ref_V), T_K=self.T_K, uptake=u)
 
-    def _finite_solve(self, V: np.ndarray, a0: float, avail: float, dE_ref: float) -> tuple[Uptake, np.ndarray]:
-        """Solve x = x_Li(V, a0 (1 − x/avail)) per voltage (x: Li per fu) by safeguarded Newton in x.
-
-        g(x) = x − x_Li(μ_Li(x)) is increasing (x_Li rises with a, a falls with x), g(0) ≤ 0 < g(avail);
-        dg/dx = 1 + (∂x_Li/∂Δμ_Li) k_BT/(avail − x) with the analytic Jacobian."""
-        kT = self.kT
-        iLi = self.ions.index("Li")
-        lo = np.zeros_like(V)
-        hi = np.full_like(V, avail)
-
-        def mu_of(xli: np.ndarray) -> np.ndarray:
-            a = a0 * np.maximum(1.0 - xli / avail, 1e-300)
-            cols = []
-            for ion in self.ions:
-                if ion == "Mg":
-                    cols.append(-V)
-                elif ion == "Li":
-                    cols.append(-(V + dE_ref - kT * np.log(a)))
-                else:
-                    cols.append(np.full_like(V, -np.inf))
-            return np.stack(cols, axis=-1)
-
-        x = np.zeros_like(V)
-        eta = None
-        for _it in range(100):
-            xx, J, eta = self._x_and_jac(mu_of(x), eta0=eta, want_eta=True)
-            g = x - xx[:, iLi]
-            lo = np.where(g <= 0, x, lo)
-            hi = np.where(g > 0, x, hi)
-            dg = 1.0 + J[:, iLi, iLi] * kT / np.maximum(avail - x, 1e-300)   # per-atom = per-charge for Li
-            new = x - g / dg
-            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-            new = np.where(bad, 0.5 * (lo + hi), new)
-            done = (np.abs(new - x) <= 1e-12 * max(avail, 1e-3)) | (np.abs(g) <= 1e-14)
-            x = np.where(np.abs(g) <= 1e-14, x, new)
-            if np.all(done):
-                break
-        mu = mu_of(x)
-        u = self.uptake({ion: mu[:, i] for i, ion in enumerate(self.ions)})
-        return u, a0 * np.maximum(1.0 - x / avail, 0.0)
-
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         sites = ", ".join(f"{s.name}×{s.sites_per_fu:g}" for s in self.site_types)
         return (f"EquilibriumModel({self.name!r}: {sites}; ions={self.ions}; N_redox={self.n_redox_per_fu}; "
                 f"T={self.T_K} K; {self.electron_statistics})")
 
-
-def paper_model(**kwargs: Any) -> EquilibriumModel:
-    """The paper's Ti0.78□0.22O1.12F0.40(OH)0.48 model; see :func:`dualion.model.builders.paper_model`."""
-    from dualion.model.builders import paper_model as _pm
-
-    return _pm(**kwargs)
-
-
-def from_site_models(*args: Any, **kwargs: Any) -> EquilibriumModel:
-    """Build a model from site-model files/objects; see :func:`dualion.model.builders.from_site_models`."""
-    from dualion.model.builders import from_site_models as _fsm
-
-    return _fsm(*args, **kwargs)

@@ -20,7 +20,7 @@ Targets file (YAML, validated with pydantic; any problem is a :class:`DualionUse
 
 Fitted parameters: ``delta_e_ref_V`` (V), ``width_factor`` (ω), ``pair_fraction``, ``offset:SITE`` and
 ``offset:SITE:ION`` (eV per transferred charge), and the kinetic constants of the galvanostatic cell
-(:mod:`dualion.model.cell`) on a log scale: ``log10_D_Li``, ``log10_D_Mg`` (D in cm² s⁻¹) and
+(:mod:`dualion.cell`) on a log scale: ``log10_D_Li``, ``log10_D_Mg`` (D in cm² s⁻¹) and
 ``log10_j0_Li``, ``log10_j0_Mg`` (exchange current density at half filling, mA cm⁻²). ``rate_*``
 targets are the discharge capacity (mA h g⁻¹) or the inserted ions per fu of one galvanostatic
 discharge at ``rate_mA_g`` from equilibrium at ``V_max`` to ``cutoff_V``, computed with the fitted
@@ -38,193 +38,19 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dualion.errors import DualionUserError
-from dualion.model.builders import PAPER_FORMULA, paper_model
+from dualion.model.builders import paper_model
 from dualion.model.equilibrium import EquilibriumModel, FiniteElectrolyte
-from dualion.reference import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K
+from dualion.model.targets import (_PHYSICAL_RANGE, KINETIC_PARAMETERS, TargetSpec, TargetsFile, load_targets,
+                                   targets_from_dict)
 
-
-#: Kinetic constants of the galvanostatic cell that ``dualion fit`` can fit (log10 of D in cm2 s-1 and of
-#: j0 in mA cm-2) → the :class:`dualion.model.cell.CellParameters` field each one sets.
-KINETIC_PARAMETERS: dict[str, str] = {"log10_D_Li": "D_Li_cm2_s", "log10_D_Mg": "D_Mg_cm2_s",
-                                      "log10_j0_Li": "j0_Li_mA_cm2", "log10_j0_Mg": "j0_Mg_mA_cm2"}
-
-
-# ---------------------------------------------------------------------------------------------- schema
-class _Strict(BaseModel):
-    # NaN/inf are never meaningful in a targets file (a NaN initial value used to crash the optimiser)
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class ElectrolyteSpec(_Strict):
-    volume_uL: float = Field(gt=0, description="electrolyte volume, µL")
-    mass_mg: float = Field(gt=0, description="active-material mass, mg")
-    mg_M: float = Field(0.2, ge=0, description="Mg2+ concentration, mol L-1 (bookkeeping)")
-
-
-class ModelSpec(_Strict):
-    formula: str = PAPER_FORMULA
-    pair_fraction: float = Field(0.0, ge=0, le=1)
-    split_anions: bool = False
-    include_incomplete: bool = False
-    T_K: float = Field(T_DEFAULT_K, gt=0)
-    electron_statistics: Literal["availability", "fermi", "none"] = "availability"
-    width_factor: float = Field(1.0, gt=0)
-    delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V
-    offsets: dict[str, float] = Field(default_factory=dict)
-    electrolyte: ElectrolyteSpec | None = None
-
-
-class ParamSpec(_Strict):
-    initial: float
-    bounds: tuple[float, float] | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> ParamSpec:
-        if self.bounds is not None:
-            lo, hi = self.bounds
-            if not lo < hi:
-                raise ValueError(f"bounds must be [low, high] with low < high, got {list(self.bounds)}")
-            if not lo <= self.initial <= hi:
-                raise ValueError(f"initial value {self.initial} is outside the bounds {list(self.bounds)}")
-        return self
-
-
-class TargetSpec(_Strict):
-    kind: Literal["capacity", "uptake", "ratio", "dqdv_peak", "rate_capacity", "rate_uptake"]
-    licl_M: float = Field(ge=0, description="LiCl concentration, mol L-1 (0 = Li-free)")
-    rate_mA_g: float | None = Field(None, gt=0, description="discharge rate of a rate_* target, mA g-1")
-    value: float
-    sigma: float = Field(gt=0)
-    ion: str | None = None
-    V: float | None = Field(None, description="voltage of the target, V vs Mg2+/Mg (default: the cutoff)")
-    window_V: tuple[float, float] | None = None
-    name: str | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> TargetSpec:
-        if self.kind in ("uptake", "rate_uptake") and not self.ion:
-            raise ValueError(f"an {self.kind} target needs 'ion' (e.g. Li)")
-        if self.kind.startswith("rate_") and self.rate_mA_g is None:
-            raise ValueError(f"a {self.kind} target needs 'rate_mA_g' (mA g-1)")
-        if not self.kind.startswith("rate_") and self.rate_mA_g is not None:
-            raise ValueError(f"'rate_mA_g' only applies to rate_capacity / rate_uptake targets, not {self.kind}")
-        if self.window_V is not None and not self.window_V[0] < self.window_V[1]:
-            raise ValueError("window_V must be [low, high] with low < high")
-        return self
-
-    def label(self) -> str:
-        if self.name:
-            return self.name
-        what = {"capacity": "capacity (mA h g-1)", "uptake": f"x_{self.ion} (per fu)",
-                "ratio": "x_Li/x_Mg", "dqdv_peak": "dQ/dV peak (V vs Mg)",
-                "rate_capacity": "capacity (mA h g-1)", "rate_uptake": f"x_{self.ion} (per fu)"}[self.kind]
-        at = f" @ {self.rate_mA_g:g} mA g-1" if self.rate_mA_g is not None else ""
-        return f"{what} @ {self.licl_M:g} M LiCl{at}"
-
-
-class CellSpec(_Strict):
-    """Fixed parameters of the galvanostatic cell used by rate_* targets (defaults: CellParameters)."""
-
-    radius_um: float = Field(0.01, gt=0)
-    D_Li_cm2_s: float = Field(1e-14, gt=0)
-    D_Mg_cm2_s: float = Field(3e-17, gt=0)
-    j0_Li_mA_cm2: float = Field(1e-4, gt=0)
-    j0_Mg_mA_cm2: float = Field(2e-6, gt=0)
-    n_shells: int = Field(20, ge=3, le=200)
-
-
-class TargetsFile(_Strict):
-    name: str = "targets"
-    source: str | None = None
-    model: ModelSpec = Field(default_factory=ModelSpec)
-    cutoff_V: float = 0.05
-    V_max: float = 2.3
-    n_voltages: int = Field(461, ge=50, le=20001)
-    parameters: dict[str, ParamSpec]
-    targets: list[TargetSpec] = Field(min_length=1)
-    cell: CellSpec = Field(default_factory=CellSpec)
-
-    @field_validator("parameters")
-    @classmethod
-    def _names(cls, v: dict[str, ParamSpec]) -> dict[str, ParamSpec]:
-        if not v:
-            raise ValueError("give at least one parameter to fit")
-        for key in v:
-            if key in ("delta_e_ref_V", "width_factor", "pair_fraction", *KINETIC_PARAMETERS) or \
-                    key.startswith("offset:"):
-                continue
-            raise ValueError(f"unknown parameter {key!r} (delta_e_ref_V, width_factor, pair_fraction, "
-                             f"offset:SITE, offset:SITE:ION, {', '.join(KINETIC_PARAMETERS)})")
-        return v
-
-    @model_validator(mode="after")
-    def _window(self) -> TargetsFile:
-        if not self.cutoff_V < self.V_max:
-            raise ValueError("cutoff_V must be below V_max")
-        for name, (lo, hi) in _PHYSICAL_RANGE.items():
-            ps = self.parameters.get(name)
-            if ps is None:
-                continue
-            lo_ok = (lambda v: v > lo) if name == "width_factor" else (lambda v: v >= lo)
-            vals = [ps.initial] + (list(ps.bounds) if ps.bounds is not None else [])
-            if not all(lo_ok(v) and v <= hi for v in vals):
-                rng = "> 0" if name == "width_factor" else f"in [{lo:g}, {hi:g}]"
-                raise _FieldError(f"{name} initial value and bounds must be {rng}, got initial {ps.initial:g}"
-                                  + (f", bounds {list(ps.bounds)}" if ps.bounds is not None else ""),
-                                  f"parameters.{name}")
-        for k, t in enumerate(self.targets):
-            # the curves are computed on [cutoff_V, V_max]; a target voltage outside would be silently clamped
-            if t.V is not None and not self.cutoff_V <= t.V <= self.V_max:
-                raise _FieldError(f"V = {t.V:g} V is outside the computed window [{self.cutoff_V:g}, "
-                                  f"{self.V_max:g}] V vs Mg2+/Mg (cutoff_V, V_max)", f"targets.{k}.V")
-        return self
-
-
-#: Physically allowed ranges of the non-offset parameters (also the default fit bounds).
-_PHYSICAL_RANGE: dict[str, tuple[float, float]] = {"pair_fraction": (0.0, 1.0), "width_factor": (0.0, math.inf),
-                                                   "log10_D_Li": (-24.0, -6.0), "log10_D_Mg": (-24.0, -6.0),
-                                                   "log10_j0_Li": (-14.0, 2.0), "log10_j0_Mg": (-14.0, 2.0)}
-
-
-class _FieldError(ValueError):
-    """A validation error that names its own field (for checks across fields)."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
-
-
-def _loc(err: dict[str, Any]) -> str:
-    ctx_err = (err.get("ctx") or {}).get("error")
-    if isinstance(ctx_err, _FieldError):
-        return ctx_err.field
-    return ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
-
-
-def load_targets(path: str | Path) -> TargetsFile:
-    """Read and validate a targets YAML file (errors name the file and the field)."""
-    from dualion.cliutil import read_yaml
-
-    return targets_from_dict(read_yaml(path), str(Path(path)))
-
-
-def targets_from_dict(doc: Any, source: str = "<targets>") -> TargetsFile:
-    """Validate a parsed targets document."""
-    if not isinstance(doc, Mapping):
-        raise DualionUserError("expected a mapping at the top level of a targets file", file=source,
-                               field="(top level)")
-    try:
-        return TargetsFile.model_validate(doc)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise DualionUserError(e.get("msg", "invalid value").removeprefix("Value error, "), file=source,
-                               field=_loc(e)) from None
+__all__ = ["Evaluator", "FitResult", "KINETIC_PARAMETERS", "TargetsFile", "explain", "fit_targets", "load_targets",
+           "paper_targets_path", "residual_table_markdown", "target_value", "targets_from_dict", "write_fit_outputs"]
+from dualion.reference import K_B_EV_PER_K
 
 
 # ---------------------------------------------------------------------------------------------- model
@@ -303,7 +129,7 @@ class Evaluator:
 
     def cell_parameters(self, p: Mapping[str, float], licl_M: float, dE_ref: float):
         """The galvanostatic cell of the rate targets: fixed ``cell`` values, fitted kinetic constants."""
-        from dualion.model.cell import CellParameters
+        from dualion.cell import CellParameters
 
         c = self.spec.cell
         kw = {"radius_um": c.radius_um, "D_Li_cm2_s": c.D_Li_cm2_s, "D_Mg_cm2_s": c.D_Mg_cm2_s,
@@ -313,15 +139,15 @@ class Evaluator:
                               v_min_V=self.spec.cutoff_V, v_max_V=self.spec.V_max, **kw)
 
     def rate_result(self, t: TargetSpec, p: Mapping[str, float]):
-        """The galvanostatic discharge (:class:`dualion.model.cell.CellResult`) of a rate_* target."""
-        from dualion.model import cell
+        """The galvanostatic discharge (:class:`dualion.cell.CellResult`) of a rate_* target."""
+        from dualion import cell
 
         model, dE_ref = self.model_for(p)
         return cell.discharge(self.cell_parameters(p, t.licl_M, dE_ref), t.rate_mA_g, equilibrium=model)
 
     def rate_value(self, t: TargetSpec, p: Mapping[str, float]) -> float:
         """Model value of a rate_* target: one galvanostatic discharge with the fitted equilibrium model."""
-        from dualion.model import cell
+        from dualion import cell
 
         pt = cell.summarize(self.rate_result(t, p))
         if t.kind == "rate_capacity":

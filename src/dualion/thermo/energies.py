@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dualion.data import display_source
 from dualion.thermo.grand import charges_transferred, insertion_energy_eV
 from dualion.thermo.sitemodel import Configuration, SiteModel
 
@@ -78,7 +79,7 @@ def insertion_record(model: SiteModel, conf: Configuration) -> InsertionRecord:
                            average_voltage_V=average_voltage_V(dE, nq),
                            insertion_energy_eV=per_ion if single else dE,
                            insertion_energy_basis="per inserted ion" if single else "total",
-                           source=conf.source)
+                           source=display_source(conf.source))
 
 
 def insertion_table(models: Sequence[SiteModel]) -> list[InsertionRecord]:

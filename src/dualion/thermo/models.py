@@ -93,6 +93,15 @@ def _cite_public(model: SiteModel) -> SiteModel:
     return model
 
 
+def public_dft_models(ions: Sequence[str] = ("Li", "Na", "Mg", "Ca", "Al")) -> list[SiteModel]:
+    """Site models of every host in the bundled public DFT set (all runs, incomplete ones kept, flagged)."""
+    from dualion.io.readers import read_runs
+    from dualion.thermo.pairing import site_models_from_runs
+
+    runs = [r for f in PUBLIC_DFT_FILES for r in read_runs(dft_file(f))]
+    return [_cite_public(m) for m in site_models_from_runs(runs, tuple(ions))]
+
+
 def load_site_models(paths: Sequence[str | os.PathLike], ions: Sequence[str] = ("Li", "Mg"),
                      host: str | None = None, references: Mapping[str, float] | None = None) -> list[SiteModel]:
     """Site models from files and/or bundled names; with ``host`` only the model of that host.

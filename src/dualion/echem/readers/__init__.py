@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dualion.echem.table import CyclerData
+from dualion.core.cycler import CyclerData
 from dualion.errors import DualionUserError
 
 #: format name -> (module, extensions)

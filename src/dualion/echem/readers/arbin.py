@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CyclerData, make_cycler_data
+from dualion.core.cycler import CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 
@@ -45,6 +45,9 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     if shutil.which("mdb-export") is None:
         raise DualionUserError("reading Arbin .res files needs Debian's mdbtools (mdb-export not found): "
                                "install it with `apt-get install mdbtools` (or `make sysdeps`)", file=path)
+    from dualion.extras import require
+
+    require("cyclers", "galvani", what="reading Arbin files")
     from galvani import res2sqlite
 
     with tempfile.TemporaryDirectory(prefix="dualion-arbin-") as tmp:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import CC, CV, EIS, REST, UNKNOWN, CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 _MODE = {1: CC, 2: CV, 3: REST}
@@ -24,6 +24,9 @@ _MODE = {1: CC, 2: CV, 3: REST}
 
 def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     """Read a Bio-Logic ``.mpr`` or ``.mpt`` file."""
+    from dualion.extras import require
+
+    require("cyclers", "galvani", what="reading Bio-Logic files")
     from galvani import BioLogic
 
     meta: dict = {"vendor": "Bio-Logic", "format": path.suffix.lower().lstrip("."), "units": {}}

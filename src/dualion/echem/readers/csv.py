@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CONTROL_CODES, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import CONTROL_CODES, UNKNOWN, CyclerData, make_cycler_data, write_cycler_csv
 from dualion.errors import DualionUserError
 
 _TIME = {"time_s": 1.0, "time_min": 60.0, "time_h": 3600.0}
@@ -199,33 +199,5 @@ def _int_col(df, name: str, path: Path):
     return a
 
 
-def write(path, data: CyclerData | None = None, *, time_s=None, voltage_V=None, current_mA=None, cycle=None,
-          step=None, control=None, meta: dict | None = None, float_format: str = "%.9g") -> Path:
-    """Write a plain dualion CSV atomically (from a :class:`CyclerData` or from arrays)."""
-    import io
-
-    import pandas as pd
-
-    from dualion.io.atomic import atomic_write_text
-    from dualion.echem.table import CONTROL_NAMES
-
-    if data is not None:
-        time_s, voltage_V, current_mA = data.time_s, data.voltage_V, data.current_mA
-        cycle = data.cycle if data.has_cycle_index else None
-        step = data.step if (data.step >= 0).any() else None
-        control = data.control
-        meta = {**({"mass_mg": data.mass_mg} if data.mass_mg else {}), **(meta or {})}
-    cols = {"time_s": np.asarray(time_s, float), "voltage_V": np.asarray(voltage_V, float),
-            "current_mA": np.asarray(current_mA, float)}
-    if cycle is not None:
-        cols["cycle"] = np.asarray(cycle, np.int64)
-    if step is not None:
-        cols["step"] = np.asarray(step, np.int64)
-    if control is not None:
-        names = np.array([CONTROL_NAMES[k] for k in range(len(CONTROL_NAMES))])
-        cols["control"] = names[np.asarray(control, np.int64)]
-    buf = io.StringIO()
-    for k, v in (meta or {}).items():
-        buf.write(f"# {k}={v}\n")
-    pd.DataFrame(cols).to_csv(buf, index=False, float_format=float_format)
-    return atomic_write_text(path, buf.getvalue())
+#: The plain cycler CSV writer (one implementation: :func:`dualion.core.cycler.write_cycler_csv`).
+write = write_cycler_csv

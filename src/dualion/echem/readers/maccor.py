@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import REST, UNKNOWN, CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 _TIME = {"Test (Sec)": 1.0, "Test (Min)": 60.0, "Test (Hr)": 3600.0, "Test Time (sec)": 1.0, "TestTime(s)": 1.0}

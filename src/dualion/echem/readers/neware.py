@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dualion.echem.table import CC, CCCV, CV, OCV, REST, UNKNOWN, CyclerData, make_cycler_data
+from dualion.core.cycler import CC, CCCV, CV, OCV, REST, UNKNOWN, CyclerData, make_cycler_data
 from dualion.errors import DualionUserError
 
 
@@ -34,11 +34,9 @@ def _status_code(s: str) -> int:
 
 def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     """Read a Neware ``.nda`` or ``.ndax`` file."""
-    try:
-        import NewareNDA
-    except ImportError:  # pragma: no cover - dependency declared by the project
-        raise DualionUserError("reading Neware files needs the NewareNDA package (pip install NewareNDA)",
-                               file=path) from None
+    from dualion.extras import require
+
+    NewareNDA = require("cyclers", "NewareNDA", what="reading Neware files")
     try:
         df = NewareNDA.read(str(path))
     except Exception as exc:  # NewareNDA raises many types on corrupt input

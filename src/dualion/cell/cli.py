@@ -1,4 +1,4 @@
-"""``dualion cell …``: galvanostatic single-particle dual-ion cell (thin layer over :mod:`dualion.model.cell`)."""
+"""``dualion cell …``: galvanostatic single-particle dual-ion cell (thin layer over :mod:`dualion.cell`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ _VMAX = typer.Option(2.3, "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0
 
 
 def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max):
-    from dualion.model.cell import CellParameters
+    from dualion.cell import CellParameters
 
     return CellParameters(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
                           j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
@@ -49,15 +49,17 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
                   v_max: float = _VMAX, out: Path = _OUT) -> None:
     """One discharge–charge at one rate; writes the curve as a plain cycler CSV plus figure and summary."""
     from dualion.io.atomic import atomic_write_json
-    from dualion.model import cell
-    from dualion.model.cell_plots import plot_rate_curves
+    from dualion import cell
+    from dualion.cell.plots import plot_rate_curves
+    from dualion.plotting import figure_style, save
 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
     res = cell.discharge_charge(p, rate_mA_g)
     pt = cell.summarize(res)
     ensure_dir(out)
     cell.write_cycler_csv(res, out / "cell_discharge_charge.csv")
-    plot_rate_curves([res], out, "cell_discharge_charge", title=f"{licl:g} M LiCl")
+    with figure_style():
+        save(plot_rate_curves([res], title=f"{licl:g} M LiCl"), out, "cell_discharge_charge")
     from dataclasses import asdict
     atomic_write_json(out / "cell_summary.json", {**asdict(pt), "stop_reasons": res.stop_reasons,
                                                   "units": "capacity mA h g-1; x per formula unit; V vs Mg2+/Mg"})
@@ -72,8 +74,9 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
              v_max: float = _VMAX, out: Path = _OUT) -> None:
     """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate."""
-    from dualion.model import cell
-    from dualion.model.cell_plots import plot_capacity_vs_rate, plot_rate_curves, rate_table
+    from dualion import cell
+    from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_records
+    from dualion.plotting import figure_style, save, write_table
     from dualion.progress import make_progress
 
     rates = _parse_rates(rate_mA_g)
@@ -82,9 +85,11 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
         task = prog.add_task("rates", total=len(rates))
         pts, results = cell.rate_capability(p, rates, progress=lambda r: prog.advance(task))
     ensure_dir(out)
-    plot_rate_curves(results, out, "cell_rate_curves", title=f"{licl:g} M LiCl")
-    plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}, out, "cell_capacity_vs_rate")
-    rate_table(pts, out, "cell_rate")
+    rec, payload = rate_records(pts)
+    with figure_style():
+        save(plot_rate_curves(results, title=f"{licl:g} M LiCl"), out, "cell_rate_curves")
+        save(plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}), out, "cell_capacity_vs_rate")
+    write_table(rec, out, "cell_rate", json_payload=payload)
     for pt in pts:
         typer.echo(f"{pt.rate_mA_g:8g} mA g-1: {pt.discharge_capacity_mAh_g:6.1f} mA h g-1  "
                    f"x_Li {pt.x_Li_discharged:.3f}  x_Mg {pt.x_Mg_discharged:.3f}")
@@ -100,8 +105,9 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse 
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
              out: Path = _OUT) -> None:
     """Simulated first-discharge GITT (the paper's 10 mA g-1 × 1 h, 10 h rest, to 0.05 V) → plain cycler CSV."""
-    from dualion.model import cell
-    from dualion.model.cell_plots import gitt_table, plot_gitt
+    from dualion import cell
+    from dualion.cell.plots import gitt_records, plot_gitt
+    from dualion.plotting import figure_style, save
 
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, 2.3)
     res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
@@ -109,8 +115,12 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(10.0, "--pulse-mA-g", help="Pulse 
     ensure_dir(out)
     label = f"{licl:g} M LiCl" if licl > 0 else "Li-free"
     cell.write_cycler_csv(res, out / "cell_gitt.csv")
-    plot_gitt({label: res}, {label: pts}, out, "cell_gitt")
-    gitt_table(pts, out, "cell_gitt_points")
+    rec, payload = gitt_records(pts)
+    with figure_style():
+        save(plot_gitt({label: res}, {label: pts}), out, "cell_gitt")
+    from dualion.plotting import write_table
+
+    write_table(rec, out, "cell_gitt_points", json_payload=payload)
     typer.echo(f"{len(pts)} pulses; wrote {out / 'cell_gitt.csv'} (analyse with: dualion echem gitt)")
 
 

@@ -13,7 +13,7 @@ in logit coordinates p = ln(a/(1−a)), q = ln(b/(1−b)), where a Langmuir isot
 (Δμ = ε + (k_BT/z) logit θ), and interpolated bilinearly (monotone, no overshoot at the sharp steps of 0 K DFT
 energies). Outside the table the values continue linearly in p, q — the logarithmic behaviour at empty/full
 sites. Tables are cached per model (by its ``describe()``).
-The closed-form stand-in :class:`~dualion.model.cell.LangmuirPair` is evaluated exactly (no table).
+The closed-form stand-in :class:`~dualion.cell.LangmuirPair` is evaluated exactly (no table).
 """
 
 from __future__ import annotations
