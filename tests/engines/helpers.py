@@ -120,3 +120,4 @@ def starts(log_files, input_hashes) -> dict[str, int]:
             with open(f) as fh:
                 c.update(line.strip() for line in fh)
     return {h: c.get(h, 0) for h in input_hashes}
+
