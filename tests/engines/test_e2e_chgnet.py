@@ -42,4 +42,6 @@ def test_compute_with_chgnet_finishes_and_reruns_from_the_database(tmp_path):
     assert "done now 0, from the database 3" in again.stderr  # no relaxation at all
     assert {r.task_key: r.id for r in ResultsDB(tmp_path / "r.db").rows()} == rows
     assert load_site_model(tmp_path / "interstitial.yaml").configurations == sm.configurations
-    print(f"CHGNet e2e compute: {wall:.1f} s (first run, PYTHONWARNINGS=always)")
+    print(f"CHGNet e2e compute: {wall:.1f} s (first run, PYTHONWARNINGS=always); its stderr (progress lines, "
+          "summary, warnings):")
+    print("\n".join(ln for ln in first.stderr.splitlines() if ln.startswith(("[", "interstitial:", "warning:"))))

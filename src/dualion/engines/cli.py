@@ -180,6 +180,7 @@ def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
     if workers < 1:
         raise DualionUserError(f"must be ≥ 1, got {workers}", field="--workers")
     check_engine(spec)
+    _cleanup_temps(out, plots)
     cal, _ = run_calibration(spec, db=target, dft_dir=dft, workers=workers, scheduler=scheduler,
                              settings=settings, anion_location=anion_location)
     if plots is not None:
