@@ -96,3 +96,25 @@ def test_dask_workers_get_cores_over_workers_threads(monkeypatch):
               on_record=ask)
     want = max(1, resources.cpu_count() // 2)
     assert seen and all(set(s.values()) == {want} and len(s) == 2 for s in seen)
+
+
+def test_dask_workers_report_their_steps_to_the_bars(monkeypatch):
+    """--workers N on a terminal: each running relaxation's bar is fed by its worker (steps, fmax)."""
+    import dualion.progress as progress
+
+    fake = Console(file=io.StringIO(), force_terminal=True, width=160, color_system=None)
+    monkeypatch.setattr(progress, "console", fake)
+    seen = []
+    real_step = progress.JobProgress.step
+
+    def spy(self, item, steps, info=""):
+        seen.append((item, steps, info))
+        real_step(self, item, steps, info)
+
+    monkeypatch.setattr(progress.JobProgress, "step", spy)
+    monkeypatch.setenv("DUALION_TEST_SLEEP", "0.05")  # ≥ 1.5 s per relaxation: a few events at 2 per second
+    run_tasks(cu_tasks(2), parse_engine("tests.engines.helpers:SlowEMT"), RelaxSettings(fmax=1e-6, steps=30),
+              db=None, workers=2, progress=True)
+    assert seen, "no step events from the workers"
+    assert all(s >= 0 and "eV/Å" in i for _, s, i in seen)
+    assert len({item for item, _, _ in seen}) >= 1
