@@ -119,22 +119,25 @@ def _two_compute_runs(target: str, tmp: Path, concurrent: bool) -> tuple[float, 
     return wall, sum(n.values()), len(n)
 
 
-def shared_db_bench(repeats: int = 3) -> None:
+def shared_db_bench(repeats: int = 3, parts: str = "db,kill,e2e") -> None:
     """Duplicate work of two concurrent runs on one database (SQLite, PostgreSQL), against the same two runs
     one after the other (the second reads everything from the database); kill -9/resume; CHGNet e2e."""
     import statistics
     import tempfile
 
     sys.path.insert(0, str(REPO))
-    targets = ["sqlite"]
+    targets = ["sqlite"] if "db" in parts else []
     server = None
     try:
+        if not targets:
+            raise RuntimeError("not asked for")
         from tests.engines.pg import PgServer
 
         server = PgServer().start()
         targets.append("postgresql")
     except Exception as exc:  # noqa: BLE001
-        print(f"# PostgreSQL not available: {exc}")
+        if targets:
+            print(f"# PostgreSQL not available: {exc}")
     print("\n| database | mode | repeats | wall min (s) | wall median (s) | relaxations started | structures | duplicates |")
     print("|---|---|---|---|---|---|---|---|")
     med = {}
@@ -161,11 +164,15 @@ def shared_db_bench(repeats: int = 3) -> None:
             server.stop()
     from tests.engines.test_kill import test_kill9_at_random_points_then_resume
 
+    if "kill" not in parts:
+        return
     tmp = Path(tempfile.mkdtemp(prefix="dualion-kill-"))
     test_kill9_at_random_points_then_resume(tmp)  # prints kills, resumes, recomputed count
     shutil.rmtree(tmp, ignore_errors=True)
     from tests.engines.test_e2e_chgnet import test_compute_with_chgnet_finishes_and_reruns_from_the_database
 
+    if "e2e" not in parts:
+        return
     tmp = Path(tempfile.mkdtemp(prefix="dualion-e2e-"))
     test_compute_with_chgnet_finishes_and_reruns_from_the_database(tmp)  # prints its wall time and stderr
     shutil.rmtree(tmp, ignore_errors=True)
@@ -178,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bundle", action="store_true", help="write the site models + structures into the package")
     ap.add_argument("--keep", action="store_true", help="reuse the existing serial db (no fresh run)")
     ap.add_argument("--shared-db", action="store_true", help="only the shared-database / kill / CHGNet e2e checks")
+    ap.add_argument("--parts", default="db,kill,e2e", help="with --shared-db: which of db,kill,e2e to run")
     args = ap.parse_args(argv)
     if args.shared_db:
         import platform
@@ -189,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# bench_engines --shared-db  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  cpus={os.cpu_count()}  "
               f"dualion {__version__}, ase {ase.__version__}, python {platform.python_version()}")
         print(f"# load before: {os.getloadavg()}")
-        shared_db_bench()
+        shared_db_bench(parts=args.parts)
         print(f"# load after: {os.getloadavg()}")
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
