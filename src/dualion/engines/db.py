@@ -141,7 +141,10 @@ class ResultsDB:
 
             for attempt in range(3):  # PostgreSQL: two runs creating the tables at once; the loser retries
                 try:
-                    self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name")
+                    # no ase lock file: a run killed while writing would leave `<db>.lock` behind and every
+                    # later write would wait for it forever; SQLite/PostgreSQL transactions do the locking
+                    self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name",
+                                              use_lock_file=False)
                     self._db.count()  # create the ase.db tables now (and fail here on a bad URL/file)
                     break
                 except Exception as exc:  # noqa: BLE001 - driver errors of many types
