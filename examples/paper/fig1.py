@@ -12,11 +12,12 @@ from dualion import echem
 from dualion.echem import plots, synthetic
 from dualion.echem.dqdv import dqdv, plot_dqdv
 from dualion.echem.gitt import write_plain_csv
+from dualion.core import paper
 from dualion.model.builders import paper_model
 from dualion.model.report import compute_curves, write_curve_outputs
 from dualion.plotting import figure_style, mark_synthetic, save
 
-ELECTROLYTE_UL, MASS_MG = 400.0, 1.26   # the paper's Swagelok cells; 1.26 mg active material (assumed)
+ELECTROLYTE_UL, MASS_MG = paper.ELECTROLYTE_VOLUME_UL, paper.ACTIVE_MASS_MG   # 400 µL; 1.26 mg (assumed diameter)
 
 
 def main(out: Path, fast: bool = False) -> list[str]:

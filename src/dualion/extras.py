@@ -7,7 +7,7 @@ equilibrium model, the cell and plain-CSV cycler data. Backends live in extras:
 extra    packages                                             needed by
 ======== ==================================================== ===================================
 engines  torch, chgnet, sevenn, dask[distributed], psycopg2   ``dualion compute`` / ``calibrate``
-cyclers  galvani (GPL-3.0), NewareNDA                         Bio-Logic, Arbin, Neware files
+cyclers  datalab-org-galvani (GPL-3.0), NewareNDA             Bio-Logic .mpr, Neware files
 pdf      diffpy.pdffit2, diffpy.structure                     PDF refinements
 nmr      nmrglue, lmfit, csdmpy, mrsimulator                  NMR spectra
 ======== ==================================================== ===================================

@@ -91,13 +91,16 @@ def save_figure(fig: matplotlib.figure.Figure, out_dir: str | os.PathLike, stem:
 
 def write_table(data: pd.DataFrame | Sequence[Mapping[str, Any]], out_dir: str | os.PathLike, stem: str,
                 json_payload: Any | None = None) -> list[Path]:
-    """Write a table as ``stem.csv`` and ``stem.json`` (records, or ``json_payload`` if given)."""
+    """Write a table as ``stem.csv`` and ``stem.json`` (records, or ``json_payload`` if given; JSON under the
+    one NaN policy of :func:`dualion.core.records.jsonable`)."""
     out_dir = ensure_dir(out_dir)
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
     csv_path = out_dir / f"{stem}.csv"
     with atomic_path(csv_path) as tmp:
         df.to_csv(tmp, index=False)
-    payload = json_payload if json_payload is not None else _records(df)
+    from dualion.core.records import jsonable      # the one JSON policy: NaN → null, ±inf → "inf"/"-inf"
+
+    payload = jsonable(json_payload if json_payload is not None else df.to_dict(orient="records"))
     json_path = atomic_write_json(out_dir / f"{stem}.json", payload)
     return [csv_path, json_path]
 

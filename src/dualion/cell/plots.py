@@ -10,6 +10,7 @@ import numpy as np
 
 from dualion.cell.experiments import GittPoint, RatePoint
 from dualion.cell.params import CellResult
+from dualion.core.records import records_payload
 from dualion.plotting import ION_COLOURS, PALETTE, legend_outside, panel_letters
 
 V_LABEL = "Voltage vs Mg$^{2+}$/Mg (V)"
@@ -72,7 +73,8 @@ def plot_capacity_vs_rate(points: Mapping[str, Sequence[RatePoint]]):
 
 
 def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[GittPoint]]):
-    """(a) GITT voltage vs time, (b) overpotential η = V_relaxed − V_pulse_end (GittPoint) vs capacity (Fig. 3a)."""
+    """(a) GITT voltage vs time, (b) |η| with η = E(pulse end) − E_eq (GittPoint, from echem.gitt) vs capacity
+    (Fig. 3a)."""
     import matplotlib.pyplot as plt
 
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(3.5, 4.8), layout="constrained")
@@ -80,9 +82,9 @@ def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[G
         c = PALETTE[k % len(PALETTE)]
         a1.plot(res.time_s / 3600.0, res.voltage_V, color=c, lw=0.8, label=label)
         pts = points[label]
-        a2.plot([p.capacity_mAh_g for p in pts], [1e3 * p.overpotential_V for p in pts], "o-", color=c, ms=3)
+        a2.plot([p.capacity_mAh_g for p in pts], [1e3 * abs(p.eta_V) for p in pts], "o-", color=c, ms=3)
     a1.set(xlabel="Time (h)", ylabel=V_LABEL)
-    a2.set(xlabel=Q_LABEL, ylabel="Overpotential η (mV)")
+    a2.set(xlabel=Q_LABEL, ylabel="|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
     fig.legend(loc="outside upper center", ncol=2, fontsize=7)
     panel_letters((a1, a2), x=-0.2)
     return fig
@@ -91,7 +93,8 @@ def plot_gitt(results: Mapping[str, CellResult], points: Mapping[str, Sequence[G
 def rate_records(points: Sequence[RatePoint]) -> tuple[list[dict], dict]:
     """(rows, JSON payload with units) of a rate-capability run."""
     rec = [asdict(p) for p in points]
-    payload = {"units": {"rate_mA_g": "mA g-1", "capacity": "mA h g-1 (positive)", "x": "ions per formula unit",
+    payload = {**records_payload(points),
+               "units": {"rate_mA_g": "mA g-1", "capacity": "mA h g-1 (positive)", "x": "ions per formula unit",
                          "voltage": "V vs Mg2+/Mg"}, "points": rec}
     return rec, payload
 
@@ -99,7 +102,7 @@ def rate_records(points: Sequence[RatePoint]) -> tuple[list[dict], dict]:
 def gitt_records(points: Sequence[GittPoint]) -> tuple[list[dict], dict]:
     """(rows, JSON payload with units) of a simulated GITT."""
     rec = [asdict(p) for p in points]
-    payload = {"units": {"capacity_mAh_g": "mA h g-1", "voltages": "V vs Mg2+/Mg",
-                         "overpotential_V": "V_relaxed - V_pulse_end (V)", "x": "ions per formula unit"},
+    payload = {**records_payload(points), "units": {"capacity_mAh_g": "mA h g-1", "voltages": "V vs Mg2+/Mg",
+                         "eta_V": "V_pulse_end - V_relaxed (V; < 0 on discharge)", "x": "ions per formula unit"},
                "points": rec}
     return rec, payload

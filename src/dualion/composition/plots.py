@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dualion.composition.capacity import MAH_PER_MOL_E, capacity_from_electrons_mAh_g, theoretical_capacity_mAh_g
+from dualion.composition.capacity import capacity_from_electrons_mAh_g, theoretical_capacity_mAh_g
+from dualion.core import charge
 from dualion.composition.formula import family_formula
 from dualion.composition.report import PAPER_MEASURED_mAh_g, PAPER_X, PAPER_Y
 from dualion.composition.sites import assign_sites, site_inventory
@@ -108,8 +109,8 @@ def paper_figure(rows: Sequence[dict], theoretical_e: float, molar_mass: float, 
     ax.axhline(e_meas, color=mg_c, lw=0.9, ls=":", zorder=0)
     ax.set_xticks(pos, labels, fontsize=6.5)
     ax.set(ylabel="Electrons per formula unit", ylim=(0, 1.0), xlim=(-0.5, len(labels) - 0.5))
-    sec = ax.secondary_yaxis("right", functions=(lambda e: np.asarray(e, float) * MAH_PER_MOL_E / molar_mass,
-                                                   lambda qv: np.asarray(qv, float) * molar_mass / MAH_PER_MOL_E))
+    sec = ax.secondary_yaxis("right", functions=(lambda e: charge.capacity_mAh_g(e, molar_mass),
+                                                   lambda qv: charge.electrons_per_fu(qv, molar_mass)))
     sec.set_ylabel("Capacity, pristine mass (mA h g$^{-1}$)")
     ax.tick_params(axis="y", right=False)
     ax.legend(handles=[Patch(fc=li_c, ec="k", lw=0.6, label="Li$^+$ (1 e each)"),

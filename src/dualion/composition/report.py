@@ -7,9 +7,11 @@ as electrons per formula unit and capacities on both mass bases. Figures: :mod:`
 
 from __future__ import annotations
 
-PAPER_X, PAPER_Y = 0.10, 0.12
-#: Capacity measured in the paper at 1.0 M LiCl (mA h g-1, pristine mass).
-PAPER_MEASURED_mAh_g = 300.0
+from dualion.core import paper
+
+#: The paper's family point and measured capacity (:mod:`dualion.core.paper`).
+PAPER_X, PAPER_Y = paper.FAMILY_X, paper.FAMILY_Y
+PAPER_MEASURED_mAh_g = paper.MEASURED_CAPACITY_1M_MAH_G
 
 
 def family_table(step: float = 0.025) -> list[dict]:

@@ -30,6 +30,7 @@ import numpy as np
 
 from dualion.echem.segment import HalfCycle, check_first, half_cycles, pair_cycles
 from dualion.core.cycler import CyclerData
+from dualion.core.records import Record, dataclass_from_dict, jsonable, register
 from dualion.errors import DualionUserError
 
 
@@ -68,6 +69,10 @@ class Cycle:
     end_s: float = 0.0
     discharge_partial: bool = False
     charge_partial: bool = False
+    #: what the capacities stand on: ``*_mAh`` (and ``*_mAh_g``, energies, retention) are the galvanostatic
+    #: (CC) part only; ``*_total_mAh`` and the Coulombic efficiency are CC plus the CV hold after it
+    capacity_basis: str = "CC"
+    ce_basis: str = "CC+CV"
 
     def to_dict(self) -> dict:
         """JSON-friendly dict."""
@@ -96,9 +101,10 @@ class RateBlock:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class CycleSummary:
-    """Everything ``dualion echem summary`` reports for one file."""
+@register("echem.cycling")
+@dataclass(frozen=True, eq=False)
+class CycleSummary(Record):
+    """Everything ``dualion echem summary`` reports for one file (a record: ``summary.json`` loads back)."""
 
     source: str
     mass_mg: float | None
@@ -146,21 +152,29 @@ class CycleSummary:
             "pairing": self.pairing,
             "conventions": {
                 "current_sign": "current_mA > 0 is charge (oxidation of the working electrode)",
-                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h); CV holds in cv_*_mAh",
-                "coulombic_efficiency": "100·Q(second half)/Q(first half) of each cycle",
+                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h, basis CC); CV holds in "
+                            "cv_*_mAh; *_total_mAh = CC + CV (basis CC+CV); capacity_source per half-cycle",
+                "coulombic_efficiency": "100·Q_total(second half)/Q_total(first half) of each cycle (basis CC+CV); "
+                                        "meaningful only for complete pairs without a partial half",
                 "mean_voltage": "∫V|I|dt / ∫|I|dt (V)",
                 "specific": "per active mass: mA h g-1, mW h g-1 (= W h kg-1)",
             },
             "retention_reference_cycle": self.retention_reference_cycle,
-            "half_cycles": [_clean(h.to_dict()) for h in self.half_cycles],
-            "cycles": [_clean(c.to_dict()) for c in self.cycles],
-            "rate_capability": [_clean(r.to_dict()) for r in self.rates],
+            "half_cycles": [h.to_dict() for h in self.half_cycles],
+            "cycles": [c.to_dict() for c in self.cycles],
+            "rate_capability": [r.to_dict() for r in self.rates],
             "warnings": list(self.warnings),
+            "meta": jsonable(self.meta),
         }
 
-
-def _clean(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict) -> CycleSummary:
+        return cls(source=d["source"], mass_mg=d.get("mass_mg"), pairing=d["pairing"],
+                   half_cycles=tuple(dataclass_from_dict(HalfCycle, h) for h in d["half_cycles"]),
+                   cycles=tuple(dataclass_from_dict(Cycle, c) for c in d["cycles"]),
+                   rates=tuple(dataclass_from_dict(RateBlock, r) for r in d["rate_capability"]),
+                   retention_reference_cycle=d.get("retention_reference_cycle"),
+                   warnings=tuple(d.get("warnings", ())), meta=dict(d.get("meta") or {}))
 
 
 def _v_at_half(data: CyclerData, h: HalfCycle) -> float:
@@ -211,14 +225,20 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
         halves = [_replace_cycle(h, int(n)) for h, n in zip(halves, numbers)]
     if not halves:
         warnings.append("no galvanostatic half-cycles found (only rest, OCV, CV or EIS rows, or zero current)")
+    else:
+        from dualion.echem.plausibility import warn_specific
+
+        msg = warn_specific(max(h.capacity_mAh + h.cv_capacity_mAh for h in halves), data.mass_mg, data.source)
+        if msg:
+            warnings.append(msg)
     mass_g = data.mass_g
     groups: dict[int, list[HalfCycle]] = {}
     for h in halves:
         groups.setdefault(h.cycle, []).append(h)
     cycles: list[Cycle] = []
     for num, hs in groups.items():
-        d = next((h for h in hs if h.direction == "discharge"), None)
-        c = next((h for h in hs if h.direction == "charge"), None)
+        d = _combine([h for h in hs if h.direction == "discharge"])
+        c = _combine([h for h in hs if h.direction == "charge"])
         first_dir = hs[0].direction
         partial = any(h.partial for h in hs)
         notes = [h.partial_reason for h in hs if h.partial]
@@ -267,6 +287,7 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
             charge_total_mAh=None if c is None else c.capacity_mAh + c.cv_capacity_mAh,
             start_s=hs[0].start_s, end_s=hs[-1].end_s,
             discharge_partial=bool(d is not None and d.partial), charge_partial=bool(c is not None and c.partial)))
+    _check_specific_capacity(cycles, data, warnings)
     ref = _retention_reference(cycles, retention_reference)
     if ref is not None:
         q_ref = next(c.discharge_mAh for c in cycles if c.number == ref)
@@ -275,6 +296,101 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
     return CycleSummary(source=data.source, mass_mg=data.mass_mg, pairing=rule, half_cycles=tuple(halves),
                         cycles=tuple(cycles), rates=tuple(rates), retention_reference_cycle=ref,
                         warnings=tuple(warnings), meta={"vendor": data.meta.get("vendor")})
+
+
+def parse_cycle_list(text: str, field: str = "--cycles") -> list[int]:
+    """``"1,2,5-7"`` → ``[1, 2, 5, 6, 7]``; a malformed, reversed (``5-1``) or empty list is a
+    :class:`DualionUserError` naming ``field``."""
+    out: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part[1:]:
+                a, b = part.split("-", 1)
+                lo, hi = int(a), int(b)
+            else:
+                lo = hi = int(part)
+        except ValueError:
+            raise DualionUserError(f"cannot read cycle list {text!r}; use e.g. 1,2,5 or 1-5", field=field) from None
+        if hi < lo:
+            raise DualionUserError(f"cycle range {part!r} runs backwards; write {hi}-{lo}", field=field)
+        if lo < 1:
+            raise DualionUserError(f"cycle numbers start at 1, got {part!r}", field=field)
+        out.extend(range(lo, hi + 1))
+    if not out:
+        raise DualionUserError(f"empty cycle list {text!r}", field=field)
+    return out
+
+
+#: Specific capacity (mA h g-1) above which a unit or mass mistake is likely when no host is known
+#: (the highest intercalation cathodes reach ~300, Li metal 3860 but that is not a cathode).
+IMPLAUSIBLE_CAPACITY_mAh_g = 1000.0
+#: ... or above this multiple of the host's theoretical capacity when it is known.
+IMPLAUSIBLE_CAPACITY_FACTOR = 3.0
+
+
+def _theoretical_mAh_g(data: CyclerData) -> tuple[float | None, str]:
+    """The host's theoretical capacity from the file's metadata (``theoretical_capacity_mAh_g`` or
+    ``formula`` with Ti4+/Ti3+), else None."""
+    head = dict(data.meta.get("header") or {}) | {k: v for k, v in data.meta.items() if isinstance(v, (str, float))}
+    if "theoretical_capacity_mAh_g" in head:
+        try:
+            return float(head["theoretical_capacity_mAh_g"]), "the file's theoretical_capacity_mAh_g"
+        except (TypeError, ValueError):
+            return None, ""
+    if "formula" in head:
+        try:
+            from dualion.composition import parse_formula, theoretical_capacity_mAh_g
+
+            f = parse_formula(str(head["formula"]))
+            return float(theoretical_capacity_mAh_g(f, "Ti:4:3")), f"the Ti4+/Ti3+ capacity of {f}"
+        except Exception:  # noqa: BLE001 - an unusable formula only disables this check
+            return None, ""
+    return None, ""
+
+
+def _check_specific_capacity(cycles: list[Cycle], data: CyclerData, warnings_out: list[str]) -> None:
+    """One DualionWarning when a specific capacity is implausibly large (mass or current unit mistake)."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+
+    qs = [q for c in cycles for q in (c.discharge_mAh_g, c.charge_mAh_g) if q is not None and np.isfinite(q)]
+    if not qs:
+        return
+    q = max(qs)
+    th, what = _theoretical_mAh_g(data)
+    limit = IMPLAUSIBLE_CAPACITY_FACTOR * th if th else IMPLAUSIBLE_CAPACITY_mAh_g
+    if q > limit:
+        why = (f"{IMPLAUSIBLE_CAPACITY_FACTOR:g}× {what} ({th:.4g})" if th else
+               f"{IMPLAUSIBLE_CAPACITY_mAh_g:g} mA h g-1 with no host known")
+        msg = (f"specific capacity up to {q:.4g} mA h g-1 for {data.mass_mg:g} mg is above {why}: is the mass "
+               "in mg (--mass-mg) and the current in mA?")
+        warnings_out.append(msg)
+        warnings.warn(f"{data.source}: {msg}" if data.source else msg, DualionWarning, stacklevel=3)
+
+
+def _combine(parts: list[HalfCycle]) -> HalfCycle | None:
+    """One half of a cycle from its consecutive parts (CC steps at decreasing current, GITT pulses):
+    capacities, CV holds and energies summed, mean voltage = ΣE/ΣQ, partial if any part is."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    import dataclasses
+
+    q = sum(h.capacity_mAh for h in parts)
+    e = sum(h.energy_mWh for h in parts)
+    srcs = sorted({h.capacity_source for h in parts})
+    return dataclasses.replace(
+        parts[0], stop=parts[-1].stop, end_s=parts[-1].end_s, capacity_mAh=q, energy_mWh=e,
+        mean_voltage_V=e / q if q > 0 else parts[0].mean_voltage_V, v_end_V=parts[-1].v_end_V,
+        n_points=sum(h.n_points for h in parts), cv_capacity_mAh=sum(h.cv_capacity_mAh for h in parts),
+        partial=any(h.partial for h in parts),
+        partial_reason="; ".join(h.partial_reason for h in parts if h.partial_reason),
+        capacity_source="+".join(srcs))
 
 
 def _replace_cycle(h: HalfCycle, n: int) -> HalfCycle:

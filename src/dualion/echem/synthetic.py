@@ -33,8 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-#: Current densities of the paper's rate test (Fig. 2a), mA g-1.
-PAPER_RATES_MA_G = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+from dualion.core import paper
+
+#: Current densities of the paper's rate test (Fig. 2a), mA g-1 (:data:`dualion.core.paper.RATES_MA_G`).
+PAPER_RATES_MA_G = paper.RATES_MA_G
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,15 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dualion.core import paper
 from dualion.errors import DualionUserError
 from dualion.model.equilibrium import EquilibriumModel, SiteState, SiteType
 from dualion.reference import T_DEFAULT_K
 from dualion.thermo.grand import insertion_energy_eV
 from dualion.thermo.sitemodel import SiteModel
 
-#: The paper's cation-deficient anatase.
-PAPER_FORMULA = "Ti0.78□0.22O1.12F0.40(OH)0.48"
+#: The paper's cation-deficient anatase (:data:`dualion.core.paper.FORMULA`).
+PAPER_FORMULA = paper.FORMULA
 
 #: Public-DFT host titles of the single-vacancy anion environments (number of F, label, host title).
 ANION_ENVIRONMENTS: tuple[tuple[int, str, str], ...] = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -322,28 +323,23 @@ class ReservoirSolver:
             self._warm = mu[0].copy()
         return mu, conv
 
-    def finite_li(self, V: np.ndarray, a0: float, avail: float, dE_ref: float) -> tuple[np.ndarray, np.ndarray]:
+    def finite_li(self, V: np.ndarray, electrolyte: Any, avail: float) -> tuple[np.ndarray, np.ndarray]:
         """Per-charge μ (P, I) and Li+ activity (P,) with a finite electrolyte: solve x = x_Li(V, a0 (1 − x/avail))
-        per voltage (x: Li per fu) by safeguarded Newton in x.
+        per voltage (x: Li per fu) by safeguarded Newton in x; a0 and the Δμ(V, a) mapping are the
+        ``electrolyte``'s (:meth:`dualion.core.Electrolyte.delta_mu`), ``avail`` its Li per fu at the start.
 
         g(x) = x − x_Li(μ_Li(x)) is increasing (x_Li rises with a, a falls with x), g(0) ≤ 0 < g(avail);
         dg/dx = 1 + (∂x_Li/∂Δμ_Li) k_BT/(avail − x) with the analytic Jacobian."""
-        kT = self.kT
+        kT = electrolyte.kT_eV                    # d Δμ_Li / dx = −k_BT / (avail − x)
+        a0 = electrolyte.a_li
         iLi = self.ions.index("Li")
         lo = np.zeros_like(V)
         hi = np.full_like(V, avail)
 
         def mu_of(xli: np.ndarray) -> np.ndarray:
-            a = a0 * np.maximum(1.0 - xli / avail, 1e-300)
-            cols = []
-            for ion in self.ions:
-                if ion == "Mg":
-                    cols.append(-V)
-                elif ion == "Li":
-                    cols.append(-(V + dE_ref - kT * np.log(a)))
-                else:
-                    cols.append(np.full_like(V, -np.inf))
-            return np.stack(cols, axis=-1)
+            dmu = electrolyte.delta_mu(V, a_li=a0 * np.maximum(1.0 - xli / avail, 1e-300))
+            return np.stack([np.asarray(dmu[ion]) if ion in dmu else np.full_like(V, -np.inf)
+                             for ion in self.ions], axis=-1)
 
         x = np.zeros_like(V)
         eta = None

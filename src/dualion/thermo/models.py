@@ -62,7 +62,7 @@ def bundled_model(name: str, ions: Sequence[str] = ("Li", "Mg")) -> SiteModel:
         extra = set(ions) - set(m.ions)
         if extra:
             raise DualionUserError(f"the paired-vacancy model has only {list(m.ions)}, not {sorted(extra)}",
-                                   field="--ions")
+                                   field="ions")
         return m
     raise DualionUserError(f"unknown site model name {name!r} (known: {', '.join(BUNDLED_NAMES)})", field="FILES")
 
