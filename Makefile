@@ -33,6 +33,13 @@ sysdeps:
 	     (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mdbtools >/dev/null 2>&1)) \
 	      && echo "installed mdbtools" || echo "note: mdbtools not installed; Arbin .res reading disabled"; \
 	  else echo "note: mdbtools not found; install it (apt-get install mdbtools) to read Arbin .res files"; fi; }
+	@# PostgreSQL server binaries: the results-database tests start a throw-away server (skipped without)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1)) \
+	      && echo "installed postgresql" || echo "note: postgresql not installed; PostgreSQL database tests will skip"; \
+	  else echo "note: PostgreSQL server not found (apt-get install postgresql); PostgreSQL database tests will skip"; fi; }
 
 demo: install
 	$(VENV)/bin/dualion demo --out $(OUT)

@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_engines.py --scaling       # + Dask LocalCluster with 1 and 2 workers
     .venv/bin/python benchmarks/bench_engines.py --batch         # + batched vs one-by-one CHGNet calls
     .venv/bin/python benchmarks/bench_engines.py --bundle        # + write the result into src/dualion/data/engines
+    .venv/bin/python benchmarks/bench_engines.py --shared-db     # only: shared databases, kill -9, CHGNet e2e
 
 Structures: host [2V_Ti + 8F_O] (382 atoms) + Li, Mg, Li+Li, Li+Mg, Mg+Mg on the paired vacancy
 (lowest symmetry-distinct placements, dualion.structures) + bcc Li and hcp Mg (cell relaxed).
@@ -93,13 +94,112 @@ def bundle(sm_raw, sm_cal, res, wall_s: float) -> list[Path]:
     return out
 
 
+def _two_compute_runs(target: str, tmp: Path, concurrent: bool) -> tuple[float, int, int]:
+    """Two `compute` runs of the same 8 relaxations (tests' LoggingLJ, 0.02 s per call) on one database,
+    at once or one after the other; returns (wall s, relaxations started, distinct structures)."""
+    import yaml  # noqa: F401 - the tests' helpers need it
+
+    sys.path.insert(0, str(REPO))
+    from tests.engines.helpers import starts
+    from tests.engines.test_claims import _cli
+
+    from dualion.engines.db import ResultsDB
+
+    logs = [tmp / "a.log", tmp / "b.log"]
+    t0 = time.perf_counter()
+    if concurrent:
+        procs = [_cli(target, tmp / "a.yaml", logs[0]), _cli(target, tmp / "b.yaml", logs[1])]
+        for pr in procs:
+            pr.communicate(timeout=600)
+    else:
+        for out, log in ((tmp / "a.yaml", logs[0]), (tmp / "b.yaml", logs[1])):
+            _cli(target, out, log).communicate(timeout=600)
+    wall = time.perf_counter() - t0
+    n = starts(logs, {r.input_sha256 for r in ResultsDB(target).rows()})
+    return wall, sum(n.values()), len(n)
+
+
+def shared_db_bench(repeats: int = 3, parts: str = "db,kill,e2e") -> None:
+    """Duplicate work of two concurrent runs on one database (SQLite, PostgreSQL), against the same two runs
+    one after the other (the second reads everything from the database); kill -9/resume; CHGNet e2e."""
+    import statistics
+    import tempfile
+
+    sys.path.insert(0, str(REPO))
+    targets = ["sqlite"] if "db" in parts else []
+    server = None
+    try:
+        if not targets:
+            raise RuntimeError("not asked for")
+        from tests.engines.pg import PgServer
+
+        server = PgServer().start()
+        targets.append("postgresql")
+    except Exception as exc:  # noqa: BLE001
+        if targets:
+            print(f"# PostgreSQL not available: {exc}")
+    print("\n| database | mode | repeats | wall min (s) | wall median (s) | relaxations started | structures | duplicates |")
+    print("|---|---|---|---|---|---|---|---|")
+    med = {}
+    try:
+        for tgt in targets:
+            walls: dict[str, list[float]] = {"concurrent": [], "sequential": []}
+            dup: dict[str, list[int]] = {"concurrent": [], "sequential": []}
+            for k in range(repeats):
+                for mode in ("concurrent", "sequential"):  # interleaved
+                    tmp = Path(tempfile.mkdtemp(prefix="dualion-bench-"))
+                    target = str(tmp / "r.db") if tgt == "sqlite" else server.fresh_db(f"b_{mode}_{k}")
+                    w, started, n = _two_compute_runs(target, tmp, mode == "concurrent")
+                    walls[mode].append(w)
+                    dup[mode].append(started - n)
+                    shutil.rmtree(tmp, ignore_errors=True)
+            for mode in ("concurrent", "sequential"):
+                med[(tgt, mode)] = statistics.median(walls[mode])
+                print(f"| {tgt} | {mode} | {repeats} | {min(walls[mode]):.1f} | {med[(tgt, mode)]:.1f} | "
+                      f"{8 + max(dup[mode])} max | 8 | {max(dup[mode])} (all repeats: {dup[mode]}) |")
+            print(f"# {tgt}: ratio of medians sequential / concurrent = "
+                  f"{med[(tgt, 'sequential')] / med[(tgt, 'concurrent')]:.2f}")
+    finally:
+        if server is not None:
+            server.stop()
+    from tests.engines.test_kill import test_kill9_at_random_points_then_resume
+
+    if "kill" not in parts:
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="dualion-kill-"))
+    test_kill9_at_random_points_then_resume(tmp)  # prints kills, resumes, recomputed count
+    shutil.rmtree(tmp, ignore_errors=True)
+    from tests.engines.test_e2e_chgnet import test_compute_with_chgnet_finishes_and_reruns_from_the_database
+
+    if "e2e" not in parts:
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="dualion-e2e-"))
+    test_compute_with_chgnet_finishes_and_reruns_from_the_database(tmp)  # prints its wall time and stderr
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scaling", action="store_true", help="also run with Dask LocalCluster 1 and 2 workers")
     ap.add_argument("--batch", action="store_true", help="also time batched vs one-by-one CHGNet calls")
     ap.add_argument("--bundle", action="store_true", help="write the site models + structures into the package")
     ap.add_argument("--keep", action="store_true", help="reuse the existing serial db (no fresh run)")
+    ap.add_argument("--shared-db", action="store_true", help="only the shared-database / kill / CHGNet e2e checks")
+    ap.add_argument("--parts", default="db,kill,e2e", help="with --shared-db: which of db,kill,e2e to run")
     args = ap.parse_args(argv)
+    if args.shared_db:
+        import platform
+
+        import ase
+
+        from dualion import __version__
+
+        print(f"# bench_engines --shared-db  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  cpus={os.cpu_count()}  "
+              f"dualion {__version__}, ase {ase.__version__}, python {platform.python_version()}")
+        print(f"# load before: {os.getloadavg()}")
+        shared_db_bench(parts=args.parts)
+        print(f"# load after: {os.getloadavg()}")
+        return 0
     WORK.mkdir(parents=True, exist_ok=True)
     from dualion.engines.paired import paired_vacancy_check
 

@@ -236,3 +236,17 @@ def test_dask_worker_killed_mid_run_loses_nothing(tmp_path):
     assert len(keys) == 4 and len(set(keys)) == 4  # nothing lost, nothing written twice
     again = run_tasks(cu_tasks(4), eng, SETTINGS, db=dbp, progress=False)
     assert all(r.skipped for r in again) and db.count() == 4
+
+
+def test_a_stale_ase_lock_file_does_not_block_writes(tmp_path):
+    """A run killed inside ase.db's write used to leave `<db>.lock`; every later write then waited forever."""
+    import threading
+
+    (tmp_path / "r.db.lock").write_text("")
+    out = []
+    th = threading.Thread(target=lambda: out.append(run_tasks(cu_tasks(1), parse_engine("ase.calculators.emt:EMT"),
+                                                              SETTINGS, db=tmp_path / "r.db", progress=False)),
+                          daemon=True)
+    th.start()
+    th.join(timeout=120)
+    assert not th.is_alive() and len(out) == 1 and ResultsDB(tmp_path / "r.db").count() == 1

@@ -165,15 +165,21 @@ def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
               out: Path = typer.Option(..., "--out", help="Calibration YAML to write (use with --calibration)."),
               ) -> None:
     """Fit the correction mapping ML insertion energies onto the public DFT set (LOO-selected)."""
-    from dualion.engines.calculators import parse_engine
+    from dualion.engines.calculators import check_engine, parse_engine
     from dualion.engines.calibration import dump_calibration, run_calibration
     from dualion.engines.plots import parity_plot
     from dualion.progress import console
 
     _check_out(out, (".yaml", ".yml"))
+    target = _db_target(db)
     spec = parse_engine(engine, model)
-    cal, _ = run_calibration(spec, db=_db_target(db), dft_dir=dft, workers=workers, scheduler=scheduler,
-                             settings=_settings(fmax, steps, optimizer), anion_location=anion_location)
+    settings = _settings(fmax, steps, optimizer)
+    if workers < 1:
+        raise DualionUserError(f"must be ≥ 1, got {workers}", field="--workers")
+    check_engine(spec)
+    _cleanup_temps(out, plots)
+    cal, _ = run_calibration(spec, db=target, dft_dir=dft, workers=workers, scheduler=scheduler,
+                             settings=settings, anion_location=anion_location)
     if plots is not None:
         from dualion.plotting import save
 

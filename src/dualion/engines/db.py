@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -138,14 +139,22 @@ class ResultsDB:
                 Path(self.target).parent.mkdir(parents=True, exist_ok=True)
             import ase.db
 
-            try:
-                self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name")
-                self._db.count()  # create the ase.db tables now (and fail here on a bad URL/file)
-            except Exception as exc:  # noqa: BLE001 - driver errors of many types
-                self._db = None
-                msg = " ".join(str(exc).split()) or type(exc).__name__
-                raise DualionUserError(f"cannot open results database: {msg}", file=self.target,
-                                       field="--db") from None
+            for attempt in range(3):  # PostgreSQL: two runs creating the tables at once; the loser retries
+                try:
+                    # no ase lock file: a run killed while writing would leave `<db>.lock` behind and every
+                    # later write would wait for it forever; SQLite/PostgreSQL transactions do the locking
+                    self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name",
+                                              use_lock_file=False)
+                    self._db.count()  # create the ase.db tables now (and fail here on a bad URL/file)
+                    break
+                except Exception as exc:  # noqa: BLE001 - driver errors of many types
+                    self._db = None
+                    if self.is_url and attempt < 2 and ("already exists" in str(exc) or "duplicate key" in str(exc)):
+                        time.sleep(1.0)
+                        continue
+                    msg = " ".join(str(exc).split()) or type(exc).__name__
+                    raise DualionUserError(f"cannot open results database: {msg}", file=self.target,
+                                           field="--db") from None
         return self._db
 
     def get(self, task_key: str):

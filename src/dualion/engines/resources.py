@@ -79,17 +79,19 @@ def workers_for_memory(engine_name: str, n_atoms: int, workers: int, available_g
 
 def run_dask(work, tasks: Sequence[Any], todo: Mapping[str, list[int]], engine, settings, workers: int,
              scheduler: str | None, threads_per_worker: int | None, done: Callable, failed: Callable,
-             task_context: Callable, payload: Callable) -> None:
+             task_context: Callable, payload: Callable, bar=None, owner: str = "") -> None:
     """Claim → submit → write loop on Dask: at most one task per worker in flight (so that other runs
     sharing the database get the rest), largest structures first; rows are written by this client as
-    futures finish."""
+    futures finish. With a ``bar`` in ``bars`` mode, workers report their optimizer steps (worker
+    events) and each running relaxation gets its own bar."""
     from dualion.extras import require
 
     require("engines", "dask", "distributed")
     n_atoms = max(len(tasks[idx[0]].atoms) for idx in todo.values())
     if scheduler:
         n = 1
-        threads = torch_threads(1, threads_per_worker)  # remote machines: their own cores
+        # remote workers: their own cores decide (DUALION_TORCH_THREADS / OMP_NUM_THREADS there) unless given
+        threads = torch_threads(1, threads_per_worker) if threads_per_worker is not None else None
     else:
         n, per_gb = workers_for_memory(engine.name, n_atoms, workers)
         if n < workers:
@@ -97,9 +99,11 @@ def run_dask(work, tasks: Sequence[Any], todo: Mapping[str, list[int]], engine, 
                           f"for {n_atoms} atoms, {available_memory_gb():.1f} GB available", DualionWarning,
                           stacklevel=2)
         threads = torch_threads(n, threads_per_worker)
-    with dask_client(n, scheduler, threads, env={"DUALION_TORCH_THREADS": str(threads)}) as client:
+    env = {"DUALION_TORCH_THREADS": str(threads)} if threads is not None else {}
+    with dask_client(n, scheduler, threads or 1, env=env) as client:
         slots = max(1, sum(client.nthreads().values())) if scheduler else n
-        _dask_loop(client, slots, threads, work, tasks, todo, engine, settings, done, failed, task_context, payload)
+        _dask_loop(client, slots, threads, work, tasks, todo, engine, settings, done, failed, task_context, payload,
+                   bar, owner)
 
 
 @contextlib.contextmanager
@@ -134,9 +138,28 @@ def dask_client(workers: int = 1, scheduler: str | None = None, threads: int = 1
             cluster.close()
 
 
-def _dask_loop(client, slots: int, threads: int, work, tasks, todo, engine, settings, done: Callable,
-               failed: Callable, task_context: Callable, payload: Callable) -> None:
+def _dask_loop(client, slots: int, threads: int | None, work, tasks, todo, engine, settings, done: Callable,
+               failed: Callable, task_context: Callable, payload: Callable, bar=None, owner: str = "") -> None:
+    import threading
+
     futs: dict[Any, str] = {}
+    items: dict[str, Any] = {}
+    lock = threading.Lock()
+    topic = None
+    if bar is not None and bar.mode == "bars":
+        topic = f"dualion-progress-{owner or id(work)}"
+
+        def on_event(event) -> None:  # runs in the client's event-loop thread
+            msg = event[1] if isinstance(event, tuple) else event
+            key = msg.get("key")
+            with lock:
+                if key not in futs.values():
+                    return  # already finished
+                if key not in items:
+                    items[key] = bar.start_item(work.labels.get(key, key), settings.steps)
+                bar.step(items[key], msg["steps"], f"fmax {msg['fmax']:.3f} → {settings.fmax:g} eV/Å")
+
+        client.subscribe_topic(topic, on_event)
     try:
         while work.pending or futs:
             while len(futs) < slots:
@@ -144,12 +167,17 @@ def _dask_loop(client, slots: int, threads: int, work, tasks, todo, engine, sett
                 if key is None:
                     break
                 t = tasks[todo[key][0]]
-                f = client.submit(payload, t.atoms, engine, settings, t.relax_cell, threads,
+                f = client.submit(payload, t.atoms, engine, settings, t.relax_cell, threads, topic, key,
                                   key=f"relax-{key}-{time.monotonic_ns()}", pure=False)
-                futs[f] = key
+                with lock:
+                    futs[f] = key
             finished = [f for f in futs if f.done()]
             for f in finished:
-                key = futs.pop(f)
+                with lock:
+                    key = futs.pop(f)
+                    item = items.pop(key, None)
+                if item is not None:
+                    bar.finish_item(item, None, n=0)
                 try:
                     out = f.result()
                 except Exception as exc:  # noqa: BLE001 - e.g. a worker died too often
@@ -169,4 +197,9 @@ def _dask_loop(client, slots: int, threads: int, work, tasks, todo, engine, sett
         for f in futs:
             f.cancel()
         raise
-
+    finally:
+        if topic is not None:
+            try:
+                client.unsubscribe_topic(topic)
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass

@@ -93,15 +93,36 @@ def _relax_payload(atoms: Atoms, engine: EngineSpec, settings: RelaxSettings, re
 
 
 def _relax_payload_or_error(atoms: Atoms, engine: EngineSpec, settings: RelaxSettings, relax_cell: bool,
-                            threads: int | None) -> dict[str, Any]:
+                            threads: int | None, topic: str | None = None, key: str = "") -> dict[str, Any]:
     """Dask worker side: like :func:`_relax_payload`, but a user error comes back as data (no worker
-    "Compute Failed" log); the client raises it again."""
+    "Compute Failed" log); the client raises it again. With ``topic``, the optimizer's steps and fmax
+    are sent to the client as worker events (at most two per second) for its progress bars."""
+    on_step = _step_events(topic, key) if topic else None
     try:
-        return _relax_payload(atoms, engine, settings, relax_cell, threads)
+        return _relax_payload(atoms, engine, settings, relax_cell, threads, on_step=on_step)
     except DualionUserError as exc:
         return {"user_error": {"message": exc.message, "file": exc.file, "field": exc.field}}
     except Exception as exc:  # noqa: BLE001 - a failed relaxation is counted, the run goes on
         return {"failed": f"{type(exc).__name__}: {exc}"}
+
+
+def _step_events(topic: str, key: str, every_s: float = 0.5) -> Callable[[int, float], None]:
+    """An ``on_step`` that logs ``{"key", "steps", "fmax"}`` as a Dask worker event on ``topic`` (throttled)."""
+    last = [0.0]
+
+    def on_step(n: int, fmax: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < every_s:
+            return
+        last[0] = now
+        try:
+            from distributed import get_worker
+
+            get_worker().log_event(topic, {"key": key, "steps": int(n), "fmax": float(fmax)})
+        except Exception:  # noqa: BLE001 - progress is best effort, never a failure
+            pass
+
+    return on_step
 
 
 def _final_atoms(task: Task, out: Mapping[str, Any]) -> Atoms:
@@ -317,7 +338,7 @@ def run_tasks(tasks: Sequence[Task], engine: EngineSpec, settings: RelaxSettings
                     from dualion.engines.resources import run_dask
 
                     run_dask(work, tasks, todo, engine, settings, workers, scheduler, threads_per_worker,
-                             done, failed, _task_context, _relax_payload_or_error)
+                             done, failed, _task_context, _relax_payload_or_error, bar=bar, owner=owner)
         finally:
             if store is not None:
                 with contextlib.suppress(Exception):
