@@ -255,6 +255,7 @@ class EquilibriumCurve:
     delta_e_ref_V: float
     T_K: float
     uptake: Uptake
+    plateaus: list[dict[str, float]] = field(default_factory=list)
 
     def V_of_Q(self, Q_mAh_g: Any) -> np.ndarray:
         """Equilibrium voltage (V vs Mg2+/Mg) at capacity Q (mA h g-1), by interpolation (NaN outside)."""
@@ -298,13 +299,23 @@ class EquilibriumModel:
         ``"availability"`` (default), ``"fermi"`` or ``"none"``; see the module docstring.
     width_factor:
         ω, multiplies k_BT in the site occupancies (1 = ideal; >1 broadens, phenomenological disorder).
+    disorder, disorder_nodes:
+        {site type or family: σ (eV per transferred charge)}: Gaussian site-energy disorder integrated by
+        ``disorder_nodes``-point Gauss–Hermite quadrature (:mod:`dualion.model.disorder`); σ = 0 / absent: none.
+    interaction:
+        A :class:`~dualion.model.interactions.LatticeInteraction` (nearest-neighbour ion–ion interaction on one site
+        type, solved self-consistently with the two-phase construction), or None.
     """
 
     def __init__(self, site_types: Sequence[SiteType], n_redox_per_fu: float | None = None,
                  charges: Mapping[str, int] | None = None, T_K: float = T_DEFAULT_K,
                  molar_mass_g_mol: float | None = None, electron_statistics: ElectronStatistics = "availability",
-                 width_factor: float = 1.0, name: str = "") -> None:
+                 width_factor: float = 1.0, name: str = "", disorder: Mapping[str, float] | None = None,
+                 disorder_nodes: int = 9, interaction: Any = None) -> None:
         self.site_types = tuple(site_types)
+        self.disorder = {str(k): float(v) for k, v in dict(disorder or {}).items()}
+        self.disorder_nodes = int(disorder_nodes)
+        self.interaction = interaction
         if not self.site_types:
             raise DualionUserError("an equilibrium model needs at least one site type", field="site_types")
         names = [s.name for s in self.site_types]
@@ -339,9 +350,20 @@ class EquilibriumModel:
     # ------------------------------------------------------------------ construction helpers
     def _build(self) -> None:
         """Compile the states into the solver's arrays (:class:`~dualion.model.solver.ReservoirSolver`)."""
+        from dualion.model.disorder import resolve_widths
+
+        widths = resolve_widths(self.site_types, self.disorder, self.disorder_nodes)
         self._solver = ReservoirSolver(self.site_types, self.ions, self.charges, self.n_redox_per_fu,
-                                       self.electron_statistics, self.T_K, self.width_factor)
+                                       self.electron_statistics, self.T_K, self.width_factor, widths)
         self._counts, self._z, self._N = self._solver._counts, self._solver._z, self._solver._N
+        self._interacting = None
+        if self.interaction is not None and self.interaction.J_eV != 0:
+            from dualion.model.selfconsistent import InteractingSites
+
+            if self.interaction.site not in [s.name for s in self.site_types] or self.interaction.ion not in self.ions:
+                raise DualionUserError(f"interaction on unknown site type {self.interaction.site!r} or ion "
+                                       f"{self.interaction.ion!r}", field="interaction")
+            self._interacting = InteractingSites(self._solver, self.interaction, [s.name for s in self.site_types])
 
 
     def replace(self, **changes: Any) -> EquilibriumModel:
@@ -349,7 +371,8 @@ class EquilibriumModel:
         kw = dict(site_types=self.site_types, n_redox_per_fu=self.n_redox_per_fu, charges=self.charges,
                   T_K=self.T_K, molar_mass_g_mol=self.molar_mass_g_mol,
                   electron_statistics=self.electron_statistics if self.n_redox_per_fu is not None else "availability",
-                  width_factor=self.width_factor, name=self.name)
+                  width_factor=self.width_factor, name=self.name, disorder=self.disorder,
+                  disorder_nodes=self.disorder_nodes, interaction=self.interaction)
         kw.update(changes)
         return EquilibriumModel(**kw)
 
@@ -393,6 +416,8 @@ class EquilibriumModel:
             "name": self.name, "ions": list(self.ions), "charges": dict(self.charges), "T_K": self.T_K,
             "n_redox_per_fu": self.n_redox_per_fu, "electron_statistics": self.electron_statistics,
             "molar_mass_g_mol": self.molar_mass_g_mol, "width_factor": self.width_factor,
+            "disorder_eV": dict(self.disorder), "disorder_nodes": self.disorder_nodes,
+            "interaction": None if self.interaction is None else self.interaction.describe(),
             "energy_convention": "dE_eV: total insertion energy of the state vs empty site + metals (eV); "
                                  "offsets in eV per transferred charge",
             "site_types": [{"name": s.name, "sites_per_fu": s.sites_per_fu, "offset_eV": s.offset_eV,
@@ -423,14 +448,21 @@ class EquilibriumModel:
         per transferred charge by default, ``per="atom"`` for per atom). Vectorised: arrays broadcast;
         an ion given as −inf is excluded (its states are empty)."""
         mu, shape = self._mu_array(dmu, per)
-        eta, P = self._solver.evaluate(mu)
-        x_site_arr = np.einsum("psk,ski->psi", P, self._counts)   # ions per site
+        extra = None
+        if self._interacting is not None:
+            br = self._interacting.branches(mu)
+            extra = self._interacting.extra(self.interaction.field(br.theta, self.kT))
+        eta, P = self._solver.evaluate(mu, extra=extra)
+        agg = self._solver.aggregate                                # (types, nodes) weights
+        P_type = np.einsum("tn,pnk->ptk", agg, P)                  # occupancy per site of each type
+        x_site_arr = np.einsum("pnk,nki->pni", P, self._counts)    # ions per site of each node
+        x_type = np.einsum("tn,pni->pti", agg, x_site_arr)
         x_site: dict[str, dict[str, np.ndarray]] = {}
         occ: dict[str, dict[str, np.ndarray]] = {}
         for a, s in enumerate(self.site_types):
-            x_site[s.name] = {ion: (s.sites_per_fu * x_site_arr[:, a, i]).reshape(shape)
+            x_site[s.name] = {ion: (s.sites_per_fu * x_type[:, a, i]).reshape(shape)
                               for i, ion in enumerate(self.ions)}
-            occ[s.name] = {st.label: P[:, a, k].reshape(shape) for k, st in enumerate(s.states)}
+            occ[s.name] = {st.label: P_type[:, a, k].reshape(shape) for k, st in enumerate(s.states)}
         x = {ion: np.einsum("ps,s->p", x_site_arr[:, :, i], self._N).reshape(shape) for i, ion in enumerate(self.ions)}
         electrons = sum(self.charges[i] * x[i] for i in self.ions) if self.ions else np.zeros(shape)
         dmu_c = {ion: mu[:, i].reshape(shape) for i, ion in enumerate(self.ions)}
@@ -442,7 +474,12 @@ class EquilibriumModel:
         electron constraint eliminated). Symmetric for ``per="atom"`` (Maxwell relation); for
         ``per="charge"`` column j is multiplied by z_j."""
         mu, shape = self._mu_array(dmu, per)
-        _, J = self._solver.x_and_jac(mu)
+        if self._interacting is not None:
+            from dualion.model.selfconsistent import numerical_jacobian
+
+            J = numerical_jacobian(self, mu)
+        else:
+            _, J = self._solver.x_and_jac(mu)
         if per == "charge":
             J = J * self._z[None, None, :]
         return J.reshape(shape + (len(self.ions), len(self.ions)))
@@ -456,6 +493,10 @@ class EquilibriumModel:
         scalar calls start from the previous scalar solution (fast for ODE solvers). Unattainable targets
         (x ≤ 0, beyond the sites or the electron limit) raise :class:`DualionUserError` (``strict``) or give NaN."""
         check_convention(per)
+        if self._interacting is not None:
+            raise DualionUserError("chemical_potentials(x) is not available with an ion-ion interaction (the "
+                                   "inverse of a two-phase isotherm is not unique); use uptake() / curve()",
+                                   field="interaction")
         missing = [i for i in self.ions if i not in x]
         if missing:
             raise DualionUserError(f"missing uptake for {missing} (ions per formula unit)", field="x")
@@ -484,14 +525,23 @@ class EquilibriumModel:
         return out
 
     def curve(self, V_vs_Mg: Any, li_activity: float = 1.0, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
-              finite_electrolyte: FiniteElectrolyte | None = None) -> EquilibriumCurve:
+              finite_electrolyte: FiniteElectrolyte | None = None, activity_exponent: float = 1.0) -> EquilibriumCurve:
         """Equilibrium discharge curve on a voltage grid ``V_vs_Mg`` (V vs Mg2+/Mg).
 
         ``li_activity``: Li+ activity (≈ c/1 M); 0 means a Li-free electrolyte (Li states excluded).
         ``finite_electrolyte``: if given, its ``licl_M`` sets the initial activity (``li_activity`` is
         ignored) and the Li taken up by the electrode depletes it, solved self-consistently at every
-        voltage (unique: x_Li rises with a_Li, a_Li falls with x_Li).
+        voltage (unique: x_Li rises with a_Li, a_Li falls with x_Li). ``activity_exponent`` ν: apparent
+        (non-ideal) Li+ activity a = (c/1 M)^ν (:class:`dualion.core.Electrolyte`). With an interaction the curve
+        is the equilibrium (lower-Ω) branch and ``plateaus`` lists the two-phase plateaus (Maxwell construction)
+        with the metastable (spinodal) ranges.
         """
+        if not (math.isfinite(activity_exponent) and activity_exponent > 0):
+            raise DualionUserError(f"activity_exponent must be > 0, got {activity_exponent!r}",
+                                   field="activity_exponent")
+        if finite_electrolyte is not None and self._interacting is not None:
+            raise DualionUserError("a finite electrolyte with an ion-ion interaction is not supported; use an "
+                                   "infinite reservoir (li_activity)", field="finite_electrolyte")
         V = np.atleast_1d(np.asarray(V_vs_Mg, dtype=float))
         if V.ndim != 1 or V.size == 0 or not np.all(np.isfinite(V)):
             raise DualionUserError("voltages must be a non-empty 1-D array of finite numbers (V vs Mg)",
@@ -513,25 +563,30 @@ class EquilibriumModel:
             u = self.uptake(dmu)
             a = np.zeros_like(V)
         elif finite_electrolyte is None:
-            dmu = delta_mu_from_voltage(V, a0, delta_e_ref_V, self.T_K, per="charge")
+            dmu = delta_mu_from_voltage(V, a0 ** activity_exponent, delta_e_ref_V, self.T_K, per="charge")
             for ion in self.ions:
                 dmu.setdefault(ion, np.full_like(V, -np.inf))
             u = self.uptake(dmu)
-            a = np.full_like(V, a0)
+            a = np.full_like(V, a0 ** activity_exponent)
         else:
             if self.molar_mass_g_mol is None:
                 raise DualionUserError("a finite electrolyte needs the molar mass of the host",
                                        field="molar_mass_g_mol")
             avail = finite_electrolyte.li_per_fu_available(self.molar_mass_g_mol)
-            mu, a = self._solver.finite_li(V, a0, avail, delta_e_ref_V)
+            mu, a = self._solver.finite_li(V, a0, avail, delta_e_ref_V, activity_exponent)
             u = self.uptake({ion: mu[:, i] for i, ion in enumerate(self.ions)})
         Q = (capacity_mAh_g(u.x, self.charges, self.molar_mass_g_mol) if self.molar_mass_g_mol
              else np.full_like(V, np.nan))
         dqdv = -np.gradient(Q, V) if V.size > 1 else np.zeros_like(V)
         peaks = dqdv_peaks(V, dqdv)
+        plateaus: list[dict[str, float]] = []
+        if self._interacting is not None and a0 > 0 and has_li:
+            from dualion.model.selfconsistent import two_phase_plateaus
+
+            plateaus = two_phase_plateaus(self, V, a[0], delta_e_ref_V)
         return EquilibriumCurve(V=V, li_activity=a, x=u.x, x_site=u.x_site, electrons=u.electrons,
                                 eta_eV=u.eta_eV, Q_mAh_g=np.asarray(Q), dqdv=dqdv, peaks=peaks,
-                                delta_e_ref_V=float(delta_e_ref_V), T_K=self.T_K, uptake=u)
+                                delta_e_ref_V=float(delta_e_ref_V), T_K=self.T_K, uptake=u, plateaus=plateaus)
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         sites = ", ".join(f"{s.name}×{s.sites_per_fu:g}" for s in self.site_types)

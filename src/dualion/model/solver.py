@@ -28,8 +28,11 @@ class ReservoirSolver:
     """
 
     def __init__(self, site_types: Sequence, ions: Sequence[str], charges: Mapping[str, int],
-                 n_redox_per_fu: float | None, electron_statistics: str, T_K: float, width_factor: float) -> None:
+                 n_redox_per_fu: float | None, electron_statistics: str, T_K: float, width_factor: float,
+                 disorder: Sequence[tuple[float, int]] | None = None) -> None:
         self.site_types = tuple(site_types)
+        #: per site type (σ in eV per transferred charge, Gauss–Hermite nodes); σ = 0 → one node (no disorder)
+        self.disorder = tuple(disorder) if disorder is not None else tuple((0.0, 1) for _ in self.site_types)
         self.ions = tuple(ions)
         self.charges = dict(charges)
         self.n_redox_per_fu = n_redox_per_fu
@@ -47,13 +50,27 @@ class ReservoirSolver:
 
     # ------------------------------------------------------------------ compiled arrays
     def build(self) -> None:
-        S = len(self.site_types)
+        """Compile the states into arrays over *nodes*: a site type without disorder is one node; with a
+        Gaussian site-energy width σ (eV per transferred charge) it is ``n`` Gauss–Hermite nodes
+        t_j (weights w_j/√π), each holding N_s w_j/√π sites with every state shifted by √2 σ t_j n_e,k —
+        the exact n-point quadrature of the occupancies over the Gaussian (``node_site``: node → site type,
+        ``node_weight``: its fraction of the type's sites)."""
+        from dualion.model.disorder import gauss_hermite
+
+        nodes = []                                   # (site index, weight, shift per charge)
+        for a, (sigma, n) in enumerate(self.disorder):
+            t, w = gauss_hermite(sigma, n)
+            nodes += [(a, float(wj), float(tj)) for tj, wj in zip(t, w)]
+        S = len(nodes)
         K = max(len(s.states) for s in self.site_types)
         I = len(self.ions)
         counts = np.zeros((S, K, I))
         dE = np.zeros((S, K))
         logm = np.full((S, K), -np.inf)
-        for a, s in enumerate(self.site_types):
+        self.node_site = np.array([a for a, _, _ in nodes], int)
+        self.node_weight = np.array([w for _, w, _ in nodes], float)
+        for a, (site_index, _, shift) in enumerate(nodes):
+            s = self.site_types[site_index]
             for k, st in enumerate(s.states):
                 ne = 0.0
                 off = 0.0
@@ -62,7 +79,7 @@ class ReservoirSolver:
                     z = self.charges[ion]
                     ne += n * z
                     off += n * z * s.ion_offsets_eV.get(ion, 0.0)
-                dE[a, k] = st.dE_eV + s.offset_eV * ne + off
+                dE[a, k] = st.dE_eV + (s.offset_eV + shift) * ne + off
                 logm[a, k] = math.log(st.multiplicity)
         self._counts = counts
         self._z = np.array([self.charges[i] for i in self.ions], float)
@@ -70,10 +87,14 @@ class ReservoirSolver:
         self._dE = dE
         self._logm = logm
         self._valid = np.isfinite(logm)
-        self._N = np.array([s.sites_per_fu for s in self.site_types], float)
+        self._N = np.array([self.site_types[a].sites_per_fu for a in self.node_site], float) * self.node_weight
+        # (S_types, S_nodes): average over a type's nodes (per site of the type)
+        self.aggregate = np.zeros((len(self.site_types), S))
+        self.aggregate[self.node_site, np.arange(S)] = self.node_weight
 
-    def omega(self, mu: np.ndarray) -> np.ndarray:
-        """Ω (P, S, K), eV; states of invalid padding or with a Δμ = −∞ ion → +inf."""
+    def omega(self, mu: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """Ω (P, S, K), eV; states of invalid padding or with a Δμ = −∞ ion → +inf. ``extra`` (broadcast to
+        (P, S, K), eV) is added (the mean field of :mod:`dualion.model.interactions`)."""
         zmu = mu * self._z                                   # (P, I) eV per ion
         finite = np.isfinite(zmu)
         zmu_f = np.where(finite, zmu, 0.0)
@@ -81,6 +102,8 @@ class ReservoirSolver:
         if not finite.all():
             blocked = np.einsum("ski,pi->psk", self._counts, (~finite).astype(float)) > 0
             om = np.where(blocked, np.inf, om)
+        if extra is not None:
+            om = om + extra
         return np.where(self._valid[None], om, np.inf)
 
     def probabilities(self, A: np.ndarray, eta: np.ndarray) -> np.ndarray:
@@ -153,16 +176,17 @@ class ReservoirSolver:
             self._eta_warm = float(eta[0])
         return eta, self.probabilities(A, eta)
 
-    def evaluate(self, mu: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        om = self.omega(mu)
+    def evaluate(self, mu: np.ndarray, eta0: np.ndarray | None = None,
+                 extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        om = self.omega(mu, extra)
         A = self._logm[None] - om / (self.width_factor * self.kT)
         A = np.where(np.isfinite(A), A, -np.inf)
         return self.solve_eta(A, eta0)
 
     def x_and_jac(self, mu: np.ndarray, eta0: np.ndarray | None = None,
-                   want_eta: bool = False) -> Any:
+                  want_eta: bool = False, extra: np.ndarray | None = None) -> Any:
         """x (P, I) and ∂x/∂μ^atom (P, I, I) at per-charge μ (P, I) (and η with ``want_eta``)."""
-        eta, P = self.evaluate(mu, eta0)
+        eta, P = self.evaluate(mu, eta0, extra)
         kTw = self.width_factor * self.kT
         c = self._counts                                       # (S, K, I)
         ne = self._ne
@@ -184,10 +208,10 @@ class ReservoirSolver:
             J = J - (Cne[:, :, None] * Cne[:, None, :]) / kTw ** 2 / denom[:, None, None]
         return (x, J, eta) if want_eta else (x, J)
 
-    def log_xi(self, mu_atom: np.ndarray) -> np.ndarray:
+    def log_xi(self, mu_atom: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
         """k_BT ln Ξ(μ) (eV per fu) for per-atom μ (P, I): convex; its gradient is x."""
         mu_c = mu_atom / self._z
-        om = self.omega(mu_c)
+        om = self.omega(mu_c, extra)
         A = self._logm[None] - om / (self.width_factor * self.kT)
         A = np.where(np.isfinite(A), A, -np.inf)
         eta, _ = self.solve_eta(A)
@@ -322,19 +346,21 @@ class ReservoirSolver:
             self._warm = mu[0].copy()
         return mu, conv
 
-    def finite_li(self, V: np.ndarray, a0: float, avail: float, dE_ref: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per-charge μ (P, I) and Li+ activity (P,) with a finite electrolyte: solve x = x_Li(V, a0 (1 − x/avail))
-        per voltage (x: Li per fu) by safeguarded Newton in x.
+    def finite_li(self, V: np.ndarray, a0: float, avail: float, dE_ref: float,
+                  activity_exponent: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Per-charge μ (P, I) and Li+ activity (P,) with a finite electrolyte: solve x = x_Li(V, a(x)) per voltage
+        (x: Li per fu), a(x) = [a0 (1 − x/avail)]^ν (ν: ``activity_exponent``, 1 = ideal), by safeguarded Newton.
 
         g(x) = x − x_Li(μ_Li(x)) is increasing (x_Li rises with a, a falls with x), g(0) ≤ 0 < g(avail);
-        dg/dx = 1 + (∂x_Li/∂Δμ_Li) k_BT/(avail − x) with the analytic Jacobian."""
+        dg/dx = 1 + (∂x_Li/∂Δμ_Li) ν k_BT/(avail − x) with the analytic Jacobian."""
+        nu = float(activity_exponent)
         kT = self.kT
         iLi = self.ions.index("Li")
         lo = np.zeros_like(V)
         hi = np.full_like(V, avail)
 
         def mu_of(xli: np.ndarray) -> np.ndarray:
-            a = a0 * np.maximum(1.0 - xli / avail, 1e-300)
+            a = (a0 * np.maximum(1.0 - xli / avail, 1e-300)) ** nu
             cols = []
             for ion in self.ions:
                 if ion == "Mg":
@@ -352,7 +378,7 @@ class ReservoirSolver:
             g = x - xx[:, iLi]
             lo = np.where(g <= 0, x, lo)
             hi = np.where(g > 0, x, hi)
-            dg = 1.0 + J[:, iLi, iLi] * kT / np.maximum(avail - x, 1e-300)   # per-atom = per-charge for Li
+            dg = 1.0 + J[:, iLi, iLi] * nu * kT / np.maximum(avail - x, 1e-300)   # per-atom = per-charge for Li
             new = x - g / dg
             bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
             new = np.where(bad, 0.5 * (lo + hi), new)
@@ -360,4 +386,4 @@ class ReservoirSolver:
             x = np.where(np.abs(g) <= 1e-14, x, new)
             if np.all(done):
                 break
-        return mu_of(x), a0 * np.maximum(1.0 - x / avail, 0.0)
+        return mu_of(x), (a0 * np.maximum(1.0 - x / avail, 0.0)) ** nu
