@@ -51,6 +51,7 @@ import numpy as np
 
 from dualion.errors import DualionUserError
 from dualion.ions import formal_charge
+from dualion.model.curve import EquilibriumCurve, capacity_mAh_g, dqdv_peaks
 from dualion.model.solver import ReservoirSolver
 from dualion.reference import (DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K,
                                check_convention, delta_mu_from_voltage)
@@ -198,86 +199,6 @@ class FiniteElectrolyte:
     def li_per_fu_available(self, molar_mass_g_mol: float) -> float:
         """Li+ in the electrolyte per formula unit of active material at the start."""
         return self.licl_M * self.volume_uL * 1e-6 / (self.mass_mg * 1e-3 / molar_mass_g_mol)
-
-
-def capacity_mAh_g(x: Mapping[str, Any], charges: Mapping[str, int], molar_mass_g_mol: float) -> np.ndarray:
-    """Q = F Σ_i z_i x_i / (3.6 M): capacity in mA h g-1 for x ions per formula unit of mass M (g mol-1)."""
-    total = sum(charges[i] * np.asarray(v, dtype=float) for i, v in x.items())
-    return np.asarray(FARADAY_C_PER_MOL * total / (3.6 * molar_mass_g_mol))
-
-
-def dqdv_peaks(V: np.ndarray, dqdv: np.ndarray, prominence_frac: float = 0.05) -> list[dict[str, float]]:
-    """Peaks of a −dQ/dV curve (mA h g-1 V-1) on a voltage grid; position refined by a parabola
-    through the three grid points around each maximum. Returns [{V, height, prominence}], highest first."""
-    from scipy.signal import find_peaks
-
-    V = np.asarray(V, float)
-    y = np.asarray(dqdv, float)
-    if y.size < 3 or not np.any(np.isfinite(y)) or np.nanmax(y) <= 0:
-        return []
-    y = np.nan_to_num(y, nan=0.0)
-    ypad = np.concatenate([[0.0], y, [0.0]])  # allow peaks at the ends of the window
-    idx, props = find_peaks(ypad, prominence=prominence_frac * float(np.max(y)))
-    out = []
-    for j, prom in zip(idx - 1, props["prominences"]):
-        vj = float(V[j])
-        if 0 < j < len(y) - 1:
-            y0, y1, y2 = y[j - 1], y[j], y[j + 1]
-            den = y0 - 2 * y1 + y2
-            if den < 0:
-                d = 0.5 * (y0 - y2) / den
-                if abs(d) <= 1:
-                    vj = float(V[j] + d * (V[j + 1] - V[j - 1]) / 2)
-        out.append({"V": vj, "height": float(y[j]), "prominence": float(prom)})
-    out.sort(key=lambda p: -p["height"])
-    return out
-
-
-@dataclass(frozen=True)
-class EquilibriumCurve:
-    """An equilibrium discharge curve on a voltage grid (V vs Mg2+/Mg, descending or ascending).
-
-    ``x``/``x_site``: ions per fu; ``Q_mAh_g``: capacity (mA h g-1); ``dqdv``: −dQ/dV (mA h g-1 V-1,
-    positive on discharge); ``peaks``: :func:`dqdv_peaks`; ``li_activity``: the Li+ activity at each
-    point (varies with a finite electrolyte); ``delta_e_ref_V``, ``T_K``: conditions; chemical
-    potentials in ``uptake.dmu_per_charge`` are per charge.
-    """
-
-    V: np.ndarray
-    li_activity: np.ndarray
-    x: dict[str, np.ndarray]
-    x_site: dict[str, dict[str, np.ndarray]]
-    electrons: np.ndarray
-    eta_eV: np.ndarray
-    Q_mAh_g: np.ndarray
-    dqdv: np.ndarray
-    peaks: list[dict[str, float]]
-    delta_e_ref_V: float
-    T_K: float
-    uptake: Uptake
-    plateaus: list[dict[str, float]] = field(default_factory=list)
-
-    def V_of_Q(self, Q_mAh_g: Any) -> np.ndarray:
-        """Equilibrium voltage (V vs Mg2+/Mg) at capacity Q (mA h g-1), by interpolation (NaN outside)."""
-        order = np.argsort(self.Q_mAh_g, kind="stable")
-        q, v = self.Q_mAh_g[order], self.V[order]
-        keep = np.concatenate([[True], np.diff(q) > 0])
-        return np.interp(Q_mAh_g, q[keep], v[keep], left=np.nan, right=np.nan)
-
-    def to_records(self) -> list[dict[str, float]]:
-        """One row per voltage: V, a_Li, x per ion, x per site type and ion, e-, η, Q, −dQ/dV."""
-        rows = []
-        for j in range(self.V.size):
-            r = {"V_vs_Mg": float(self.V[j]), "li_activity": float(self.li_activity[j])}
-            for ion, v in self.x.items():
-                r[f"x_{ion}"] = float(v[j])
-            for site, d in self.x_site.items():
-                for ion, v in d.items():
-                    r[f"x_{ion}[{site}]"] = float(v[j])
-            r.update({"electrons_per_fu": float(self.electrons[j]), "eta_eV": float(self.eta_eV[j]),
-                      "Q_mAh_g": float(self.Q_mAh_g[j]), "minus_dQdV_mAh_g_V": float(self.dqdv[j])})
-            rows.append(r)
-        return rows
 
 
 class EquilibriumModel:
