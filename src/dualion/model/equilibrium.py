@@ -222,7 +222,7 @@ class EquilibriumModel:
         ω, multiplies k_BT in the site occupancies (1 = ideal; >1 broadens, phenomenological disorder).
     disorder, disorder_nodes:
         {site type or family: σ (eV per transferred charge)}: Gaussian site-energy disorder integrated by
-        ``disorder_nodes``-point Gauss–Hermite quadrature (:mod:`dualion.model.disorder`); σ = 0 / absent: none.
+        quadrature (``disorder_nodes``: Gauss–Hermite order; None: automatic, accurate to ~1e-5) (:mod:`dualion.model.disorder`); σ = 0 / absent: none.
     interaction:
         A :class:`~dualion.model.interactions.LatticeInteraction` (nearest-neighbour ion–ion interaction on one site
         type, solved self-consistently with the two-phase construction), or None.
@@ -232,10 +232,10 @@ class EquilibriumModel:
                  charges: Mapping[str, int] | None = None, T_K: float = T_DEFAULT_K,
                  molar_mass_g_mol: float | None = None, electron_statistics: ElectronStatistics = "availability",
                  width_factor: float = 1.0, name: str = "", disorder: Mapping[str, float] | None = None,
-                 disorder_nodes: int = 9, interaction: Any = None) -> None:
+                 disorder_nodes: int | None = None, interaction: Any = None) -> None:
         self.site_types = tuple(site_types)
         self.disorder = {str(k): float(v) for k, v in dict(disorder or {}).items()}
-        self.disorder_nodes = int(disorder_nodes)
+        self.disorder_nodes = None if disorder_nodes is None else int(disorder_nodes)
         self.interaction = interaction
         if not self.site_types:
             raise DualionUserError("an equilibrium model needs at least one site type", field="site_types")

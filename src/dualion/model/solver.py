@@ -51,15 +51,15 @@ class ReservoirSolver:
     # ------------------------------------------------------------------ compiled arrays
     def build(self) -> None:
         """Compile the states into arrays over *nodes*: a site type without disorder is one node; with a
-        Gaussian site-energy width σ (eV per transferred charge) it is ``n`` Gauss–Hermite nodes
-        t_j (weights w_j/√π), each holding N_s w_j/√π sites with every state shifted by √2 σ t_j n_e,k —
-        the exact n-point quadrature of the occupancies over the Gaussian (``node_site``: node → site type,
+        Gaussian site-energy width σ (eV per transferred charge) it is ``n`` quadrature nodes
+        φ_j (weights w_j, :func:`dualion.model.disorder.quadrature`), each holding N_s w_j sites with every state
+        shifted by φ_j n_e,k — the quadrature of the occupancies over the Gaussian (``node_site``: node → site type,
         ``node_weight``: its fraction of the type's sites)."""
-        from dualion.model.disorder import gauss_hermite
+        from dualion.model.disorder import quadrature
 
         nodes = []                                   # (site index, weight, shift per charge)
         for a, (sigma, n) in enumerate(self.disorder):
-            t, w = gauss_hermite(sigma, n)
+            t, w = quadrature(sigma, self.width_factor * self.kT, n)
             nodes += [(a, float(wj), float(tj)) for tj, wj in zip(t, w)]
         S = len(nodes)
         K = max(len(s.states) for s in self.site_types)
