@@ -34,7 +34,7 @@ def test_gauss_hermite_moments():
 
 
 def test_automatic_rule_converges_for_broad_distributions():
-    """σ = 4 kT: the automatic rule (trapezoid, spacing kT) agrees with a 2001-point trapezoid reference to 1e-7."""
+    """σ = 4 kT: the automatic rule (trapezoid, spacing 2kT) agrees with a 2001-point trapezoid reference to 1e-4."""
     from scipy.special import expit
 
     kT, s = 0.0257, 4 * 0.0257
@@ -43,7 +43,7 @@ def test_automatic_rule_converges_for_broad_distributions():
     g = np.exp(-0.5 * (x / s) ** 2)
     g /= g.sum()
     for mu in np.linspace(-3 * s, 3 * s, 13):
-        assert (w * expit((mu - phi) / kT)).sum() == pytest.approx((g * expit((mu - x) / kT)).sum(), abs=1e-7)
+        assert (w * expit((mu - phi) / kT)).sum() == pytest.approx((g * expit((mu - x) / kT)).sum(), abs=1e-4)
 
 
 def test_zero_width_reduces_exactly_to_the_model_without_disorder():
@@ -69,8 +69,11 @@ def test_disorder_equals_an_independent_quantile_quadrature():
     dmu = {"Li": -(V + 0.74 - 0.0257 * math.log(0.2)), "Mg": -V}
     a, b = m_gh.uptake(dmu), m_bf.uptake(dmu)
     for ion in ("Li", "Mg"):
-        assert np.allclose(a[ion], b[ion], atol=2e-4), (ion, a[ion], b[ion])
-    # the disorder does something: the model without it differs by far more than the tolerance
+        # automatic rule: trapezoid with spacing 2kT in φ (4kT in the Mg energy, n_e = 2): ~3e-4 for Mg
+        assert np.allclose(a[ion], b[ion], atol=5e-4), (ion, a[ion], b[ion])
+    fine = _two_site_model(disorder={"vacancy": sigma}, disorder_nodes=64).uptake(dmu)     # 64-point Gauss–Hermite
+    assert np.allclose(fine["Mg"], b["Mg"], atol=2e-5)
+    # the disorder does something: the model without it differs by far more than the tolerances
     c = _two_site_model().uptake(dmu)
     assert np.max(np.abs(c["Mg"] - a["Mg"])) > 0.003
 

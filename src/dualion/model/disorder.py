@@ -24,7 +24,7 @@ transferred charge, width σ; e.g. 4b sites near vs far from vacancies), which s
 :math:`n_{e,k}` transferred electrons by :math:`n_{e,k}\varphi`. The occupancies are integrated over it exactly
 by quadrature (:func:`quadrature`: Gauss–Hermite, :math:`\varphi_j = \sqrt2\sigma t_j`, weights
 :math:`w_j/\sqrt\pi`, for σ ≤ 1.5 k_BT; the exponentially convergent trapezoid rule with spacing k_BT for broader
-distributions, where Gauss–Hermite converges slowly): the type becomes n nodes, n = 1 (σ = 0) being the model
+distributions (spacing 2k_BT), where Gauss–Hermite converges slowly): the type becomes n nodes, n = 1 (σ = 0) being the model
 without disorder. The nodes are ordinary independent sites, so every identity of the model (Maxwell relations, the
 electron limit, T → 0) holds with disorder on.
 """
@@ -80,16 +80,17 @@ def quadrature(sigma_eV: float, kT_eV: float, n: int | None = None) -> tuple[np.
 
     ``n`` given: the n-point Gauss–Hermite rule. ``n=None`` (default): Gauss–Hermite with :data:`DEFAULT_NODES`
     nodes when σ ≤ 1.5 k_BT (max error ~1e-5 on a Fermi occupancy); for broader distributions Gauss–Hermite
-    converges slowly (σ = 3.5 k_BT: 3e-4 with 24 nodes), so the trapezoid rule on ±6σ with spacing k_BT is used
+    converges slowly (σ = 3.5 k_BT: 3e-4 with 24 nodes), so the trapezoid rule on ±5σ with spacing 2k_BT is used
     instead — exponentially convergent for the analytic Fermi-type occupancy (poles at ±iπk_BT: error
-    ~e^{-2π²} ≈ 3e-9), ⌈12σ/k_BT⌉ + 1 nodes (at most :data:`MAX_NODES`)."""
+    ~e^{-π²} ≈ 5e-5 for a one-electron state; ~3e-4 in x for Mg2+, whose energy moves by 2φ), ⌈5σ/k_BT⌉ + 1 nodes
+    (at most :data:`MAX_NODES`)."""
     _check(sigma_eV, n)
     if sigma_eV == 0:
         return np.zeros(1), np.ones(1)
     if n is not None or sigma_eV <= 1.5 * kT_eV:
         return gauss_hermite(sigma_eV, DEFAULT_NODES if n is None else n)
-    m = min(int(math.ceil(12.0 * sigma_eV / kT_eV)) + 1, MAX_NODES)
-    phi = np.linspace(-6.0 * sigma_eV, 6.0 * sigma_eV, m)
+    m = min(int(math.ceil(5.0 * sigma_eV / kT_eV)) + 1, MAX_NODES)
+    phi = np.linspace(-5.0 * sigma_eV, 5.0 * sigma_eV, m)
     w = np.exp(-0.5 * (phi / sigma_eV) ** 2)
     return phi, w / w.sum()
 
