@@ -128,3 +128,21 @@ def test_paper_model_with_boltzmann_populations_keeps_the_vacancy_count():
     m = paper_model(split_anions=True, populations="boltzmann")
     n = sum(s.sites_per_fu for s in m.site_types if s.name.startswith("vacancy"))
     assert n == pytest.approx(0.22, abs=1e-12)
+
+
+def test_compiled_kernel_equals_the_numpy_path():
+    """The numba η kernel and type averages give the NumPy solver's results to rounding (skip without numba)."""
+    from dualion.model.kernels import HAVE_NUMBA
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    m = _two_site_model(disorder={"vacancy": 0.08, "interstitial": 0.03})
+    V = np.linspace(2.0, 0.05, 80)
+    dmu = {"Li": -(V + 0.74), "Mg": -V}
+    m._solver.use_kernel = True
+    a = m.uptake(dmu)
+    m._solver.use_kernel = False
+    b = m.uptake(dmu)
+    for ion in ("Li", "Mg"):
+        assert np.allclose(a[ion], b[ion], rtol=1e-10, atol=1e-13)
+    assert np.allclose(a.eta_eV, b.eta_eV, rtol=1e-9, atol=1e-12)

@@ -373,18 +373,15 @@ class EquilibriumModel:
         if self._interacting is not None:
             br = self._interacting.branches(mu)
             extra = self._interacting.extra(self.interaction.field(br.theta, self.kT))
-        eta, P = self._solver.evaluate(mu, extra=extra)
-        agg = self._solver.aggregate                                # (types, nodes) weights
-        P_type = np.einsum("tn,pnk->ptk", agg, P)                  # occupancy per site of each type
-        x_site_arr = np.einsum("pnk,nki->pni", P, self._counts)    # ions per site of each node
-        x_type = np.einsum("tn,pni->pti", agg, x_site_arr)
+        eta, P_type, x_type = self._solver.type_averages(mu, extra=extra)   # per site of each type
+        N_type = np.array([s.sites_per_fu for s in self.site_types])
         x_site: dict[str, dict[str, np.ndarray]] = {}
         occ: dict[str, dict[str, np.ndarray]] = {}
         for a, s in enumerate(self.site_types):
             x_site[s.name] = {ion: (s.sites_per_fu * x_type[:, a, i]).reshape(shape)
                               for i, ion in enumerate(self.ions)}
             occ[s.name] = {st.label: P_type[:, a, k].reshape(shape) for k, st in enumerate(s.states)}
-        x = {ion: np.einsum("ps,s->p", x_site_arr[:, :, i], self._N).reshape(shape) for i, ion in enumerate(self.ions)}
+        x = {ion: (x_type[:, :, i] @ N_type).reshape(shape) for i, ion in enumerate(self.ions)}
         electrons = sum(self.charges[i] * x[i] for i in self.ions) if self.ions else np.zeros(shape)
         dmu_c = {ion: mu[:, i].reshape(shape) for i, ion in enumerate(self.ions)}
         return Uptake(x=x, x_site=x_site, occupancy=occ, electrons=np.asarray(electrons),

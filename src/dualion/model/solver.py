@@ -39,6 +39,10 @@ class ReservoirSolver:
         self.electron_statistics = electron_statistics
         self.T_K = float(T_K)
         self.width_factor = float(width_factor)
+        from dualion.model.kernels import HAVE_NUMBA
+
+        #: compiled η kernel (numba) instead of the NumPy loop; same results to rounding
+        self.use_kernel = HAVE_NUMBA
         self._warm: np.ndarray | None = None       # last scalar inverse (per-atom μ)
         self._eta_warm: float | None = None        # last scalar η
         self.build()
@@ -124,7 +128,8 @@ class ReservoirSolver:
         f = 0.5 * (1.0 + np.tanh(eta / (2 * kT)))
         return L * f, L * f * (1 - f) / kT
 
-    def solve_eta(self, A: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def solve_eta(self, A: np.ndarray, eta0: np.ndarray | None = None, want_P: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
         """Solve Σ_s N_s <n_e>_s(η) = N_redox f(η) per point; safeguarded Newton in η. Returns (η, P)."""
         P_ = A.shape[0]
         if self.electron_statistics == "none" or P_ == 0:
@@ -152,6 +157,15 @@ class ReservoirSolver:
         elif P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
             eta = np.clip(np.array([warm]), lo, hi)
         L = self.n_redox_per_fu
+        if self.use_kernel:
+            from dualion.model.kernels import solve_eta_kernel
+
+            eta = solve_eta_kernel(np.ascontiguousarray(A, dtype=float), np.ascontiguousarray(ne, dtype=float),
+                                   self._N, float(L), 1 if self.electron_statistics == "availability" else 2, kTw,
+                                   self.kT, np.ascontiguousarray(eta, dtype=float), True)
+            if P_ == 1:
+                self._eta_warm = float(eta[0])
+            return eta, (self.probabilities(A, eta) if want_P else None)
         for _ in range(200):
             P = self.probabilities(A, eta)
             mean_ne = np.sum(P * ne[None], axis=2)                 # (P, S)
@@ -182,6 +196,24 @@ class ReservoirSolver:
         A = self._logm[None] - om / (self.width_factor * self.kT)
         A = np.where(np.isfinite(A), A, -np.inf)
         return self.solve_eta(A, eta0)
+
+    def type_averages(self, mu: np.ndarray, extra: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """η (P,), occupancies per site of each site type (P, T, K) and ions per site of each type (P, T, I)."""
+        om = self.omega(mu, extra)
+        kTw = self.width_factor * self.kT
+        A = self._logm[None] - om / kTw
+        A = np.where(np.isfinite(A), A, -np.inf)
+        if self.use_kernel:
+            from dualion.model.kernels import type_averages_kernel
+
+            eta, _ = self.solve_eta(A, want_P=False)
+            Pt, xt = type_averages_kernel(A, self._ne.astype(float), eta, kTw, self.node_site, self.node_weight,
+                                          self._counts, len(self.site_types))
+            return eta, Pt, xt
+        eta, P = self.solve_eta(A)
+        return eta, np.einsum("tn,pnk->ptk", self.aggregate, P), \
+            np.einsum("tn,pni->pti", self.aggregate, np.einsum("pnk,nki->pni", P, self._counts))
 
     def x_and_jac(self, mu: np.ndarray, eta0: np.ndarray | None = None,
                   want_eta: bool = False, extra: np.ndarray | None = None) -> Any:
