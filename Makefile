@@ -19,7 +19,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install -q --upgrade pip wheel setuptools
 	$(PIP) install -q torch==2.13.0 $(TORCH_INDEX)
-	$(PIP) install -q -c constraints.txt -e ".[test]"
+	$(PIP) install -q -c constraints.txt -e ".[all,test]"
 	@touch $(STAMP)
 
 install: $(STAMP) sysdeps

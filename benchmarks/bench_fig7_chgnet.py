@@ -30,7 +30,7 @@ def main() -> None:
     from pymatgen.io.ase import AseAtomsAdaptor
 
     from dualion.io.atomic import atomic_path
-    from dualion.plotting import write_table
+    from dualion.plotting import save
     from dualion.structures import build_site_model
     from dualion.structures.distortion import distortion_table, ideal_reference, plot_distortion
 
@@ -83,8 +83,8 @@ def main() -> None:
     vac = host.meta["vacancies"]
     rows = distortion_table([(m.label, relaxed[m.label]) for m in models], vac, source="CHGNet-relaxed")
     ref = ideal_reference(host.meta["a_A"], host.meta["c_A"], host.meta["u"])
-    write_table(rows, out, "distortion", json_payload={"units": "Å", "ideal_anatase": ref, "rows": rows})
-    plot_distortion(rows, out, "distortion", reference=ref)
+    save(plot_distortion(rows, reference=ref), out, "distortion", data=rows,
+         json_payload={"units": "Å", "ideal_anatase": ref, "rows": rows})
     print(f"# Fig. 7 check, {args.supercell}, CHGNet fixed-cell, fmax {args.fmax} eV/Å "
           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
     print(f"{'configuration':14s} {'site':4s} {'occupant':8s} {'eq_a_A':>7s} {'eq_b_A':>7s} {'axial_A':>7s} "

@@ -29,7 +29,7 @@ def test_bad_option_value_is_one_line(run_cli):
 
 
 def _cycling_csv(tmp_path):
-    from dualion.echem.demo_analysis import synthetic_cycling
+    from dualion.echem.synthetic import synthetic_cycling
     from dualion.echem.gitt import write_plain_csv
 
     t, v, i, c = synthetic_cycling(n_cycles=1, n_per_half=200)

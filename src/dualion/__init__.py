@@ -14,7 +14,7 @@ Subpackages, one per domain:
 - :mod:`dualion.io` — atomic writes and energy-file readers.
 """
 
-__version__ = "0.1.0"
+from dualion._version import __version__  # noqa: E402
 
 from dualion.errors import DualionUserError  # noqa: E402
 

@@ -49,20 +49,39 @@ def _register_domains() -> None:
     import importlib
 
     for name in ("thermo.cli", "composition.cli", "echem.cli", "echem.cli_analysis", "structures.cli",
-                 "engines.cli", "model.cli", "cell.cli"):
+                 "engines.cli", "model.cli", "cell.cli", "pdf.cli", "nmr.cli"):
         importlib.import_module(f"dualion.{name}").register(app)
 
 
 _register_domains()
 
 
+def _command_path(argv: list[str]) -> str:
+    """``dualion echem summary`` for argv ``["echem", "summary", "x.csv"]`` (sub-commands only)."""
+    cmd = typer.main.get_command(app)
+    path = ["dualion"]
+    for tok in argv:
+        sub = getattr(cmd, "commands", {}).get(tok)
+        if sub is None:
+            break
+        path.append(tok)
+        cmd = sub
+    return " ".join(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and return exit code 2."""
     from dualion.cliutil import format_warning_line, warnings_to_stderr
+    from dualion.extras import MissingExtraError
 
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         with warnings_to_stderr():  # every command: each distinct warning once, one line, after the work
-            app(args=argv, standalone_mode=False)
+            app(args=args, standalone_mode=False)
+    except MissingExtraError as exc:  # "error: dualion compute needs the 'engines' extra: pip install ..."
+        exc.what = _command_path(args)
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
     except DualionUserError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2

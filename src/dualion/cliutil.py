@@ -6,7 +6,7 @@ import contextlib
 import math
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,23 @@ def _short_source(filename: str) -> str:
             if i + 1 < len(parts):
                 return "/".join(parts[i + 1:])
     return Path(filename).name or "?"
+
+
+@contextlib.contextmanager
+def option_names(table: Mapping[str, str]) -> Iterator[None]:
+    """Name CLI options in errors: a :class:`DualionUserError` raised by the library with a *library* field
+    (``"rate_mA_g"``) is re-raised with the option that sets it (``"--rate-mA-g"``), per ``table``
+    ({field: option}, one table per CLI module). Errors about a file (``file`` set) keep their field (a
+    key or column of that file). Use as ``with option_names(T):`` or as a decorator ``@option_names(T)``.
+    """
+    try:
+        yield
+    except DualionUserError as exc:
+        opt = table.get(exc.field) if exc.field and exc.file is None else None
+        if opt is not None:
+            exc.field = opt
+            exc.args = (exc.one_line(),)
+        raise
 
 
 def read_yaml(path: str | os.PathLike) -> Any:

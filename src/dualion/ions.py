@@ -31,7 +31,7 @@ def parse_ions(text: str | None) -> tuple[str, ...]:
         return DEFAULT_IONS
     ions = tuple(p.strip() for p in str(text).split(",") if p.strip())
     if len(set(ions)) != len(ions):
-        raise DualionUserError(f"duplicate ion in {text!r}", field="--ions")
+        raise DualionUserError(f"duplicate ion in {text!r}", field="ions")
     for ion in ions:
         formal_charge(ion)
     return ions

@@ -13,6 +13,9 @@ Conventions (explicit everywhere in dualion):
 * Chemical potentials relative to the metals, **per transferred charge** (the paper's Fig. 6):
   :math:`\Delta\mu_\mathrm{Mg} = -V_\mathrm{Mg}` and :math:`\Delta\mu_\mathrm{Li} = -V_\mathrm{Li}`, in eV.
   **Per atom**: multiply by the formal charge z (:math:`\Delta\mu^\mathrm{atom}_\mathrm{Mg} = -2V_\mathrm{Mg}`).
+
+The mapping itself is written once, in :class:`dualion.core.Electrolyte`; the functions here are the
+scalar/array conveniences over it that the CLIs use.
 """
 
 from __future__ import annotations
@@ -22,16 +25,14 @@ from typing import Literal
 
 import numpy as np
 
+from dualion.core.constants import DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K
+from dualion.core.conventions import Per
+from dualion.core.electrolyte import Electrolyte
 from dualion.errors import DualionUserError
 
-#: Boltzmann constant, eV K-1 (CODATA 2018).
-K_B_EV_PER_K = 8.617333262e-5
-#: Faraday constant, C mol-1.
-FARADAY_C_PER_MOL = 96485.33212
-#: Default temperature, K (25 °C, the paper's cells).
-T_DEFAULT_K = 298.15
-#: Default E°(Mg2+/Mg) − E°(Li+/Li), V: the paper's 0.93 V vs Mg = 1.67 V vs Li.
-DELTA_E_REF_DEFAULT_V = 0.74
+__all__ = ["DELTA_E_REF_DEFAULT_V", "FARADAY_C_PER_MOL", "K_B_EV_PER_K", "T_DEFAULT_K", "Convention", "Reference",
+           "activity_from_concentration", "check_convention", "convert_voltage", "delta_mu_from_voltage",
+           "nernst_shift_V", "thermal_voltage_V"]
 
 Reference = Literal["Mg", "Li"]
 Convention = Literal["charge", "atom"]
@@ -56,46 +57,41 @@ def convert_voltage(V: float | np.ndarray, frm: Reference, to: Reference,
                     T_K: float = T_DEFAULT_K) -> float | np.ndarray:
     """Convert a cell voltage between references: V vs ``frm`` → V vs ``to`` (each "Mg" or "Li").
 
-    V_Li = V_Mg + ΔE_ref − (k_B T/e) ln a_Li+ (the Li+/Li electrode in the electrolyte of activity a).
+    V_Li = V_Mg + ΔE_ref − (k_B T/e) ln a_Li+ (:meth:`Electrolyte.vs_li <dualion.core.Electrolyte.vs_li>`).
     """
     for name, ref in (("from", frm), ("to", to)):
         if ref not in ("Mg", "Li"):
-            raise DualionUserError(f"voltage reference must be 'Mg' or 'Li', got {ref!r}", field=f"reference ({name})")
-    shift = delta_e_ref_V - nernst_shift_V(li_activity, T_K)
+            raise DualionUserError(f"voltage reference must be 'Mg' or 'Li', got {ref!r}", field=f"reference_{name}")
+    if not (isinstance(li_activity, (int, float)) and li_activity > 0):
+        raise DualionUserError(f"Li+ activity must be > 0, got {li_activity!r}", field="li_activity")
+    el = Electrolyte(li_activity=float(li_activity), delta_e_ref_V=delta_e_ref_V, T_K=T_K)
     if frm == to:
         return V
-    return V + shift if frm == "Mg" else V - shift
+    return el.vs_li(V) if frm == "Mg" else el.vs_mg(V)
 
 
 def delta_mu_from_voltage(V_vs_Mg: float | np.ndarray, li_activity: float = 1.0,
                           delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V, T_K: float = T_DEFAULT_K,
                           per: Convention = "charge") -> dict[str, float | np.ndarray]:
-    """Chemical potentials of Li and Mg relative to the metals (eV) at cell voltage ``V_vs_Mg``.
+    """Chemical potentials of Li and Mg relative to the metals (eV) at cell voltage ``V_vs_Mg``
+    (:meth:`Electrolyte.delta_mu <dualion.core.Electrolyte.delta_mu>`; activity 0 = Li-free, Δμ_Li = −inf).
 
     Per charge: Δμ_Mg = −V, Δμ_Li = −(V + ΔE_ref − (k_B T/e) ln a_Li+).
     Per atom: Δμ_Mg = −2V, Δμ_Li as per charge (z = 1).
     """
-    check_convention(per)
-    V = np.asarray(V_vs_Mg, dtype=float)
-    mu_mg = -V
-    mu_li = -(V + delta_e_ref_V - nernst_shift_V(li_activity, T_K))
-    if per == "atom":
-        mu_mg = 2.0 * mu_mg
-    if V.ndim == 0:
-        return {"Li": float(mu_li), "Mg": float(mu_mg)}
-    return {"Li": mu_li, "Mg": mu_mg}
+    return Electrolyte.activity(li_activity, delta_e_ref_V=delta_e_ref_V, T_K=T_K).delta_mu(V_vs_Mg, per)
 
 
-def check_convention(per: str) -> Convention:
-    """Validate a chemical-potential convention: ``"charge"`` (eV per transferred e-) or ``"atom"``."""
-    if per not in ("charge", "atom"):
-        raise DualionUserError(f"chemical-potential convention must be 'charge' or 'atom', got {per!r}", field="--per")
-    return per  # type: ignore[return-value]
+def check_convention(per: str | Per) -> Per:
+    """Validate a chemical-potential convention: ``"charge"`` (eV per transferred e-) or ``"atom"``
+    (:meth:`Per.parse <dualion.core.Per.parse>`; a ``str`` enum, so it compares equal to the string)."""
+    return Per.parse(per)
 
 
 def activity_from_concentration(c_mol_L: float, c_standard_mol_L: float = 1.0) -> float:
-    """Ideal-solution Li+ activity a ≈ c / c° (c° = 1 M). Zero concentration is refused (ln 0)."""
+    """Ideal-solution Li+ activity a ≈ c / c° (c° = 1 M). Zero concentration is refused (ln 0): a Li-free
+    electrolyte is ``Electrolyte.licl(0)`` (``li_free=True``), not a small concentration."""
     if not (c_mol_L > 0) or math.isinf(c_mol_L):
         raise DualionUserError(f"LiCl concentration must be a positive finite number (M), got {c_mol_L!r}; "
-                               "for a Li-free electrolyte give a small value such as 1e-6 M", field="--licl")
+                               "for a Li-free electrolyte use li_free (0 M)", field="licl_M")
     return c_mol_L / c_standard_mol_L

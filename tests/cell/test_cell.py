@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from dualion.core import Electrolyte
 from dualion.errors import DualionUserError
 from dualion import cell
 from dualion.cell import CellParameters, LangmuirPair, SingleParticleCell, Step
@@ -36,8 +37,8 @@ def test_low_rate_capacity_approaches_equilibrium_capacity_langmuir():
     eq = LangmuirPair()
     p = CellParameters(licl_M=0.2, **FAST)
     # equilibrium uptake at the cutoff and at the start (2.3 V), closed form of the stand-in
-    x_lo = cell.equilibrium_uptake(eq, 0.05, 0.2)
-    x_hi = cell.equilibrium_uptake(eq, 2.3, 0.2)
+    x_lo = cell.equilibrium_uptake(eq, 0.05, Electrolyte.licl(0.2))
+    x_hi = cell.equilibrium_uptake(eq, 2.3, Electrolyte.licl(0.2))
     q_eq = FARADAY_C_PER_MOL * ((x_lo["Li"] - x_hi["Li"]) + 2 * (x_lo["Mg"] - x_hi["Mg"])) / (3.6 * p.molar_mass_g_mol)
     # hand check of the closed form: at 0.05 V both sets are essentially full: 0.56 Li + 2·0.22 Mg = 1.00 e- per fu
     # → 96485.33/(3.6·71.017) = 377.4 mA h g-1
@@ -52,7 +53,7 @@ def test_low_rate_capacity_approaches_equilibrium_capacity_langmuir():
 def test_low_rate_capacity_approaches_equilibrium_paper_model():
     p = CellParameters(licl_M=1.0, **FAST)
     c = SingleParticleCell(p)
-    x_lo = cell.equilibrium_uptake(c.eq, 0.05, 1.0)
+    x_lo = cell.equilibrium_uptake(c.eq, 0.05, Electrolyte.licl(1.0))
     x0 = c.mean_x(c.equilibrium_state(2.3))
     q_eq = FARADAY_C_PER_MOL * ((x_lo["Li"] - x0[0]) + 2 * (x_lo["Mg"] - x0[1])) / (3.6 * p.molar_mass_g_mol)
     q = cell.summarize(c.run([Step(-2.0)])).discharge_capacity_mAh_g
@@ -119,12 +120,18 @@ def test_gitt_csv_round_trip_and_relaxation_to_equilibrium(tmp_path, run_cli):
         th = pt.x_Mg / eq.n_sites["Mg"]
         U = 0.60 - KT / 2 * math.log(th / (1 - th))
         assert abs(pt.V_relaxed - U) < 2e-3          # relaxed voltage = equilibrium potential at that SOC
-        assert pt.overpotential_V > 0                # discharge pulse: closed-circuit V below relaxed V
+        assert pt.eta_V < 0                          # η = E(pulse end) − E_eq < 0 on a discharge pulse
         # 10 mA g-1 for 1 h per pulse = 10 mA h g-1
     assert [round(pt.capacity_mAh_g, 6) for pt in pts] == [10.0, 20.0, 30.0, 40.0]
+    # η by hand from the raw series (one sign convention): last V of pulse step 2k−1 minus last V of rest 2k
+    for k, pt in enumerate(pts, start=1):
+        v_pulse_end = res.voltage_V[res.step == 2 * k - 1][-1]
+        v_relaxed = res.voltage_V[res.step == 2 * k][-1]
+        assert pt.eta_V == pytest.approx(v_pulse_end - v_relaxed, abs=1e-12)
+        assert pt.V_relaxed == pytest.approx(v_relaxed, abs=1e-12)
     path = cell.write_cycler_csv(res, tmp_path / "gitt.csv")
     text = path.read_text().splitlines()
-    assert text[0] == "# mass_mg=1.6" and "time_s,voltage_V,current_mA,step,cycle" in text
+    assert text[0] == f"# mass_mg={p.mass_mg:g}" and "time_s,voltage_V,current_mA,cycle,step" in text
     try:
         from dualion.echem.readers import read
     except ImportError:
@@ -135,7 +142,7 @@ def test_gitt_csv_round_trip_and_relaxation_to_equilibrium(tmp_path, run_cli):
     assert np.allclose(np.asarray(d.current_mA), res.current_mA, rtol=1e-5, atol=1e-9)
     assert np.all(np.diff(np.asarray(d.time_s)) > 0)
     # the contract: `dualion echem gitt` analyses the simulated file, pulse by pulse
-    cli = run_cli("echem", "gitt", path, "--molar-mass", "71.017", "--out", tmp_path / "an", "--json")
+    cli = run_cli("echem", "gitt", path, "--molar-mass", f"{p.molar_mass_g_mol}", "--out", tmp_path / "an", "--json")
     assert cli.code == 0, cli.stderr
     import json
     rows = json.loads(cli.stdout)["records"][0]["pulses"]

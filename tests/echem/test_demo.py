@@ -1,25 +1,35 @@
-"""The echem demo part: synthetic files analysed, known capacities recovered, figures written."""
+"""The synthetic example cells (Fig. 2a/2b scripts): files read back cleanly, known capacities recovered."""
 
 from __future__ import annotations
 
-import json
-import re
+import math
+import warnings
 
-from dualion.echem import demo
+from dualion import echem
+from dualion.echem import synthetic
+from dualion.errors import DualionWarning
 
 
-def test_demo_part_fast(tmp_path):
-    lines = demo.run(tmp_path, fast=True)
-    text = "\n".join(lines)
-    for stem in ("fig1a_voltage_capacity", "fig2a_rate_capability", "fig2b_long_cycling"):
-        assert (tmp_path / f"{stem}.png").exists() and (tmp_path / f"{stem}.svg").exists()
-    rates = json.loads((tmp_path / "rate_capability.json").read_text())
-    assert [round(r["rate"]) for r in rates] == [20, 50, 100, 200, 500, 1000, 20]
-    # prescribed capacities recovered to CSV rounding (9 significant digits)
-    m = re.search(r"max \|Δ\| = ([0-9.e+-]+) mA h g-1 \(rate test\)", text)
-    assert m and float(m.group(1)) < 1e-2
-    # fast mode: 100 cycles with fade exp(-2e-4 (n-1)): retention = 100·exp(-2e-4·99) = 98.04 %
-    assert "after 100 cycles" in text
-    long = json.loads((tmp_path / "long_cycling_cycles.json").read_text())
-    assert len(long) == 100
-    assert abs(long[-1]["retention_pct"] - 98.039) < 0.002
+def _summary(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DualionWarning)  # the example files must read cleanly
+        data = echem.read(path)
+    return echem.cycles.summarise(data, echem.segment.half_cycles(data))
+
+
+def test_rate_test_recovers_prescribed_capacities(tmp_path):
+    cell = synthetic.SyntheticCell()
+    sched = synthetic.rate_schedule(synthetic.PAPER_RATES_MA_G, cycles_per_rate=5)
+    s = _summary(synthetic.write_csv(tmp_path / "rate.csv", cell, sched, points_per_half=200))
+    assert [round(r.rate) for r in s.rates] == [20, 50, 100, 200, 500, 1000, 20]
+    err = max(max(abs(c.discharge_mAh_g - e["discharge_mAh_g"]), abs(c.charge_mAh_g - e["charge_mAh_g"]))
+              for c, e in zip(s.cycles, synthetic.expected(cell, sched)))
+    assert err < 1e-2                       # CSV rounding (9 significant digits)
+
+
+def test_long_cycling_retention(tmp_path):
+    s = _summary(synthetic.write_csv(tmp_path / "long.csv", synthetic.SyntheticCell(), [1000.0] * 100,
+                                     points_per_half=60, rest_points=2, rest_s=120.0))
+    assert len(s.cycles) == 100
+    # fade exp(-2e-4 (n-1)): retention after 100 cycles = 100·exp(-2e-4·99) = 98.04 %
+    assert abs(s.cycles[-1].retention_pct - 100 * math.exp(-2e-4 * 99)) < 0.002

@@ -261,7 +261,7 @@ def echem_cli(capsys):
 
 
 def _write_cycling_csv(path, n_cycles=2):
-    from dualion.echem.demo_analysis import synthetic_cycling
+    from dualion.echem.synthetic import synthetic_cycling
     from dualion.echem.gitt import write_plain_csv
 
     t, v, i, c = synthetic_cycling(n_cycles=n_cycles, n_per_half=600)

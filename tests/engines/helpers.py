@@ -82,8 +82,9 @@ class TargetCellCalc(Calculator):
 class LoggingLJ(Calculator):
     """Lennard-Jones for any element (ASE's, σ = 1.2 Å, ε = 5 meV, rc = 3 Å) that appends the canonical hash
     of every structure it evaluates to the file ``DUALION_TEST_LOG`` (one line per call) and sleeps
-    ``DUALION_TEST_SLEEP`` s per call. A relaxation starts with exactly one call on its input structure,
-    so the number of lines holding a task's ``input_sha256`` = how many times that task was relaxed."""
+    ``DUALION_TEST_SLEEP`` s per call (consecutive calls on the same hash give one line). A relaxation
+    starts with a call on its input structure, so the number of lines holding a task's
+    ``input_sha256`` = how many times that task was relaxed."""
 
     implemented_properties = ["energy", "free_energy", "forces", "stress"]
 
@@ -99,8 +100,11 @@ class LoggingLJ(Calculator):
         super().calculate(atoms, properties or ["energy"], system_changes or [])
         log = os.environ.get("DUALION_TEST_LOG")
         if log:
-            with open(log, "a") as fh:
-                fh.write(structure_sha256(self.atoms) + "\n")
+            h = structure_sha256(self.atoms)
+            if h != getattr(self, "_last", None):  # a step too small to change the hash is the same structure
+                with open(log, "a") as fh:
+                    fh.write(h + "\n")
+                self._last = h
         time.sleep(float(os.environ.get("DUALION_TEST_SLEEP", "0")))
         self._lj.calculate(self.atoms.copy(), properties or ["energy"], ["positions", "numbers", "cell"])
         self.results = dict(self._lj.results)

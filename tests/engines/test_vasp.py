@@ -318,3 +318,29 @@ def test_cli_collect_flags_unconverged_runs_on_stderr(models, tmp_path, run_cli)
     assert "__Li" in lines[0] and "vasprun.xml" in lines[0] and "incomplete" in lines[0]
     assert {c.label: c.status for c in load_site_model(tmp_path / "site.yaml").configurations} == {
         "Li": "incomplete", "Mg": "finished"}
+
+
+def test_collect_refuses_a_vasprun_whose_atoms_are_not_its_folders(models, tmp_path, run_cli):
+    """A vasprun.xml of another structure (composition) or with the atoms reordered is refused in one line."""
+    import shutil
+
+    from pymatgen.io.vasp.inputs import Poscar
+
+    doc = _fake_campaign(models, tmp_path / "a", ENERGIES)
+    d = {r.get("label", r["dir"]): tmp_path / "a" / r["dir"] for r in doc["runs"] if r["kind"] == "model"}
+    shutil.copy(d["Mg"] / "vasprun.xml", d["Li"] / "vasprun.xml")  # Mg's result in the Li folder
+    res = run_cli("vasp-collect", tmp_path / "a", "--out", tmp_path / "a.yaml")
+    line = res.stderr.strip()
+    assert res.code == 2 and len(line.splitlines()) == 1 and "Traceback" not in line
+    assert str(d["Li"] / "vasprun.xml") in line and "composition" in line and "Mg" in line
+    assert not (tmp_path / "a.yaml").exists()
+    # same atoms, another order: the POSCAR written with the species reversed
+    _fake_campaign(models, tmp_path / "b", ENERGIES)
+    li = tmp_path / "b" / d["Li"].name
+    st = Poscar.from_file(li / "POSCAR").structure
+    order = sorted(range(len(st)), key=lambda i: -st[i].specie.Z)
+    st2 = st.copy()
+    st2 = type(st)(st.lattice, [st[i].specie for i in order], [st[i].frac_coords for i in order])
+    (li / "POSCAR").write_text(Poscar(st2).get_str())
+    with pytest.raises(DualionUserError, match="atom order"):
+        collect_vasp_runs(tmp_path / "b")

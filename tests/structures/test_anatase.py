@@ -134,4 +134,4 @@ def test_parse_lattice_rejects(text):
 
     with pytest.raises(DualionUserError) as err:
         parse_lattice(text)
-    assert err.value.field == "--lattice"
+    assert err.value.field == "lattice"          # the library names its field; the CLI maps it to --lattice

@@ -43,8 +43,8 @@ source), :mod:`~dualion.cell.kinetics` (Butler–Volmer), :mod:`~dualion.cell.ta
 """
 
 
-from dualion.cell.experiments import (PAPER_RATES_MA_G, GittPoint, RatePoint, discharge,
-                                      discharge_charge, gitt_points, gitt_protocol, rate_capability, simulate_gitt,
+from dualion.cell.experiments import (PAPER_RATES_MA_G, GittPoint, RatePoint, cycler_data, discharge,
+                                      discharge_charge, gitt_analysis, gitt_points, gitt_protocol, rate_capability, simulate_gitt,
                                       summarize, with_params, write_cycler_csv)
 from dualion.cell.kinetics import (butler_volmer_A_cm2, charge_transfer_resistance_ohm_cm2,
                                    solve_electrode_potential_V, thermal_f)
@@ -57,7 +57,7 @@ from dualion.cell.source import (DEFAULT_WIDTH_FACTOR, EquilibriumSource, Langmu
 __all__ = ["CellParameters", "CellResult", "DEFAULT_WIDTH_FACTOR", "DENSITY_PAPER_G_CM3", "EXHAUSTED_LOGIT",
            "EquilibriumSource", "GittPoint", "IONS", "LangmuirPair", "MOLAR_MASS_PAPER_G_MOL", "PAPER_RATES_MA_G",
            "RatePoint", "SATURATION_LOGIT", "SingleParticleCell", "Step", "V_WINDOW_V", "Z", "butler_volmer_A_cm2",
-           "charge_transfer_resistance_ohm_cm2", "default_equilibrium", "discharge",
+           "charge_transfer_resistance_ohm_cm2", "cycler_data", "gitt_analysis", "default_equilibrium", "discharge",
            "discharge_charge", "equilibrium_potentials_V", "equilibrium_uptake", "gitt_points", "gitt_protocol",
            "rate_capability", "simulate_gitt", "solve_electrode_potential_V", "summarize", "thermal_f",
            "validate_parameters", "with_params", "write_cycler_csv"]

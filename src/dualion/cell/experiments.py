@@ -13,16 +13,19 @@ import numpy as np
 from dualion.cell.params import CellParameters, CellResult, Step
 from dualion.cell.particle import SingleParticleCell
 from dualion.cell.source import EquilibriumSource
+from dualion.core import paper
+from dualion.core.cycler import CyclerData
+from dualion.core.records import DataRecord, register
 from dualion.errors import DualionUserError
 
+#: The paper's rate-test current densities, mA g-1 (:data:`dualion.core.paper.RATES_MA_G`).
+PAPER_RATES_MA_G: tuple[float, ...] = paper.RATES_MA_G
 
-PAPER_RATES_MA_G: tuple[float, ...] = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
-
-def _check_rate(rate_mA_g: float) -> float:
+def _check_rate(rate_mA_g: float, field: str = "rate_mA_g") -> float:
     if not (isinstance(rate_mA_g, (int, float)) and math.isfinite(rate_mA_g) and rate_mA_g > 0):
         raise DualionUserError(f"rate must be a positive number of mA g-1 (magnitude; the sign is set by "
-                               f"discharge/charge), got {rate_mA_g!r}", field="--rate-mA-g")
+                               f"discharge/charge), got {rate_mA_g!r}", field=field)
     return float(rate_mA_g)
 
 
@@ -41,8 +44,9 @@ def discharge_charge(params: CellParameters | None = None, rate_mA_g: float = 20
                                                        **kw)
 
 
-@dataclass(frozen=True)
-class RatePoint:
+@register("cell.rate_point")
+@dataclass(frozen=True, eq=False)
+class RatePoint(DataRecord):
     """Summary of one discharge–charge at one rate (capacities positive, mA h g-1; x per formula unit)."""
 
     rate_mA_g: float
@@ -74,7 +78,7 @@ def rate_capability(params: CellParameters | None = None, rates_mA_g: Sequence[f
     """Discharge–charge at each rate (each from equilibrium at the upper cutoff); the paper's Fig. 2a rates."""
     rates = [_check_rate(r) for r in rates_mA_g]
     if not rates:
-        raise DualionUserError("give at least one rate", field="--rate-mA-g")
+        raise DualionUserError("give at least one rate", field="rates_mA_g")
     cell = SingleParticleCell(params, equilibrium)
     points, results = [], []
     for r in rates:
@@ -86,14 +90,14 @@ def rate_capability(params: CellParameters | None = None, rates_mA_g: Sequence[f
     return points, results
 
 
-def gitt_protocol(pulse_mA_g: float = 10.0, pulse_s: float = 3600.0, rest_s: float = 36000.0,
-                  n_pulses: int = 60) -> list[Step]:
+def gitt_protocol(pulse_mA_g: float = paper.GITT_PULSE_MA_G, pulse_s: float = paper.GITT_PULSE_S,
+                  rest_s: float = paper.GITT_REST_S, n_pulses: int = 60) -> list[Step]:
     """The paper's GITT (Experimental section): −10 mA g-1 for 1 h, rest 10 h, repeated (until 0.05 V)."""
-    _check_rate(pulse_mA_g)
+    _check_rate(pulse_mA_g, "pulse_mA_g")
     if not (pulse_s > 0 and rest_s > 0 and math.isfinite(pulse_s) and math.isfinite(rest_s)):
-        raise DualionUserError("GITT pulse and rest durations must be positive finite seconds", field="--pulse-s")
+        raise DualionUserError("GITT pulse and rest durations must be positive finite seconds", field="pulse_s/rest_s")
     if not (isinstance(n_pulses, int) and n_pulses >= 1):
-        raise DualionUserError(f"n_pulses must be a positive integer, got {n_pulses!r}", field="--max-pulses")
+        raise DualionUserError(f"n_pulses must be a positive integer, got {n_pulses!r}", field="n_pulses")
     steps = []
     for _ in range(n_pulses):
         steps += [Step(-pulse_mA_g, pulse_s, label="pulse"), Step(0.0, rest_s, label="rest")]
@@ -101,8 +105,8 @@ def gitt_protocol(pulse_mA_g: float = 10.0, pulse_s: float = 3600.0, rest_s: flo
 
 
 def simulate_gitt(params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None,
-                  pulse_mA_g: float = 10.0, pulse_s: float = 3600.0, rest_s: float = 36000.0,
-                  max_pulses: int = 60, record_dt_s: float = 60.0) -> CellResult:
+                  pulse_mA_g: float = paper.GITT_PULSE_MA_G, pulse_s: float = paper.GITT_PULSE_S,
+                  rest_s: float = paper.GITT_REST_S, max_pulses: int = 60, record_dt_s: float = 60.0) -> CellResult:
     """First-discharge GITT until the lower cutoff: pulses (step 2k−1) and rests (step 2k), as in the paper.
 
     The run stops after the pulse that reaches the lower cutoff and its rest (a real cycler relaxes the cell
@@ -138,69 +142,72 @@ def simulate_gitt(params: CellParameters | None = None, equilibrium: Equilibrium
     return CellResult(**cat, params=p, stop_reasons=reasons, final_state=y)
 
 
-@dataclass(frozen=True)
-class GittPoint:
-    """One GITT pulse: closed-circuit voltage at the pulse end, relaxed voltage at the rest end (V vs Mg),
-    overpotential η = V_relaxed − V_pulse_end (V), capacity passed so far (mA h g-1, positive) and composition."""
+@register("cell.gitt_point")
+@dataclass(frozen=True, eq=False)
+class GittPoint(DataRecord):
+    """One GITT pulse of a simulated record, as :func:`dualion.echem.gitt.analyse_gitt` reports it, plus the
+    model's composition at the end of the rest: closed-circuit voltage at the pulse end and relaxed voltage
+    at the rest end (V vs Mg2+/Mg), overpotential ``eta_V = V_pulse_end − V_relaxed`` (V; dualion's one
+    convention, < 0 on discharge), capacity passed so far (mA h g-1, positive), x per formula unit."""
 
     pulse: int
     capacity_mAh_g: float
     V_pulse_end: float
     V_relaxed: float
-    overpotential_V: float
+    eta_V: float
     x_Li: float
     x_Mg: float
 
 
+def gitt_analysis(res: CellResult) -> Any:
+    """The echem GITT analysis (:class:`dualion.echem.gitt.GITTResult`) of a simulated record — the same
+    code that analyses measured files (``dualion echem gitt``)."""
+    from dualion.echem.gitt import GITTGeometry, analyse_gitt_data
+
+    return analyse_gitt_data(cycler_data(res), GITTGeometry(mass_mg=res.params.mass_mg,
+                                                            radius_um=res.params.radius_um))
+
+
 def gitt_points(res: CellResult) -> list[GittPoint]:
-    """Per-pulse summary of :func:`simulate_gitt` output (pulses have current < 0, rests current 0)."""
+    """Per-pulse summary of :func:`simulate_gitt` output: :func:`gitt_analysis` pulses (E_eq, η, capacity)
+    with the particle-average composition at the end of each rest."""
     out = []
-    steps = np.unique(res.step)
-    pulse_no = 0
-    for s in steps:
-        m = res.step == s
-        if res.current_mA_g[m][0] >= 0:
-            continue
-        pulse_no += 1
-        rest = res.step == s + 1
-        if not rest.any() or res.current_mA_g[rest][0] != 0:
-            continue
-        Vp = float(res.voltage_V[m][-1])
-        Vr = float(res.voltage_V[rest][-1])
-        out.append(GittPoint(pulse_no, float(-res.charge_mAh_g[rest][-1]), Vp, Vr, Vr - Vp,
-                             float(res.x_Li[rest][-1]), float(res.x_Mg[rest][-1])))
+    for k, pu in enumerate(gitt_analysis(res).pulses, start=1):
+        j = pu.relax_stop_row - 1
+        out.append(GittPoint(k, float(pu.q_mAh_g), float(pu.E_pulse_end_V), float(pu.E_eq_V), float(pu.eta_V),
+                             float(res.x_Li[j]), float(res.x_Mg[j])))
     return out
 
 
-def cycler_csv_text(res: CellResult, cycle: int = 1, extra_meta: Mapping[str, Any] | None = None) -> str:
-    """The team's plain cycler CSV: ``# key=value`` header lines, then time_s,voltage_V,current_mA,step,cycle.
-
-    Current sign: > 0 charge, < 0 discharge (mA, for the active mass ``mass_mg``); voltage vs Mg2+/Mg.
-    """
+def cycler_data(res: CellResult, cycle: int = 1) -> CyclerData:
+    """The simulated record as the interchange table :class:`dualion.core.CyclerData` (s, V vs Mg2+/Mg, mA for
+    the active mass ``mass_mg``; I > 0 charge). The first row of a step has the time of the previous step's last
+    row; it is shifted by 1 ms so that time increases strictly (as a cycler records the first point just after
+    the current switches)."""
+    t = np.asarray(res.time_s, dtype=float).copy()
+    for k in range(1, t.size):
+        if t[k] <= t[k - 1]:
+            t[k] = t[k - 1] + 1e-3
     p = res.params
-    meta = {"mass_mg": f"{p.mass_mg:g}", "reference": "Mg", "source": "dualion.cell (simulated)",
-            "licl_M": f"{p.licl_M:g}", "radius_um": f"{p.radius_um:g}", "D_Li_cm2_s": f"{p.D_Li_cm2_s:g}",
-            "D_Mg_cm2_s": f"{p.D_Mg_cm2_s:g}", "j0_Li_mA_cm2": f"{p.j0_Li_mA_cm2:g}",
-            "j0_Mg_mA_cm2": f"{p.j0_Mg_mA_cm2:g}", "T_K": f"{p.T_K:g}"}
-    meta.update({k: str(v) for k, v in (extra_meta or {}).items()})
-    lines = [f"# {k}={v}" for k, v in meta.items()]
-    lines.append("time_s,voltage_V,current_mA,step,cycle")
-    # the first row of a step has the time of the previous step's last row; shift it by 1 ms so that time is
-    # strictly increasing (as a cycler records the first point just after the current switches)
-    last = -math.inf
-    for t, V, I, s in zip(res.time_s, res.voltage_V, res.current_mA, res.step):
-        t = max(float(t), last + 1e-3)
-        last = t
-        lines.append(f"{t:.3f},{V:.6f},{I:.6g},{int(s)},{cycle}")
-    return "\n".join(lines) + "\n"
+    return CyclerData(time_s=t, voltage_V=np.asarray(res.voltage_V, float), current_mA=np.asarray(res.current_mA, float),
+                      step=np.asarray(res.step, np.int64), cycle=np.full(t.size, int(cycle), np.int64),
+                      mass_mg=p.mass_mg, source="dualion.cell (simulated)",
+                      meta={"reference": "Mg", "vendor": "dualion", "format": "simulated", "warnings": [],
+                            "parameters": _header(p)})
+
+
+def _header(p: CellParameters) -> dict[str, str]:
+    return {"source": "dualion.cell (simulated)", "licl_M": f"{p.licl_M:g}", "radius_um": f"{p.radius_um:g}",
+            "D_Li_cm2_s": f"{p.D_Li_cm2_s:g}", "D_Mg_cm2_s": f"{p.D_Mg_cm2_s:g}",
+            "j0_Li_mA_cm2": f"{p.j0_Li_mA_cm2:g}", "j0_Mg_mA_cm2": f"{p.j0_Mg_mA_cm2:g}", "T_K": f"{p.T_K:g}"}
 
 
 def write_cycler_csv(res: CellResult, path: str | Path, cycle: int = 1,
                      extra_meta: Mapping[str, Any] | None = None) -> Path:
-    """Write :func:`cycler_csv_text` atomically to ``path``."""
-    from dualion.io.atomic import atomic_write_text
-
-    return atomic_write_text(path, cycler_csv_text(res, cycle, extra_meta))
+    """Write the simulated record as the plain cycler CSV (the one writer,
+    :func:`dualion.core.write_cycler_csv`; header: mass, reference, the model parameters)."""
+    data = cycler_data(res, cycle)
+    return data.write_csv(path, meta={**data.meta["parameters"], **{k: str(v) for k, v in (extra_meta or {}).items()}})
 
 
 def with_params(params: CellParameters | None = None, **changes: Any) -> CellParameters:

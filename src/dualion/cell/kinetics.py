@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dualion.errors import DualionUserError
-from dualion.reference import K_B_EV_PER_K, T_DEFAULT_K
+from dualion.core.constants import K_B_EV_PER_K, T_DEFAULT_K
 
 
 def _expit(z: float) -> float:

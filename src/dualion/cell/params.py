@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from dualion.core import charge, paper
+from dualion.core.electrolyte import Electrolyte
+from dualion.core.host import Host
+from dualion.core.records import Record, dataclass_from_dict, floats, register
 from dualion.errors import DualionUserError
-from dualion.reference import DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, T_DEFAULT_K
 
 
 #: Ions of the cell and their formal charges z.
 IONS: tuple[str, str] = ("Li", "Mg")
 Z: dict[str, int] = {"Li": 1, "Mg": 2}
 
-#: The paper's voltage window, V vs Mg2+/Mg (Experimental section: 0.05–2.3 V).
-V_WINDOW_V: tuple[float, float] = (0.05, 2.3)
+#: The paper's voltage window, V vs Mg2+/Mg (:data:`dualion.core.paper.V_WINDOW_V`).
+V_WINDOW_V: tuple[float, float] = paper.V_WINDOW_V
 
-#: Molar mass of Ti0.78□0.22O1.12F0.40(OH)0.48, g mol-1 (hand calculation:
-#: 0.78·47.867 + 1.12·15.999 + 0.40·18.998 + 0.48·(15.999 + 1.008) = 37.336 + 17.919 + 7.599 + 8.163 = 71.017).
-MOLAR_MASS_PAPER_G_MOL = 71.017
-#: Density of the same, g cm-3, from the paper's pristine cell a = 3.7991 Å, c = 9.475 Å (4 Ti sites per cell):
-#: ρ = 4·71.017 g mol-1 / (6.02214e23 mol-1 · 3.7991²·9.475e-24 cm3) = 4.7171e-22 g / 1.36754e-22 cm3 = 3.449.
-DENSITY_PAPER_G_CM3 = 3.449
+_PAPER_HOST = Host.paper()
+#: Molar mass of Ti0.78□0.22O1.12F0.40(OH)0.48 from its formula (71.0185 g mol-1; :class:`dualion.core.Host`).
+MOLAR_MASS_PAPER_G_MOL: float = _PAPER_HOST.molar_mass_g_mol
+#: Density of the same from the paper's pristine cell a = 3.7991 Å, c = 9.475 Å (4 fu per cell), 3.449 g cm-3:
+#: ρ = 4 M / (N_A a² c) (:meth:`dualion.core.Host.density_from_lattice_g_cm3`).
+DENSITY_PAPER_G_CM3: float = _PAPER_HOST.density_g_cm3
 
 
 @dataclass(frozen=True)
@@ -43,11 +49,11 @@ class CellParameters:
     j0_Mg_mA_cm2: float = 2e-6
     alpha: float = 0.5
     licl_M: float = 0.2
-    delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V
-    T_K: float = T_DEFAULT_K
+    delta_e_ref_V: float = paper.DELTA_E_REF_V
+    T_K: float = paper.T_K
     molar_mass_g_mol: float = MOLAR_MASS_PAPER_G_MOL
     density_g_cm3: float = DENSITY_PAPER_G_CM3
-    mass_mg: float = 1.6
+    mass_mg: float = paper.ACTIVE_MASS_MG
     n_shells: int = 20
     surface_refinement: float = 5.0
     counter_i0_mA: float | None = None
@@ -70,9 +76,11 @@ class CellParameters:
         return cls(**kw)
 
     @property
-    def li_activity(self) -> float | None:
-        """a_Li+ = (c/1 M)^ν (ν = ``activity_exponent``, 1 = ideal), or None for a Li-free electrolyte."""
-        return None if self.licl_M == 0 else self.licl_M ** self.activity_exponent
+    def electrolyte(self) -> Electrolyte:
+        """The electrolyte: ``licl_M`` (0 = Li-free), ΔE_ref, T and the apparent Li+ activity exponent ν
+        (a = (c/1 M)^ν; :class:`dualion.core.Electrolyte`)."""
+        return Electrolyte.licl(self.licl_M, delta_e_ref_V=self.delta_e_ref_V, T_K=self.T_K,
+                                activity_exponent=self.activity_exponent)
 
     @property
     def specific_area_cm2_g(self) -> float:
@@ -81,14 +89,18 @@ class CellParameters:
 
     def i0_A_cm2(self) -> dict[str, float]:
         """Exchange current densities in A cm-2 (0 for Li in a Li-free electrolyte)."""
-        return {"Li": 0.0 if self.li_activity is None else self.j0_Li_mA_cm2 * 1e-3, "Mg": self.j0_Mg_mA_cm2 * 1e-3}
+        return {"Li": 0.0 if self.licl_M == 0 else self.j0_Li_mA_cm2 * 1e-3, "Mg": self.j0_Mg_mA_cm2 * 1e-3}
 
     def D_cm2_s(self) -> dict[str, float]:
         return {"Li": self.D_Li_cm2_s, "Mg": self.D_Mg_cm2_s}
 
     def capacity_mAh_g(self, electrons_per_fu: float) -> float:
-        """Q = F·n_e/(3.6·M), mA h g-1, for n_e electrons per formula unit."""
-        return FARADAY_C_PER_MOL * electrons_per_fu / (3.6 * self.molar_mass_g_mol)
+        """Q = F·n_e/(3.6·M), mA h g-1, for n_e electrons per formula unit (:mod:`dualion.core.charge`)."""
+        return charge.capacity_mAh_g(electrons_per_fu, self.molar_mass_g_mol)
+
+    def charge_density_C_cm3(self) -> float:
+        """F ρ / M = 3.6 ρ Q(1 e-): coulombs per cm³ of host per transferred electron per formula unit."""
+        return 3.6 * self.capacity_mAh_g(1.0) * self.density_g_cm3
 
 
 def _positive(name: str, value: float, opt: str) -> None:
@@ -98,12 +110,12 @@ def _positive(name: str, value: float, opt: str) -> None:
 
 def validate_parameters(p: CellParameters) -> None:
     """Raise :class:`DualionUserError` (one line, naming the option) for any unusable parameter."""
-    _positive("particle radius (µm)", p.radius_um, "--radius-um")
-    _positive("D_Li (cm2 s-1)", p.D_Li_cm2_s, "--D-Li")
-    _positive("D_Mg (cm2 s-1)", p.D_Mg_cm2_s, "--D-Mg")
-    _positive("j0_Li (mA cm-2)", p.j0_Li_mA_cm2, "--j0-Li")
-    _positive("j0_Mg (mA cm-2)", p.j0_Mg_mA_cm2, "--j0-Mg")
-    _positive("active mass (mg)", p.mass_mg, "--mass-mg")
+    _positive("particle radius (µm)", p.radius_um, "radius_um")
+    _positive("D_Li (cm2 s-1)", p.D_Li_cm2_s, "D_Li_cm2_s")
+    _positive("D_Mg (cm2 s-1)", p.D_Mg_cm2_s, "D_Mg_cm2_s")
+    _positive("j0_Li (mA cm-2)", p.j0_Li_mA_cm2, "j0_Li_mA_cm2")
+    _positive("j0_Mg (mA cm-2)", p.j0_Mg_mA_cm2, "j0_Mg_mA_cm2")
+    _positive("active mass (mg)", p.mass_mg, "mass_mg")
     _positive("molar mass (g mol-1)", p.molar_mass_g_mol, "molar_mass_g_mol")
     _positive("density (g cm-3)", p.density_g_cm3, "density_g_cm3")
     _positive("temperature (K)", p.T_K, "T_K")
@@ -111,20 +123,20 @@ def validate_parameters(p: CellParameters) -> None:
         raise DualionUserError(f"transfer coefficient alpha must be in (0, 1), got {p.alpha!r}", field="alpha")
     _positive("activity exponent", p.activity_exponent, "activity_exponent")
     if not (math.isfinite(p.licl_M) and p.licl_M >= 0):
-        raise DualionUserError(f"LiCl concentration must be >= 0 M (0 = Li-free), got {p.licl_M!r}", field="--licl")
+        raise DualionUserError(f"LiCl concentration must be >= 0 M (0 = Li-free), got {p.licl_M!r}", field="licl_M")
     if not (isinstance(p.n_shells, int) and 3 <= p.n_shells <= 400):
-        raise DualionUserError(f"n_shells must be an integer in 3..400, got {p.n_shells!r}", field="--shells")
+        raise DualionUserError(f"n_shells must be an integer in 3..400, got {p.n_shells!r}", field="n_shells")
     if not (math.isfinite(p.surface_refinement) and 1.0 <= p.surface_refinement <= 100.0):
         raise DualionUserError(f"surface_refinement must be in [1, 100], got {p.surface_refinement!r}",
                                field="surface_refinement")
     if p.counter_i0_mA is not None:
-        _positive("counter-electrode exchange current (mA)", p.counter_i0_mA, "--counter-i0-mA")
+        _positive("counter-electrode exchange current (mA)", p.counter_i0_mA, "counter_i0_mA")
     lo, hi = V_WINDOW_V
-    for name, v in (("lower cutoff", p.v_min_V), ("upper cutoff", p.v_max_V)):
+    for name, attr, v in (("lower cutoff", "v_min_V", p.v_min_V), ("upper cutoff", "v_max_V", p.v_max_V)):
         if not (math.isfinite(v) and lo - 1e-12 <= v <= hi + 1e-12):
-            raise DualionUserError(f"{name} {v!r} V is outside the window {lo}–{hi} V vs Mg2+/Mg", field="--cutoff")
+            raise DualionUserError(f"{name} {v!r} V is outside the window {lo}–{hi} V vs Mg2+/Mg", field=attr)
     if not p.v_min_V < p.v_max_V:
-        raise DualionUserError(f"lower cutoff {p.v_min_V} V must be below upper cutoff {p.v_max_V} V", field="--cutoff")
+        raise DualionUserError(f"lower cutoff {p.v_min_V} V must be below upper cutoff {p.v_max_V} V", field="v_min_V")
 
 
 @dataclass(frozen=True)
@@ -138,9 +150,11 @@ class Step:
     label: str = ""
 
 
-@dataclass
-class CellResult:
-    """Time series of a simulated protocol (one row per recorded time). Units in the names."""
+@register("cell.run")
+@dataclass(eq=False)
+class CellResult(Record):
+    """Time series of a simulated protocol (one row per recorded time). Units in the names. A record
+    (``dualion.load``); :func:`dualion.cell.cycler_data` gives its :class:`~dualion.core.CyclerData`."""
 
     time_s: np.ndarray
     voltage_V: np.ndarray
@@ -155,6 +169,20 @@ class CellResult:
     params: CellParameters
     stop_reasons: list[str]
     final_state: np.ndarray
+
+    _ARRAYS = ("time_s", "voltage_V", "current_mA", "current_mA_g", "step", "x_Li", "x_Mg", "xs_Li", "xs_Mg",
+               "charge_mAh_g")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in self._ARRAYS}, "params": dataclasses.asdict(self.params),
+                "stop_reasons": list(self.stop_reasons), "final_state": self.final_state}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CellResult:
+        arrays = {k: floats(d[k]) for k in cls._ARRAYS}
+        arrays["step"] = arrays["step"].astype(int)
+        return cls(**arrays, params=dataclass_from_dict(CellParameters, d["params"]),
+                   stop_reasons=list(d["stop_reasons"]), final_state=floats(d["final_state"]))
 
     def table(self) -> dict[str, np.ndarray]:
         return {"time_s": self.time_s, "voltage_V": self.voltage_V, "current_mA": self.current_mA,

@@ -14,7 +14,6 @@ from dualion.cell.kinetics import _expit, _expit_arr, butler_volmer_A_cm2, solve
 from dualion.cell.params import IONS, V_WINDOW_V, Z, CellParameters, CellResult, Step
 from dualion.cell.source import EquilibriumSource, default_equilibrium, equilibrium_uptake
 from dualion.errors import DualionUserError
-from dualion.reference import FARADAY_C_PER_MOL, K_B_EV_PER_K
 
 
 @dataclass
@@ -162,12 +161,14 @@ class SingleParticleCell:
         self.L = L
         self._D = p.D_cm2_s()
         # surface source: dx_i/dt (outer shell) += (4πR²/V_out)·(−i_i M/(z_i F ρ)) for i_i in A cm-2
-        self._src = {i: -4.0 * np.pi * R ** 2 / self.vol_cm3[-1] * p.molar_mass_g_mol
-                     / (Z[i] * FARADAY_C_PER_MOL * p.density_g_cm3) for i in IONS}
+        self._src = {i: -4.0 * np.pi * R ** 2 / self.vol_cm3[-1] / (Z[i] * p.charge_density_C_cm3()) for i in IONS}
         self._i0 = p.i0_A_cm2()
-        self._a_li = p.li_activity
+        self.electrolyte = p.electrolyte
+        self._li_free = self.electrolyte.li_free
+        # U_i = U0_i − Δμ_i (per charge): the electrolyte's voltage ↔ Δμ mapping at Δμ = 0 (affine, slope −1)
+        self._U0 = self.electrolyte.potentials_V({"Li": 0.0, "Mg": 0.0})
         self._V_guess: float | None = None
-        self.surface = SurfaceThermo(self.eq, li_free=self._a_li is None)
+        self.surface = SurfaceThermo(self.eq, li_free=self._li_free)
 
     # -- state <-> composition -----------------------------------------------------------------------------------
     @staticmethod
@@ -211,9 +212,9 @@ class SingleParticleCell:
         Each filling θ_i is floored at ``theta_floor`` (default 1e-6 of the ion's capacity, i.e. ≤ 3e-4 mA h g-1):
         the equilibrium at 2.3 V holds ~1e-23 Mg per fu, and starting a logit of −50 under load is a needlessly
         stiff transient. The Li of a Li-free electrolyte stays at 0."""
-        x = equilibrium_uptake(self.eq, V_vs_Mg, self._a_li, self.p.delta_e_ref_V, self.p.T_K)
+        x = equilibrium_uptake(self.eq, V_vs_Mg, self.electrolyte)
         xm = max(x["Mg"], theta_floor * self.surface.cap_mg)
-        xl = 0.0 if self._a_li is None else max(x["Li"], theta_floor * float(self.surface.cap_li(xm)))
+        xl = 0.0 if self._li_free else max(x["Li"], theta_floor * float(self.surface.cap_li(xm)))
         return self.state_from_x(np.full(self.n, xl), np.full(self.n, xm))
 
     def mean_x(self, y: np.ndarray) -> tuple[float, float]:
@@ -229,10 +230,7 @@ class SingleParticleCell:
     def potentials_logit(self, p_: float, q_: float) -> dict[str, float]:
         """U_i (V vs Mg2+/Mg) at surface logits: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li."""
         mu_li, mu_mg = self.surface.mu(q_, p_)
-        U = {"Mg": -mu_mg}
-        U["Li"] = (-math.inf if self._a_li is None
-                   else -mu_li - self.p.delta_e_ref_V + K_B_EV_PER_K * self.p.T_K * math.log(self._a_li))
-        return U
+        return {"Mg": self._U0["Mg"] - mu_mg, "Li": -math.inf if self._li_free else self._U0["Li"] - mu_li}
 
     def exchange_currents_logit(self, p_: float, q_: float) -> dict[str, float]:
         """i0_i = j0_i·2√(θ_i(1−θ_i)) (A cm-2): j0_i is the value at half filling θ_i = 1/2; with U_i ∝ ln θ_i the
@@ -288,7 +286,7 @@ class SingleParticleCell:
         sf = self.surface
         cap_mg = sf.cap_mg
         xm_full = np.empty(n)
-        li_off = self._a_li is None
+        li_off = self._li_free
         xl_full = np.empty(n)
         lim = EXHAUSTED_LOGIT
 
@@ -357,14 +355,14 @@ class SingleParticleCell:
             raise DualionUserError("empty protocol: give at least one step", field="protocol")
         for s in steps:
             if not math.isfinite(s.current_mA_g):
-                raise DualionUserError(f"current must be finite, got {s.current_mA_g!r} mA g-1", field="--rate-mA-g")
+                raise DualionUserError(f"current must be finite, got {s.current_mA_g!r} mA g-1", field="current_mA_g")
             if s.current_mA_g == 0 and not math.isfinite(s.duration_s):
                 raise DualionUserError("a rest step needs a finite duration", field="protocol")
             if not s.duration_s > 0:
                 raise DualionUserError(f"step duration must be > 0 s, got {s.duration_s!r}", field="protocol")
             if s.cutoff_V is not None and not (V_WINDOW_V[0] - 1e-12 <= s.cutoff_V <= V_WINDOW_V[1] + 1e-12):
                 raise DualionUserError(f"cutoff {s.cutoff_V} V is outside the window {V_WINDOW_V[0]}–{V_WINDOW_V[1]} V",
-                                       field="--cutoff")
+                                       field="cutoff_V")
         y = (self.equilibrium_state(p.v_max_V) if y0 is None else np.asarray(y0, dtype=float)).copy()
         t0 = 0.0
         q = 0.0
@@ -390,7 +388,7 @@ class SingleParticleCell:
             for rt, at, h0 in ((rtol, atol, None), (rtol, atol, 1e-8), (rtol * 1e-2, atol * 1e-3, 1e-8),
                                (rtol * 1e-2, atol * 1e-3, None)):
                 sol = _integrate(rhs, voltage, y, T, cut, direction, rt, at, h0,
-                                 active=(-2,) if self._a_li is None else (-2, -1),
+                                 active=(-2,) if self._li_free else (-2, -1),
                                  rhs_for=lambda pin, _I=s.current_mA_g: self.rhs_factory(
                                      _I, [{-2: "Mg", -1: "Li"}[j] for j in pin])[0])
                 if sol.status >= 0:
@@ -401,7 +399,7 @@ class SingleParticleCell:
                     f"{sol.message if sol else 'no result'}) for rate {abs(s.current_mA_g):g} mA g-1 with "
                     f"D_Li={p.D_Li_cm2_s:g}, D_Mg={p.D_Mg_cm2_s:g} cm2 s-1, j0_Li={p.j0_Li_mA_cm2:g}, "
                     f"j0_Mg={p.j0_Mg_mA_cm2:g} mA cm-2, {p.n_shells} shells: lower the rate or raise D/j0",
-                    field="--rate-mA-g")
+                    field="current_mA_g")
             t_end = float(sol.t[-1])
             # nominal step length: 300 mA h g-1 at this current (rests: the duration)
             T_nom = T if s.current_mA_g == 0 else min(T, 3.6e3 * 300.0 / abs(s.current_mA_g))

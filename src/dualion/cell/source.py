@@ -12,7 +12,8 @@ import numpy as np
 
 from dualion.cell.params import IONS, Z
 from dualion.errors import DualionUserError
-from dualion.reference import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K, delta_mu_from_voltage
+from dualion.core.constants import K_B_EV_PER_K, T_DEFAULT_K
+from dualion.core.electrolyte import Electrolyte
 
 
 @runtime_checkable
@@ -88,32 +89,19 @@ def default_equilibrium() -> EquilibriumSource:
     return paper_model(width_factor=DEFAULT_WIDTH_FACTOR)
 
 
-def equilibrium_uptake(source: EquilibriumSource, V_vs_Mg: float, li_activity: float | None,
-                       delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V, T_K: float = T_DEFAULT_K) -> dict[str, float]:
-    """Equilibrium x_Li, x_Mg (per formula unit) at electrode potential ``V_vs_Mg`` (V vs Mg2+/Mg).
-
-    ``li_activity=None`` means a Li-free electrolyte (Li channel off: Δμ_Li = −∞ → x_Li = 0).
-    """
-    a = 1.0 if li_activity is None else li_activity
-    dmu = delta_mu_from_voltage(V_vs_Mg, li_activity=a, delta_e_ref_V=delta_e_ref_V, T_K=T_K, per="charge")
-    if li_activity is None:
-        dmu = {"Li": -50.0, "Mg": dmu["Mg"]}
-    x = source.uptake(dmu, per="charge")
+def equilibrium_uptake(source: EquilibriumSource, V_vs_Mg: float, electrolyte: Electrolyte) -> dict[str, float]:
+    """Equilibrium x_Li, x_Mg (per formula unit) at electrode potential ``V_vs_Mg`` (V vs Mg2+/Mg) in
+    ``electrolyte`` (Δμ from :meth:`Electrolyte.delta_mu`; Li-free: Δμ_Li = −∞ → x_Li = 0)."""
+    x = source.uptake(electrolyte.delta_mu(float(V_vs_Mg)), per="charge")
     out = {i: float(np.sum(np.asarray(x[i], dtype=float))) for i in IONS}
-    if li_activity is None:
+    if electrolyte.li_free:
         out["Li"] = 0.0
     return out
 
 
-def equilibrium_potentials_V(source: EquilibriumSource, x: Mapping[str, float], li_activity: float | None,
-                             delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
-                             T_K: float = T_DEFAULT_K) -> dict[str, float]:
-    """U_i (V vs Mg2+/Mg) at composition ``x`` (direct call of the source, per charge):
-    U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li."""
+def equilibrium_potentials_V(source: EquilibriumSource, x: Mapping[str, float],
+                             electrolyte: Electrolyte) -> dict[str, float]:
+    """U_i (V vs Mg2+/Mg) at composition ``x`` (direct call of the source, per charge), by
+    :meth:`Electrolyte.potentials_V`: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li (−inf: Li-free)."""
     mu = source.chemical_potentials({i: float(x.get(i, 0.0)) for i in IONS})
-    U = {"Mg": -float(mu["Mg"])}
-    if li_activity is None:
-        U["Li"] = -math.inf
-    else:
-        U["Li"] = -float(mu["Li"]) - delta_e_ref_V + K_B_EV_PER_K * T_K * math.log(li_activity)
-    return U
+    return {k: float(v) for k, v in electrolyte.potentials_V(mu).items()}

@@ -72,8 +72,7 @@ def _fill_nan(arr: np.ndarray) -> np.ndarray:
 
 def _capacities(model: Any) -> tuple[dict[str, float], float | None, dict[str, int]]:
     charges = dict(getattr(model, "charges", {"Li": 1, "Mg": 2}))
-    caps = {ion: float(sum(s.sites_per_fu * max(st.counts.get(ion, 0) for st in s.states) for s in model.site_types))
-            for ion in model.ions}
+    caps = dict(model.ion_capacity_per_fu)
     return caps, getattr(model, "n_redox_per_fu", None), charges
 
 

@@ -38,7 +38,7 @@ from dualion.composition.formula import (
 from dualion.composition.sites import InsertedState, SiteInventory, assign_sites, insertion_formula, site_inventory
 
 #: The paper's defective anatase (x = 0.10, y = 0.12 of the family).
-PAPER_FORMULA = "Ti0.78□0.22O1.12F0.40(OH)0.48"
+from dualion.core.paper import FORMULA as PAPER_FORMULA  # noqa: E402  (the one definition)
 
 __all__ = [
     "DEFAULT_OXIDATION_STATES", "MAH_PER_MOL_E", "PAPER_FORMULA", "VACANCY", "DefectFormula", "InsertedState",

@@ -27,12 +27,11 @@ import numpy as np
 from dualion.composition.formula import DefectFormula, _element_mass, is_element, parse_formula
 from dualion.errors import DualionUserError
 from dualion.ions import formal_charge
-from dualion.reference import FARADAY_C_PER_MOL
+from dualion.core import charge
+from dualion.core.charge import MAH_PER_MOL_E
+from dualion.core.records import Record, dataclass_from_dict, register
 
 Basis = Literal["pristine", "discharged"]
-
-#: F / 3.6: mA h per mole of electrons (26 801.48 mA h mol-1).
-MAH_PER_MOL_E = FARADAY_C_PER_MOL / 3.6
 
 
 @dataclass(frozen=True)
@@ -57,16 +56,16 @@ def parse_redox(spec: str | RedoxCouple) -> RedoxCouple:
         return spec
     parts = [p.strip() for p in str(spec).split(":")]
     if len(parts) != 3:
-        raise DualionUserError(f"redox couple must be ELEMENT:FROM:TO such as Ti:4:3, got {spec!r}", field="--redox")
+        raise DualionUserError(f"redox couple must be ELEMENT:FROM:TO such as Ti:4:3, got {spec!r}", field="redox")
     el, a, b = parts
     if not is_element(el):
-        raise DualionUserError(f"unknown element {el!r} in redox couple {spec!r}", field="--redox")
+        raise DualionUserError(f"unknown element {el!r} in redox couple {spec!r}", field="redox")
     try:
         fa, fb = float(a.replace("+", "")), float(b.replace("+", ""))
     except ValueError:
-        raise DualionUserError(f"oxidation states in {spec!r} must be numbers", field="--redox") from None
+        raise DualionUserError(f"oxidation states in {spec!r} must be numbers", field="redox") from None
     if not (math.isfinite(fa) and math.isfinite(fb)) or fa == fb:
-        raise DualionUserError(f"redox couple {spec!r} transfers no electrons (from == to)", field="--redox")
+        raise DualionUserError(f"redox couple {spec!r} transfers no electrons (from == to)", field="redox")
     return RedoxCouple(el, fa, fb)
 
 
@@ -75,9 +74,9 @@ def _as_couples(redox: str | RedoxCouple | Sequence[str | RedoxCouple]) -> list[
         return [parse_redox(redox)]
     couples = [parse_redox(r) for r in redox]
     if not couples:
-        raise DualionUserError("no redox couple given", field="--redox")
+        raise DualionUserError("no redox couple given", field="redox")
     if len({c.element for c in couples}) != len(couples):
-        raise DualionUserError("one redox couple per element", field="--redox")
+        raise DualionUserError("one redox couple per element", field="redox")
     return couples
 
 
@@ -90,7 +89,7 @@ def capacity_from_electrons_mAh_g(electrons_per_formula: float, molar_mass_g_mol
     if not math.isfinite(m) or m <= 0:
         raise DualionUserError(f"molar mass must be finite and > 0 g mol-1, got {molar_mass_g_mol!r}",
                                field="molar mass")
-    return n * MAH_PER_MOL_E / m
+    return charge.capacity_mAh_g(n, m)
 
 
 def electrons_from_capacity(capacity_mAh_g: float, molar_mass_g_mol: float) -> float:
@@ -101,7 +100,7 @@ def electrons_from_capacity(capacity_mAh_g: float, molar_mass_g_mol: float) -> f
     if not math.isfinite(m) or m <= 0:
         raise DualionUserError(f"molar mass must be finite and > 0 g mol-1, got {molar_mass_g_mol!r}",
                                field="molar mass")
-    return q * m / MAH_PER_MOL_E
+    return charge.electrons_per_fu(q, m)
 
 
 def electrons_from_capacity_discharged(capacity_mAh_g: float, formula: DefectFormula | str, ion: str,
@@ -130,7 +129,7 @@ def theoretical_electrons(formula: DefectFormula | str,
     for c in _as_couples(redox):
         n = f.element_amounts().get(c.element, 0.0)
         if n <= 0:
-            raise DualionUserError(f"formula {f} contains no {c.element} for redox couple {c}", field="--redox")
+            raise DualionUserError(f"formula {f} contains no {c.element} for redox couple {c}", field="redox")
         total += n * c.electrons_per_atom
     return total
 
@@ -150,9 +149,9 @@ def _check_inserted(inserted: Mapping[str, float]) -> dict[str, float]:
     for ion, n in inserted.items():
         n = float(n)
         if not math.isfinite(n) or n < 0:
-            raise DualionUserError(f"inserted amount of {ion} must be finite and ≥ 0, got {n!r}", field="--inserted")
+            raise DualionUserError(f"inserted amount of {ion} must be finite and ≥ 0, got {n!r}", field="inserted")
         if not is_element(ion):
-            raise DualionUserError(f"unknown element {ion!r} in inserted ions", field="--inserted")
+            raise DualionUserError(f"unknown element {ion!r} in inserted ions", field="inserted")
         out[ion] = n
     return out
 
@@ -172,12 +171,13 @@ def discharged_molar_mass_g_mol(formula: DefectFormula | str, inserted: Mapping[
 
 def check_basis(basis: str) -> Basis:
     if basis not in ("pristine", "discharged"):
-        raise DualionUserError(f"mass basis must be 'pristine' or 'discharged', got {basis!r}", field="--basis")
+        raise DualionUserError(f"mass basis must be 'pristine' or 'discharged', got {basis!r}", field="basis")
     return basis  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
-class InsertionCapacity:
+@register("composition.capacity")
+@dataclass(frozen=True, eq=False)
+class InsertionCapacity(Record):
     """Capacity delivered by a given inserted amount of ions per formula unit."""
 
     formula: str
@@ -195,6 +195,10 @@ class InsertionCapacity:
                 "molar_mass_basis_g_mol": self.molar_mass_basis_g_mol,
                 "pristine_molar_mass_g_mol": self.pristine_molar_mass_g_mol,
                 "capacity_mAh_g": self.capacity_mAh_g}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> InsertionCapacity:
+        return dataclass_from_dict(cls, d)
 
 
 def capacity_from_inserted(formula: DefectFormula | str, inserted: Mapping[str, float], basis: str = "pristine",

@@ -11,7 +11,16 @@ from typing import Optional
 
 import typer
 
+from dualion.cliutil import option_names
+from dualion.core import paper
+
 from dualion.errors import DualionUserError
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"redox": "--redox", "inserted": "--inserted", "basis": "--basis", "host": "--host", "x/y": "--x/--y",
+           "li_activity": "--li-activity", "reference_from": "--from", "reference_to": "--to",
+           "delta_e_ref_V": "--delta-e-ref", "T_K": "--temperature"}
+
 
 
 def parse_amounts(text: str | None, field: str) -> dict[str, float]:
@@ -48,6 +57,8 @@ def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
     @app.command("capacity")
+
+    @option_names(OPTIONS)
     def capacity(
         formula: str = typer.Argument(..., help="Formula, e.g. 'Ti0.78□0.22O1.12F0.40(OH)0.48' (□, Va or Vac = "
                                                 "vacancy; (OH) a group)."),
@@ -151,6 +162,8 @@ def register(app: typer.Typer) -> None:
         _echo_kv(rows)
 
     @app.command("formula")
+
+    @option_names(OPTIONS)
     def formula_cmd(
         x: float = typer.Option(..., "--x", help="F-compensated vacancies: 4x F- per x vacancies."),
         y: float = typer.Option(..., "--y", help="OH-compensated vacancies: 4y OH- per y vacancies."),
@@ -176,15 +189,17 @@ def register(app: typer.Typer) -> None:
         typer.echo(json.dumps(res, indent=2, ensure_ascii=False))
 
     @app.command("convert-voltage")
+
+    @option_names(OPTIONS)
     def convert_voltage_cmd(
         voltage: float = typer.Argument(..., help="Voltage (V) vs the --from reference (a negative value goes after "
                                      "'--': --from Li --to Mg -- -0.5)."),
         frm: str = typer.Option(..., "--from", help="Reference of VOLTAGE: Mg (vs Mg2+/Mg) or Li (vs Li+/Li)."),
         to: str = typer.Option(..., "--to", help="Target reference: Mg or Li."),
-        delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E°(Mg2+/Mg) − E°(Li+/Li) in V (paper: "
+        delta_e_ref: float = typer.Option(paper.DELTA_E_REF_V, "--delta-e-ref", help="E°(Mg2+/Mg) − E°(Li+/Li) in V (paper: "
                                           "0.93 V vs Mg = 1.67 V vs Li)."),
         li_activity: float = typer.Option(1.0, "--li-activity", help="Li+ activity for the Nernst shift."),
-        temperature: float = typer.Option(298.15, "--temperature", help="Temperature (K)."),
+        temperature: float = typer.Option(paper.T_K, "--temperature", help="Temperature (K)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Convert a voltage between the Mg2+/Mg and Li+/Li references (V_Li = V_Mg + ΔE_ref − (kT/e) ln a)."""

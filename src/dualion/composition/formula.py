@@ -361,12 +361,12 @@ def family_formula(x: float, y: float, host: str = "Ti", ndigits: int = 10) -> D
     """
     x, y = float(x), float(y)
     if not (math.isfinite(x) and math.isfinite(y)) or x < 0 or y < 0:
-        raise DualionUserError(f"x and y must be finite and ≥ 0, got x={x!r}, y={y!r}", field="--x/--y")
+        raise DualionUserError(f"x and y must be finite and ≥ 0, got x={x!r}, y={y!r}", field="x/y")
     if x + y > 0.5 + 1e-12:
         raise DualionUserError(f"x + y must be ≤ 0.5 (O amount 2 − 4(x+y) ≥ 0), got x + y = {x + y:g}",
-                               field="--x/--y")
+                               field="x/y")
     if host != "Ti" and not is_element(host):
-        raise DualionUserError(f"unknown host element {host!r}", field="--host")
+        raise DualionUserError(f"unknown host element {host!r}", field="host")
     r = lambda v: round(v, ndigits) + 0.0  # noqa: E731  (+0.0 turns -0.0 into 0.0)
     amounts = [(host, r(1 - x - y), None), (VACANCY, r(x + y), None), ("O", r(2 - 4 * (x + y)), None),
                ("F", r(4 * x), None), ("OH", r(4 * y), (("H", 1.0), ("O", 1.0)))]

@@ -110,11 +110,11 @@ def site_inventory(formula: DefectFormula | str, host: str | None = None,
             host = next(iter(cations))
         else:
             raise DualionUserError(f"cannot tell the host cation of {f}; name it (e.g. host='Nb' / --host Nb)",
-                                   field="--host")
+                                   field="host")
     if not is_element(host):
-        raise DualionUserError(f"unknown host element {host!r}", field="--host")
+        raise DualionUserError(f"unknown host element {host!r}", field="host")
     if host not in cations:
-        raise DualionUserError(f"host cation {host!r} is not a cation of {f}", field="--host")
+        raise DualionUserError(f"host cation {host!r} is not a cation of {f}", field="host")
     n_host = cations.pop(host)
     n4a = n_host + f.vacancies + sum(cations.values())
     return SiteInventory(str(f), host, n_host, f.vacancies, cations, n4a, n4a, anions, 2.0 * n4a,
@@ -172,9 +172,9 @@ def _clean(d: Mapping[str, float] | None, what: str) -> dict[str, float]:
     for ion, n in (d or {}).items():
         n = float(n)
         if not math.isfinite(n) or n < 0:
-            raise DualionUserError(f"{what} amount of {ion} must be finite and ≥ 0, got {n!r}", field="--inserted")
+            raise DualionUserError(f"{what} amount of {ion} must be finite and ≥ 0, got {n!r}", field="inserted")
         if not is_element(ion):
-            raise DualionUserError(f"unknown element {ion!r}", field="--inserted")
+            raise DualionUserError(f"unknown element {ion!r}", field="inserted")
         out[ion] = out.get(ion, 0.0) + n
     return out
 
@@ -195,10 +195,10 @@ def insertion_formula(formula: DefectFormula | str, interstitial_4b: Mapping[str
     a4 = _clean(vacancy_4a, "vacancy-site")
     if sum(a4.values()) > inv.vacancies + SITE_TOLERANCE:
         raise DualionUserError(f"ions in 4a vacancies ({sum(a4.values()):.4g}) exceed the {inv.vacancies:.4g} "
-                               f"vacancies per formula unit of {f}", field="--inserted")
+                               f"vacancies per formula unit of {f}", field="inserted")
     if sum(b4.values()) > inv.interstitial_4b + SITE_TOLERANCE:
         raise DualionUserError(f"ions on 4b interstitials ({sum(b4.values()):.4g}) exceed the "
-                               f"{inv.interstitial_4b:.4g} 4b sites per formula unit of {f}", field="--inserted")
+                               f"{inv.interstitial_4b:.4g} 4b sites per formula unit of {f}", field="inserted")
     ch = {ion: formal_charge(ion, dict(charges or {})) for ion in {**b4, **a4}}
     return InsertedState(str(f), inv, b4, a4, ch)
 
@@ -220,7 +220,7 @@ def assign_sites(formula: DefectFormula | str, inserted: Mapping[str, float], ho
     if total > inv.vacancies + inv.interstitial_4b + SITE_TOLERANCE:
         raise DualionUserError(f"inserted ions ({total:.4g} per formula unit) exceed the available sites "
                                f"({inv.vacancies:.4g} vacancies + {inv.interstitial_4b:.4g} 4b) of {f}",
-                               field="--inserted")
+                               field="inserted")
     order = sorted(ins, key=lambda ion: -formal_charge(ion, dict(charges or {})))
     free = inv.vacancies
     a4: dict[str, float] = {}

@@ -62,6 +62,8 @@ class CyclerData(Record):
         Active mass in mg (from the user or from the file), or ``None`` (absolute units only).
     source:
         The path (or a label) the data came from.
+    half_cycle:
+        int64 array: the cycler's own half-cycle index (Bio-Logic ``half cycle``), or ``None``.
     meta:
         ``vendor``, ``format``, ``units`` (what was converted), ``warnings`` (list of str), and
         vendor details such as ``reference`` or ``start_date``.
@@ -77,6 +79,7 @@ class CyclerData(Record):
     mass_mg: float | None = None
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    half_cycle: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.time_s.shape[0])
@@ -87,6 +90,14 @@ class CyclerData(Record):
         ref = self.meta.get("reference")
         return None if ref is None else str(ref)
 
+    def half_cycle_ids(self, halves) -> np.ndarray:
+        """Per-row half-cycle index (−1 outside any) for the half-cycles of this table
+        (:func:`dualion.echem.segment.half_cycles`): the row ↔ half-cycle map every analysis shares."""
+        out = np.full(len(self), -1, np.int64)
+        for h in halves:
+            out[h.start:h.stop] = h.index
+        return out
+
     def write_csv(self, path, meta: dict | None = None) -> Path:
         """Write the plain cycler CSV (:func:`write_cycler_csv`)."""
         return write_cycler_csv(path, self, meta=meta)
@@ -94,7 +105,7 @@ class CyclerData(Record):
     def to_dict(self) -> dict[str, Any]:
         return {"time_s": self.time_s, "voltage_V": self.voltage_V, "current_mA": self.current_mA,
                 "step": self.step, "cycle": self.cycle, "control": self.control, "capacity_mAh": self.capacity_mAh,
-                "mass_mg": self.mass_mg, "source": self.source, "meta": self.meta}
+                "mass_mg": self.mass_mg, "source": self.source, "meta": self.meta, "half_cycle": self.half_cycle}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CyclerData:
@@ -103,7 +114,8 @@ class CyclerData(Record):
         return cls(time_s=floats(d["time_s"]), voltage_V=floats(d["voltage_V"]), current_mA=floats(d["current_mA"]),
                    step=np.asarray(d["step"], np.int64), cycle=np.asarray(d["cycle"], np.int64),
                    control=opt("control", np.int8), capacity_mAh=opt("capacity_mAh", np.float64),
-                   mass_mg=d.get("mass_mg"), source=d.get("source", ""), meta=dict(d.get("meta") or {}))
+                   mass_mg=d.get("mass_mg"), source=d.get("source", ""), meta=dict(d.get("meta") or {}),
+                   half_cycle=opt("half_cycle", np.int64))
 
     @property
     def n_rows(self) -> int:
@@ -132,7 +144,7 @@ class CyclerData(Record):
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
         arrs = [self.time_s, self.voltage_V, self.current_mA, self.step, self.cycle, self.control,
-                self.capacity_mAh]
+                self.capacity_mAh, self.half_cycle]
         return int(sum(a.nbytes for a in arrs if a is not None))
 
     def to_frame(self):
@@ -155,7 +167,7 @@ class CyclerData(Record):
         return dataclasses.replace(self, time_s=self.time_s[start:stop], voltage_V=self.voltage_V[start:stop],
                                    current_mA=self.current_mA[start:stop], step=self.step[start:stop],
                                    cycle=self.cycle[start:stop], control=s(self.control),
-                                   capacity_mAh=s(self.capacity_mAh))
+                                   capacity_mAh=s(self.capacity_mAh), half_cycle=s(self.half_cycle))
 
 
 def _check_mass(mass_mg: float | None, source: str = "") -> float | None:
@@ -188,7 +200,7 @@ def _as_f64(a, name: str, source: str) -> np.ndarray:
 
 
 def make_cycler_data(time_s, voltage_V, current_mA, *, step=None, cycle=None, control=None,
-                     capacity_mAh=None, mass_mg: float | None = None, source: str = "",
+                     capacity_mAh=None, half_cycle=None, mass_mg: float | None = None, source: str = "",
                      meta: dict | None = None, check_units: bool = True) -> CyclerData:
     """Validate arrays already converted to s, V, mA (and mA h) and build a :class:`CyclerData`.
 
@@ -209,7 +221,7 @@ def make_cycler_data(time_s, voltage_V, current_mA, *, step=None, cycle=None, co
         raise DualionUserError("time, voltage and current columns have different lengths", file=src or None)
     extra = {}
     for name, arr, dt in (("step", step, np.int64), ("cycle", cycle, np.int64), ("control", control, np.int8),
-                          ("capacity_mAh", capacity_mAh, np.float64)):
+                          ("capacity_mAh", capacity_mAh, np.float64), ("half_cycle", half_cycle, np.int64)):
         if arr is None:
             extra[name] = None
             continue
@@ -257,7 +269,7 @@ def make_cycler_data(time_s, voltage_V, current_mA, *, step=None, cycle=None, co
     step_a = extra["step"] if extra["step"] is not None else np.full(n, -1, dtype=np.int64)
     cycle_a = extra["cycle"] if extra["cycle"] is not None else np.full(n, -1, dtype=np.int64)
     return CyclerData(time_s=t, voltage_V=v, current_mA=i, step=step_a, cycle=cycle_a, control=extra["control"],
-                      capacity_mAh=cap, mass_mg=mass, source=src, meta=meta)
+                      capacity_mAh=cap, mass_mg=mass, source=src, meta=meta, half_cycle=extra["half_cycle"])
 
 
 def _check_units(t, v, i, dt, cap, mass, src, meta) -> None:
@@ -323,7 +335,7 @@ def write_cycler_csv(path, data: CyclerData | None = None, *, time_s=None, volta
         cycle = data.cycle if data.has_cycle_index else None
         step = data.step if (data.step >= 0).any() else None
         control = data.control
-        head = {**({"mass_mg": f"{data.mass_mg:g}"} if data.mass_mg else {}),
+        head = {**({"mass_mg": f"{data.mass_mg:.12g}"} if data.mass_mg else {}),
                 **({"reference": data.reference} if data.reference else {})}
         meta = {**head, **(meta or {})}
     cols = {"time_s": np.asarray(time_s, float), "voltage_V": np.asarray(voltage_V, float),
@@ -336,7 +348,7 @@ def write_cycler_csv(path, data: CyclerData | None = None, *, time_s=None, volta
         names = np.array([CONTROL_NAMES[k] for k in range(len(CONTROL_NAMES))])
         cols["control"] = names[np.asarray(control, np.int64)]
     buf = io.StringIO()
-    for k, v in (meta or {}).items():
-        buf.write(f"# {k}={v}\n")
+    for k, v in (meta or {}).items():           # a value None writes a free-text comment line "# k"
+        buf.write(f"# {k}={v}\n" if v is not None else f"# {k}\n")
     pd.DataFrame(cols).to_csv(buf, index=False, float_format=float_format)
     return atomic_write_text(path, buf.getvalue())

@@ -131,15 +131,21 @@ class Electrolyte(Record):
             raise DualionUserError("a voltage vs Li+/Li has no meaning in a Li-free electrolyte", field="li_free")
         return _out(np.asarray(V_vs_Li, dtype=float) - self.delta_e_ref_V + self.nernst_shift_V)
 
-    def delta_mu(self, V_vs_Mg: Any, per: str | Per = Per.CHARGE) -> dict[str, Any]:
+    def delta_mu(self, V_vs_Mg: Any, per: str | Per = Per.CHARGE, a_li: Any = None) -> dict[str, Any]:
         """Δμ_Li, Δμ_Mg (eV, relative to the metals) at electrode potential ``V_vs_Mg`` (V vs Mg2+/Mg).
 
         Per charge: Δμ_Mg = −V, Δμ_Li = −(V + ΔE_ref − (k_BT/e) ln a); per atom: Δμ_Mg = −2V, Δμ_Li as per
-        charge (z = 1). Li-free: Δμ_Li = −inf. Arrays broadcast; scalars give floats."""
+        charge (z = 1). Li-free: Δμ_Li = −inf. ``a_li`` (array, broadcast with V) replaces the activity point
+        by point (a finite reservoir depleted by insertion; 0 → −inf). Arrays broadcast; scalars give floats."""
         p = Per.parse(per)
         V = np.asarray(V_vs_Mg, dtype=float)
         mu_mg = -V * p.factor(2)
-        mu_li = np.full_like(V, -np.inf) if self.li_free else -(V + self.delta_e_ref_V - self.nernst_shift_V)
+        if self.li_free:
+            mu_li = np.full_like(V, -np.inf)
+        else:
+            a = self.a_li if a_li is None else np.asarray(a_li, dtype=float)
+            with np.errstate(divide="ignore"):
+                mu_li = -(V + self.delta_e_ref_V - self.kT_eV * np.log(a))
         return {"Li": _out(mu_li), "Mg": _out(mu_mg)}
 
     def potentials_V(self, dmu: Mapping[str, Any], per: str | Per = Per.CHARGE) -> dict[str, Any]:

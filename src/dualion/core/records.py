@@ -14,7 +14,8 @@ Protocol. A result class has a ``kind`` (``"<subpackage>.<name>"``, e.g. ``"ther
 :func:`dump` writes ``{"kind": ..., "dualion_version": ..., **to_dict()}`` atomically, :func:`load` reads
 any such file back into its object. To find a class that is not imported yet, :func:`load` imports
 ``dualion.<subpackage>`` and then ``dualion.<subpackage>.<name>``: put the class in that module or import
-it from the subpackage's ``__init__``. Inheriting :class:`Record` is optional (it adds ``to_json``,
+it from the subpackage's ``__init__`` (a class there with a matching ``kind`` attribute and ``from_dict`` is
+found even without the decorator; kinds of another form are listed in :data:`KIND_MODULES`). Inheriting :class:`Record` is optional (it adds ``to_json``,
 ``save`` and value equality); any class with ``kind``, ``to_dict`` and ``from_dict`` can be registered.
 
 JSON policy (one, for every writer): NumPy arrays and scalars become lists and numbers, tuples lists, enums
@@ -39,7 +40,7 @@ import numpy as np
 from dualion.errors import DualionUserError
 
 __all__ = ["Record", "register", "registered_kinds", "jsonable", "floats", "num", "to_json", "dump", "load",
-           "from_dict", "records_equal"]
+           "from_dict", "records_equal", "dataclass_from_dict", "record_dict", "RecordList", "records_payload", "DataRecord"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -119,39 +120,60 @@ def floats(v: Any) -> np.ndarray:
     return np.asarray(num(v), dtype=float)
 
 
-def to_json(obj: Any, indent: int | None = 2) -> str:
-    """JSON text of a record (with its ``kind``) or of plain data, under the one NaN policy."""
+def to_json(obj: Any, indent: int | None = 2, extra: Mapping[str, Any] | None = None) -> str:
+    """JSON text of a record (with its ``kind``; ``extra`` top-level keys added, e.g. provenance, ignored on
+    loading) or of plain data, under the one NaN policy."""
     data = record_dict(obj) if getattr(obj, "kind", None) and hasattr(obj, "to_dict") else jsonable(obj)
+    if extra:
+        data = {**data, **jsonable(dict(extra))}
     return json.dumps(data, indent=indent, allow_nan=False)
 
 
 def record_dict(obj: Any) -> dict[str, Any]:
     """``{"kind", "dualion_version", **to_dict()}`` in plain JSON data."""
-    from dualion import __version__
+    from dualion._version import __version__
 
     return {"kind": obj.kind, "dualion_version": __version__, **jsonable(obj.to_dict())}
 
 
-def dump(obj: Any, path: str | os.PathLike) -> Path:
-    """Write a record as JSON atomically; returns the path."""
+def dump(obj: Any, path: str | os.PathLike, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write a record (or plain data) as JSON atomically under the one NaN policy; returns the path."""
     from dualion.io.atomic import atomic_write_text
 
-    return atomic_write_text(path, to_json(obj) + "\n")
+    return atomic_write_text(path, to_json(obj, extra=extra) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------- loading
+#: Kinds without the ``<subpackage>.<name>`` form, and the module that defines each: a class there with that
+#: ``kind`` attribute and a ``from_dict`` is found without a decorator.
+KIND_MODULES: dict[str, str] = {"pdf_fit": "dualion.pdf.results", "pdf_series": "dualion.pdf.results",
+                                "vegard": "dualion.pdf.results", "nmr_fit": "dualion.nmr.results",
+                                "nmr_series": "dualion.nmr.results", "nmr_integrals": "dualion.nmr.results"}
+
+
+def _discover(kind: str, module: Any) -> type | None:
+    """A class in ``module`` whose ``kind`` is ``kind`` and that has ``from_dict`` (registered on the way)."""
+    for obj in vars(module).values():
+        if isinstance(obj, type) and getattr(obj, "kind", None) == kind and callable(getattr(obj, "from_dict", None)):
+            _REGISTRY[kind] = obj
+            return obj
+    return None
+
+
 def _lookup(kind: str) -> type:
     cls = _REGISTRY.get(kind)
     if cls is not None:
         return cls
     pkg, _, name = kind.partition(".")
-    for mod in (f"dualion.{pkg}", f"dualion.{pkg}.{name}"):
+    mods = [KIND_MODULES[kind]] if kind in KIND_MODULES else [f"dualion.{pkg}", f"dualion.{pkg}.{name}"]
+    for mod in mods:
         try:
-            importlib.import_module(mod)
+            m = importlib.import_module(mod)
         except ModuleNotFoundError as exc:
             if exc.name is None or not mod.startswith(exc.name):
                 raise
-        if kind in _REGISTRY:
+            continue
+        if kind in _REGISTRY or _discover(kind, m) is not None:
             return _REGISTRY[kind]
     raise DualionUserError(f"unknown result kind {kind!r} (known: {', '.join(sorted(_REGISTRY)) or 'none'})",
                            field="kind")
@@ -184,10 +206,49 @@ def load(path: str | os.PathLike) -> Any:
     return from_dict(d, source=str(p))
 
 
+def dataclass_from_dict(cls: type, d: Mapping[str, Any]) -> Any:
+    """A dataclass instance from plain data: unknown keys are ignored, ``null`` in a ``float`` field is NaN
+    (the JSON policy), ``"inf"``/``"-inf"`` are ±inf, lists become tuples in ``tuple`` fields."""
+    kw = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in d:
+            continue
+        v, t = d[f.name], str(f.type)
+        if t == "float" or (t.startswith("float") and v is not None):
+            v = num(v)
+        elif t.startswith("tuple") and isinstance(v, list):
+            v = tuple(v)
+        kw[f.name] = v
+    return cls(**kw)
+
+
 def records_equal(a: Any, b: Any) -> bool:
     """Value equality of two records: same kind and the same JSON data (so NaN equals NaN)."""
     return (getattr(a, "kind", None) == getattr(b, "kind", None)
             and jsonable(a.to_dict()) == jsonable(b.to_dict()))
+
+
+def records_payload(objs: Any) -> dict[str, Any]:
+    """``{"kind": "core.records", "records": [...]}``: several records in one file (loads back as a list)."""
+    from dualion._version import __version__
+
+    return {"kind": "core.records", "dualion_version": __version__, "records": [record_dict(o) for o in objs]}
+
+
+class RecordList(list):
+    """Several records in one file (kind ``core.records``); :func:`load` returns it as a list."""
+
+    kind: ClassVar[str] = "core.records"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"records": [record_dict(o) for o in self]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RecordList:
+        return cls(from_dict(r) for r in d["records"])
+
+
+_REGISTRY["core.records"] = RecordList
 
 
 class Record:
@@ -220,3 +281,15 @@ class Record:
         return records_equal(self, other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class DataRecord(Record):
+    """:class:`Record` for a flat dataclass: ``to_dict`` is :func:`dataclasses.asdict`, ``from_dict`` is
+    :func:`dataclass_from_dict` (null → NaN in float fields)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Any:
+        return dataclass_from_dict(cls, d)

@@ -13,7 +13,13 @@ from typing import Any
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.cliutil import option_names, warnings_to_stderr as _warnings_to_stderr
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"first": "--first", "cycles": "--cycles", "mass_mg": "--mass-mg", "area_cm2": "--area-cm2",
+           "radius_um": "--radius-um", "area_cm2/radius_um": "--area-cm2/--radius-um",
+           "molar_mass_g_mol": "--molar-mass", "molar_volume_cm3_mol": "--molar-volume", "direction": "--direction"}
+
 
 
 def register(app: typer.Typer) -> None:
@@ -83,6 +89,7 @@ def _positive(x: float | None, name: str) -> float | None:
 
 def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)") -> list[Path]:
     """Write figure (PNG+SVG), curves and peaks (CSV+JSON) for a :class:`~.dqdv.DQDVResult`."""
+    from dualion.core.records import record_dict
     from dualion.echem.dqdv import plot_dqdv
     from dualion.plotting import figure_style, save_figure, write_table
 
@@ -92,8 +99,10 @@ def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)
                     "discharge negative", "smooth_V": result.smooth_V, "step_V": result.step_V,
             "mass_mg": result.mass_mg}
     paths = []
+    # the DQDVResult record (dualion.load reads it back), with the per-half-cycle view and conventions
+    rec = record_dict(result)
     paths += write_table(curves, out, f"{stem}_dqdv_curves",
-                         json_payload={"conventions": conv, "voltage_V": result.voltage_V,
+                         json_payload={**rec, "conventions": conv,
                                        "half_cycles": [{"half_cycle": h, "direction": d, "cycle": c,
                                                         "capacity_mAh": float(q),
                                                         "dqdv_mAh_per_V": result.dqdv_mAh_per_V[r]}
@@ -112,6 +121,7 @@ def gitt_outputs(results: list, out: Path, stem: str, voltage_label: str = "Volt
     """Write the Fig. 3a-style figure and per-pulse tables for one or more GITT results."""
     import pandas as pd
 
+    from dualion.core.records import records_payload
     from dualion.echem.gitt import plot_gitt
     from dualion.plotting import figure_style, save_figure, write_table
 
@@ -121,7 +131,7 @@ def gitt_outputs(results: list, out: Path, stem: str, voltage_label: str = "Volt
         df.insert(0, "record", r.label or r.source)
         frames.append(df)
     paths = write_table(pd.concat(frames, ignore_index=True), out, f"{stem}_gitt",
-                        json_payload={"records": [r.as_dict() for r in results]})
+                        json_payload=records_payload(results))
     with figure_style():
         fig = plot_gitt(results, voltage_label=voltage_label)
         paths += save_figure(fig, out, f"{stem}_gitt")
@@ -136,6 +146,8 @@ def add_commands(app: typer.Typer) -> None:
     """Define ``dqdv`` and ``gitt`` on ``app``."""
 
     @app.command("dqdv")
+
+    @option_names(OPTIONS)
     def dqdv_cmd(
         file: Path = typer.Argument(..., help="Cycler file (.mpr, .mpt, .res, .nda/.ndax, Maccor .txt, plain .csv)."),
         cycles: str = typer.Option(None, "--cycles", help="Cycles to analyse, e.g. 1,2 or 1-5 (default: 1-5)."),
@@ -187,6 +199,8 @@ def add_commands(app: typer.Typer) -> None:
                 typer.echo(f"wrote {len(paths)} files to {out}")
 
     @app.command("gitt")
+
+    @option_names(OPTIONS)
     def gitt_cmd(
         file: Path = typer.Argument(..., help="GITT record (any supported cycler format)."),
         file2: Path = typer.Argument(None, help="Optional second record to compare (e.g. without Li)."),
@@ -203,7 +217,7 @@ def add_commands(app: typer.Typer) -> None:
         """GITT: E_eq, overpotential η, IR drop and Weppner–Huggins D per pulse (figure + CSV/JSON)."""
         with _warnings_to_stderr():
             from dualion.echem.gitt import GITTGeometry, analyse_gitt_data
-            from dualion.io.atomic import to_json
+            from dualion.core.records import records_payload, to_json
 
             for v, n in ((mass_mg, "--mass-mg"), (molar_mass, "--molar-mass"), (molar_volume, "--molar-volume"),
                          (area_cm2, "--area-cm2"), (radius_um, "--radius-um")):
@@ -226,7 +240,7 @@ def add_commands(app: typer.Typer) -> None:
             ref = refs.pop() if len(refs) == 1 else None      # one shared, stated reference electrode
             paths = gitt_outputs(results, out, stem, voltage_label=f"Voltage vs {ref} (V)" if ref else "Voltage (V)")
             if json_out:
-                typer.echo(to_json({"records": [r.as_dict() for r in results]}))
+                typer.echo(to_json(records_payload(results)))
             else:
                 for r in results:
                     _print_gitt(r)

@@ -30,6 +30,7 @@ import numpy as np
 
 from dualion.echem.segment import HalfCycle, check_first, half_cycles, pair_cycles
 from dualion.core.cycler import CyclerData
+from dualion.core.records import Record, dataclass_from_dict, jsonable, register
 from dualion.errors import DualionUserError
 
 
@@ -68,6 +69,10 @@ class Cycle:
     end_s: float = 0.0
     discharge_partial: bool = False
     charge_partial: bool = False
+    #: what the capacities stand on: ``*_mAh`` (and ``*_mAh_g``, energies, retention) are the galvanostatic
+    #: (CC) part only; ``*_total_mAh`` and the Coulombic efficiency are CC plus the CV hold after it
+    capacity_basis: str = "CC"
+    ce_basis: str = "CC+CV"
 
     def to_dict(self) -> dict:
         """JSON-friendly dict."""
@@ -96,9 +101,10 @@ class RateBlock:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class CycleSummary:
-    """Everything ``dualion echem summary`` reports for one file."""
+@register("echem.cycling")
+@dataclass(frozen=True, eq=False)
+class CycleSummary(Record):
+    """Everything ``dualion echem summary`` reports for one file (a record: ``summary.json`` loads back)."""
 
     source: str
     mass_mg: float | None
@@ -146,21 +152,29 @@ class CycleSummary:
             "pairing": self.pairing,
             "conventions": {
                 "current_sign": "current_mA > 0 is charge (oxidation of the working electrode)",
-                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h); CV holds in cv_*_mAh",
-                "coulombic_efficiency": "100·Q(second half)/Q(first half) of each cycle",
+                "capacity": "Q = ∫|I|dt/3600 over galvanostatic rows only (mA h, basis CC); CV holds in "
+                            "cv_*_mAh; *_total_mAh = CC + CV (basis CC+CV); capacity_source per half-cycle",
+                "coulombic_efficiency": "100·Q_total(second half)/Q_total(first half) of each cycle (basis CC+CV); "
+                                        "meaningful only for complete pairs without a partial half",
                 "mean_voltage": "∫V|I|dt / ∫|I|dt (V)",
                 "specific": "per active mass: mA h g-1, mW h g-1 (= W h kg-1)",
             },
             "retention_reference_cycle": self.retention_reference_cycle,
-            "half_cycles": [_clean(h.to_dict()) for h in self.half_cycles],
-            "cycles": [_clean(c.to_dict()) for c in self.cycles],
-            "rate_capability": [_clean(r.to_dict()) for r in self.rates],
+            "half_cycles": [h.to_dict() for h in self.half_cycles],
+            "cycles": [c.to_dict() for c in self.cycles],
+            "rate_capability": [r.to_dict() for r in self.rates],
             "warnings": list(self.warnings),
+            "meta": jsonable(self.meta),
         }
 
-
-def _clean(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict) -> CycleSummary:
+        return cls(source=d["source"], mass_mg=d.get("mass_mg"), pairing=d["pairing"],
+                   half_cycles=tuple(dataclass_from_dict(HalfCycle, h) for h in d["half_cycles"]),
+                   cycles=tuple(dataclass_from_dict(Cycle, c) for c in d["cycles"]),
+                   rates=tuple(dataclass_from_dict(RateBlock, r) for r in d["rate_capability"]),
+                   retention_reference_cycle=d.get("retention_reference_cycle"),
+                   warnings=tuple(d.get("warnings", ())), meta=dict(d.get("meta") or {}))
 
 
 def _v_at_half(data: CyclerData, h: HalfCycle) -> float:
@@ -217,8 +231,8 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
         groups.setdefault(h.cycle, []).append(h)
     cycles: list[Cycle] = []
     for num, hs in groups.items():
-        d = next((h for h in hs if h.direction == "discharge"), None)
-        c = next((h for h in hs if h.direction == "charge"), None)
+        d = _combine([h for h in hs if h.direction == "discharge"])
+        c = _combine([h for h in hs if h.direction == "charge"])
         first_dir = hs[0].direction
         partial = any(h.partial for h in hs)
         notes = [h.partial_reason for h in hs if h.partial]
@@ -275,6 +289,27 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
     return CycleSummary(source=data.source, mass_mg=data.mass_mg, pairing=rule, half_cycles=tuple(halves),
                         cycles=tuple(cycles), rates=tuple(rates), retention_reference_cycle=ref,
                         warnings=tuple(warnings), meta={"vendor": data.meta.get("vendor")})
+
+
+def _combine(parts: list[HalfCycle]) -> HalfCycle | None:
+    """One half of a cycle from its consecutive parts (CC steps at decreasing current, GITT pulses):
+    capacities, CV holds and energies summed, mean voltage = ΣE/ΣQ, partial if any part is."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    import dataclasses
+
+    q = sum(h.capacity_mAh for h in parts)
+    e = sum(h.energy_mWh for h in parts)
+    srcs = sorted({h.capacity_source for h in parts})
+    return dataclasses.replace(
+        parts[0], stop=parts[-1].stop, end_s=parts[-1].end_s, capacity_mAh=q, energy_mWh=e,
+        mean_voltage_V=e / q if q > 0 else parts[0].mean_voltage_V, v_end_V=parts[-1].v_end_V,
+        n_points=sum(h.n_points for h in parts), cv_capacity_mAh=sum(h.cv_capacity_mAh for h in parts),
+        partial=any(h.partial for h in parts),
+        partial_reason="; ".join(h.partial_reason for h in parts if h.partial_reason),
+        capacity_source="+".join(srcs))
 
 
 def _replace_cycle(h: HalfCycle, n: int) -> HalfCycle:

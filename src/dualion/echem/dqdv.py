@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.records import Record, dataclass_from_dict, floats, register
 from dualion.errors import DualionUserError
 
 #: Default grid step (V) and Gaussian smoothing σ (V).
@@ -79,9 +80,10 @@ class DQDVPeak:
                 "height_mAh_per_g_V": self.height_mAh_per_g_V}
 
 
-@dataclass(frozen=True)
-class DQDVResult:
-    """dQ/dV of several half-cycles on one shared voltage grid.
+@register("echem.dqdv")
+@dataclass(frozen=True, eq=False)
+class DQDVResult(Record):
+    """dQ/dV of several half-cycles on one shared voltage grid (a record: ``*_dqdv_curves.json`` loads back).
 
     Attributes
     ----------
@@ -142,6 +144,22 @@ class DQDVResult:
         if not frames:
             return pd.DataFrame(columns=["half_cycle", "direction", "cycle", "voltage_V", "dqdv_mAh_per_V"])
         return pd.concat(frames, ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"voltage_V": self.voltage_V, "dqdv_mAh_per_V": self.dqdv_mAh_per_V, "capacity_mAh": self.capacity_mAh,
+                "half_cycle_ids": list(self.half_cycles), "directions": list(self.directions),
+                "cycles": list(self.cycles), "step_V": self.step_V, "smooth_V": self.smooth_V,
+                "mass_mg": self.mass_mg, "peaks": [p.as_dict() for p in self.peaks]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DQDVResult:
+        n = len(d["half_cycle_ids"])
+        return cls(voltage_V=floats(d["voltage_V"]),
+                   dqdv_mAh_per_V=floats(d["dqdv_mAh_per_V"]).reshape(n, len(d["voltage_V"])),
+                   capacity_mAh=floats(d["capacity_mAh"]), half_cycles=tuple(d["half_cycle_ids"]),
+                   directions=tuple(d["directions"]), cycles=tuple(d["cycles"]), step_V=float(d["step_V"]),
+                   smooth_V=float(d["smooth_V"]), mass_mg=d.get("mass_mg"),
+                   peaks=tuple(dataclass_from_dict(DQDVPeak, p) for p in d.get("peaks", [])))
 
     def peaks_frame(self):
         import pandas as pd
@@ -412,7 +430,7 @@ def select_half_cycles(half_cycles: Sequence[Any], cycles: Iterable[int] | None 
         have = sorted({getattr(h, "cycle", None) for h in hcs} - {None})
         raise DualionUserError(f"no half-cycles in cycles {sorted(wanted)}; the file has cycles "
                                f"{have[0]}–{have[-1]}" if have else "the file has no galvanostatic half-cycles",
-                               field="--cycles")
+                               field="cycles")
     return sel
 
 
@@ -496,11 +514,18 @@ def plot_dqdv(result: DQDVResult, ax=None, max_curves: int = 12, voltage_label: 
             ax.plot([p.voltage_V], [sign * p.height_mAh_per_V * scale], marker="v" if sign < 0 else "^",
                     ms=3.5, color="k", ls="none")
         if cycle_colour:
-            ax.legend(loc="best")
+            from matplotlib.lines import Line2D
+
+            from dualion.plotting import legend_outside
+
+            handles, _ = ax.get_legend_handles_labels()
+            if result.peaks:
+                handles.append(Line2D([], [], marker="^", ms=3.5, color="k", ls="none", label="peaks (▲ charge, ▼ discharge)"))
+            legend_outside(ax, "right", handles=handles, fontsize=6.5)
     else:
         sm = cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(sm, ax=ax, label="Cycle")
-    ax.axhline(0, color="0.6", lw=0.5)
+    ax.axhline(0, color="0.6", lw=0.5)  # dQ/dV = 0: discharge drawn below, charge above
     ax.set_xlabel(voltage_label)
     ax.set_ylabel(f"dQ/dV ({unit})")
     ax.set_title(f"σ = {result.smooth_V * 1000:g} mV, grid {result.step_V * 1000:g} mV; discharge < 0", fontsize=7)

@@ -16,19 +16,24 @@ relaxation at zero current (e.g. 10 h). Per pulse ``k`` this module reports (see
   first pulse);
 * ``dE_t_V`` – the change of the voltage during the pulse *without* the IR drop, from a straight-line
   fit of ``E`` vs ``√(t − t_start)`` (``dE_t = slope · √τ``) and its ``sqrt_t_r2``;
-* ``D_cm2_s`` – Weppner–Huggins chemical diffusion coefficient
-  ``D = 4/(π τ) · (n_m V_m / S)² · (ΔE_s / ΔE_t)²`` (valid for ``τ ≪ L²/D``), where ``n_m V_m / S``
-  (cm) is the volume-to-surface ratio of the active material: either ``(m/M) V_m / S`` from the mass,
-  molar mass, molar volume and contact area, or ``r/3`` for spherical particles of radius ``r``;
+* ``D_WH_cm2_s`` – Weppner–Huggins chemical diffusion coefficient
+  ``D = 4/(π τ) · (n_m V_m / S)² · (ΔE_s / ΔE_t)²``, where ``n_m V_m / S`` (cm) is the volume-to-surface
+  ratio of the active material: ``(m/M) V_m / S`` from the mass, molar mass, molar volume and contact
+  area, a film thickness ``L``, or ``r/3`` for spherical particles of radius ``r``;
+* ``D_cm2_s`` – the reported D: for a planar electrode Weppner–Huggins (exact while τD/L² ≲ 0.3: the
+  planar short-time solution); for spheres the fit of the exact spherical response
+  (:mod:`dualion.echem.gitt_sphere`), because Weppner–Huggins is low on spheres by ≈ 6 % at τD/r² = 10⁻³
+  and ≈ 50 % at 0.09 (``D_method`` says which); with two ions an *effective* D (``li_share``);
 * ``state`` – state of discharge after the pulse: charge passed since the first pulse (mA h,
   mA h g⁻¹ with a mass, and electrons per formula unit ``x = 3.6 q M / F`` with a molar mass). The
   current of a row is taken to hold over the interval ending at that row (exact for step currents).
 
-Flags (``D_valid`` and ``notes``) say where Weppner–Huggins' assumptions fail: √t fit R² below
-``min_r2`` (default 0.98), ``τ`` not ≪ ``L²/D`` (``τ D / L² > max_tau_ratio``, default 0.1, with
-``L = n_m V_m/S`` or ``r``), ΔE_s and ΔE_t of opposite sign or ΔE_t ≈ 0, or a relaxation too short to
-reach equilibrium (least-squares slope of the voltage over the last 10 % of the rest above
-``max_drift_V_per_h``, default 1 mV/h).
+Flags (``D_valid`` and ``notes``) say where the assumptions fail: planar: √t fit R² below ``min_r2``
+(default 0.98) or ``τ D / L² > max_tau_ratio`` (default 0.1, ``L = n_m V_m/S``); spheres: the exact
+response fits with R² below ``min_r2`` or ``τD/r²`` outside :data:`SPHERE_T_RANGE`; always: ΔE_s and
+ΔE_t of opposite sign or ΔE_t ≈ 0, a relaxation too short to reach equilibrium (least-squares slope of
+the voltage over the last 10 % of the rest above ``max_drift_V_per_h``, default 1 mV/h), Li/Mg shares
+that change sign.
 
 Pulses are constant non-zero-current runs (|I| above ``rest_threshold`` of the median pulse current);
 relaxations are runs at (near) zero current. Current sign follows the team convention: I > 0 charge,
@@ -44,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.conventions import CURRENT_CONVENTION, ETA_CONVENTION
+from dualion.core.records import Record, dataclass_from_dict, num, register
 from dualion.errors import DualionUserError
 
 #: Default thresholds (see module docstring).
@@ -52,16 +59,15 @@ DEFAULT_MAX_TAU_RATIO = 0.1
 DEFAULT_MAX_DRIFT_V_PER_H = 0.001
 #: |I| below this fraction of the typical pulse current counts as rest.
 DEFAULT_REST_THRESHOLD = 0.02
-#: Coulombs per mA h.
-C_PER_MAH = 3.6
 
 
 @dataclass(frozen=True)
 class GITTGeometry:
     """Inputs of the Weppner–Huggins equation.
 
-    Give either ``area_cm2`` (with ``mass_mg``, ``molar_mass_g_mol`` and ``molar_volume_cm3_mol``) or
-    ``radius_um`` (spherical particles: ``n_m V_m / S = r / 3``).
+    Give ``area_cm2`` (with ``mass_mg``, ``molar_mass_g_mol`` and ``molar_volume_cm3_mol``: a planar
+    electrode, ``n_m V_m / S``), ``thickness_um`` (a dense planar film: ``n_m V_m / S = L``), or
+    ``radius_um`` (spherical particles: ``n_m V_m / S = r / 3``; D then from the exact sphere response).
     """
 
     mass_mg: float | None = None
@@ -69,11 +75,19 @@ class GITTGeometry:
     molar_volume_cm3_mol: float | None = None
     area_cm2: float | None = None
     radius_um: float | None = None
+    thickness_um: float | None = None
+
+    @property
+    def sphere(self) -> bool:
+        """True for spherical particles (``radius_um``): D from the exact sphere response."""
+        return self.radius_um is not None
 
     def volume_to_surface_cm(self) -> float | None:
         """``n_m V_m / S`` in cm, or ``None`` when the inputs are insufficient."""
         if self.radius_um is not None:
             return self.radius_um * 1e-4 / 3.0
+        if self.thickness_um is not None:
+            return self.thickness_um * 1e-4
         if None in (self.area_cm2, self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
             return None
         n_mol = self.mass_mg / 1000.0 / self.molar_mass_g_mol
@@ -86,16 +100,16 @@ class GITTGeometry:
         return self.volume_to_surface_cm()
 
     def validate(self) -> None:
-        for name in ("mass_mg", "molar_mass_g_mol", "molar_volume_cm3_mol", "area_cm2", "radius_um"):
+        for name in ("mass_mg", "molar_mass_g_mol", "molar_volume_cm3_mol", "area_cm2", "radius_um", "thickness_um"):
             val = getattr(self, name)
             if val is not None and not (math.isfinite(val) and val > 0):
                 raise DualionUserError(f"{name} must be a positive number, got {val!r}", field=name)
-        if self.area_cm2 is not None and self.radius_um is not None:
-            raise DualionUserError("give either a contact area or a particle radius, not both",
-                                   field="--area-cm2/--radius-um")
+        if sum(x is not None for x in (self.area_cm2, self.radius_um, self.thickness_um)) > 1:
+            raise DualionUserError("give one of a contact area, a particle radius or a film thickness",
+                                   field="area_cm2/radius_um/thickness_um")
         if self.area_cm2 is not None and None in (self.mass_mg, self.molar_mass_g_mol, self.molar_volume_cm3_mol):
             raise DualionUserError("the Weppner–Huggins D with a contact area needs the active mass, the "
-                                   "molar mass and the molar volume", field="--area-cm2")
+                                   "molar mass and the molar volume", field="area_cm2")
 
 
 @dataclass(frozen=True)
@@ -134,14 +148,22 @@ class GITTPulse:
     #: shorter than TRUNCATED_FRACTION of the record's median pulse: ended early (by a voltage limit),
     #: so its η and D do not describe a full pulse (kept in the tables, left out of the η panel).
     truncated: bool = False
+    #: Weppner–Huggins D (cm² s⁻¹) whatever the geometry; ``D_cm2_s`` is the sphere fit for spheres
+    D_WH_cm2_s: float | None = None
+    D_method: str = ""
+    #: share of the pulse's differential capacity carried by Li (given by the caller), and whether the
+    #: Li/Mg shares change sign at this pulse (one ion displaces the other: D is then an effective D)
+    li_share: float | None = None
+    share_sign_change: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class GITTResult:
-    """All pulses of one GITT record, with the inputs used."""
+@register("echem.gitt")
+@dataclass(frozen=True, eq=False)
+class GITTResult(Record):
+    """All pulses of one GITT record, with the inputs used (a record: ``gitt.json`` loads back)."""
 
     pulses: tuple[GITTPulse, ...]
     geometry: GITTGeometry
@@ -154,18 +176,21 @@ class GITTResult:
 
         return pd.DataFrame([p.as_dict() for p in self.pulses])
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "label": self.label, "geometry": asdict(self.geometry),
                 "thresholds": self.thresholds,
-                "conventions": {"current": "I > 0 charge, I < 0 discharge",
-                                "eta_V": "E(end of pulse) - E_eq (signed)",
+                "conventions": {"current": CURRENT_CONVENTION, "eta_V": ETA_CONVENTION,
                                 "state": "charge passed since the first pulse; x = electrons per formula unit",
                                 "D": "Weppner-Huggins, cm2/s"},
-                "pulses": [_json_safe(p.as_dict()) for p in self.pulses]}
+                "pulses": [p.as_dict() for p in self.pulses]}
 
+    as_dict = to_dict
 
-def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GITTResult:
+        return cls(pulses=tuple(dataclass_from_dict(GITTPulse, p) for p in d["pulses"]),
+                   geometry=dataclass_from_dict(GITTGeometry, d.get("geometry") or {}), source=d.get("source"),
+                   label=d.get("label"), thresholds={k: num(v) for k, v in (d.get("thresholds") or {}).items()})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,9 +211,9 @@ def weppner_huggins_D(tau_s: float, volume_to_surface_cm: float, dE_s_V: float, 
 
 def electrons_per_formula_unit(q_mAh_g: float, molar_mass_g_mol: float) -> float:
     """Electrons per formula unit for a specific charge ``q`` (mA h g⁻¹): ``x = 3.6 q M / F``."""
-    from dualion.reference import FARADAY_C_PER_MOL
+    from dualion.core.charge import electrons_per_fu
 
-    return q_mAh_g * C_PER_MAH * molar_mass_g_mol / FARADAY_C_PER_MOL
+    return electrons_per_fu(q_mAh_g, molar_mass_g_mol)
 
 
 def sqrt_t_fit(t_rel_s: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
@@ -272,7 +297,8 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
                  max_tau_ratio: float = DEFAULT_MAX_TAU_RATIO,
                  max_drift_V_per_h: float = DEFAULT_MAX_DRIFT_V_PER_H,
                  rest_threshold: float = DEFAULT_REST_THRESHOLD, fit_skip_frac: float = 0.0,
-                 source: str | None = None, label: str | None = None) -> GITTResult:
+                 source: str | None = None, label: str | None = None,
+                 li_share: Sequence[float] | None = None) -> GITTResult:
     """Analyse a GITT record given as arrays (s, V, mA).
 
     Parameters
@@ -288,6 +314,10 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
     fit_skip_frac:
         Fraction of the pulse at its start left out of the √t fit (default 0: all points after the
         current switch; the IR jump is in the intercept, not the slope).
+    li_share:
+        For a two-ion host, the share of each pulse's differential capacity carried by Li (Mg: 1 − it),
+        one value per reported pulse: D is then an effective D (docs/echem_analysis.md), and pulses where
+        the shares change sign (one ion displaces the other) are flagged (``share_sign_change``, not valid).
     """
     t = np.asarray(time_s, dtype=float)
     v = np.asarray(voltage_V, dtype=float)
@@ -376,7 +406,7 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
         if not math.isfinite(E0):
             notes.append("no rest before the first pulse: ΔE_s unknown")
             valid = False
-        if not (math.isfinite(r2) and r2 >= min_r2):
+        if not geometry.sphere and not (math.isfinite(r2) and r2 >= min_r2):
             notes.append(f"E vs √t not linear (R² = {r2:.3f} < {min_r2})")
             valid = False
         if not math.isfinite(dE_t) or abs(dE_t) < 1e-9 or (math.isfinite(dE_s) and dE_s * dE_t <= 0):
@@ -385,9 +415,20 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
         if drift > max_drift_V_per_h:
             notes.append(f"relaxation not at equilibrium (drift {drift * 1000:.1f} mV/h)")
             valid = False
+        D_wh = method = None
         if L_ws is not None and math.isfinite(dE_t) and math.isfinite(dE_s) and dE_t != 0:
-            D = weppner_huggins_D(tau, L_ws, dE_s, dE_t)
-            if L_diff and D and math.isfinite(D):
+            D = D_wh = weppner_huggins_D(tau, L_ws, dE_s, dE_t)
+            method = "Weppner-Huggins (planar)"
+            if geometry.sphere:
+                D, ratio, ok_fit, why, e0 = _sphere_D(trel[keep], v[s:e][keep], tau, dE_s,
+                                                      geometry.radius_um * 1e-4, min_r2)
+                if before is not None and math.isfinite(e0):
+                    ir_fit = e0 - E_before  # the sphere fit's intercept (the √t line's is biased)
+                method = "sphere fit"
+                if not ok_fit:
+                    notes.append(why)
+                    valid = False
+            elif L_diff and D and math.isfinite(D):
                 ratio = tau * D / L_diff ** 2
                 if ratio > max_tau_ratio:
                     notes.append(f"τ not ≪ L²/D (τD/L² = {ratio:.2g} > {max_tau_ratio})")
@@ -402,11 +443,58 @@ def analyse_gitt(time_s: Sequence[float] | np.ndarray, voltage_V: Sequence[float
             E_pulse_start_V=E_start, E_pulse_end_V=E_end, E_eq_V=E_eq, eta_V=eta, ir_start_V=ir_start,
             ir_end_V=ir_end, ir_fit_V=ir_fit, R_ohm=R, dE_s_V=dE_s, dE_t_V=dE_t, sqrt_t_r2=r2, q_mAh=q, q_mAh_g=q_g,
             x_per_fu=x, D_cm2_s=D, tau_D_over_L2=ratio, relax_drift_V_per_h=drift,
-            D_valid=bool(valid and D is not None), notes="; ".join(notes)))
+            D_valid=bool(valid and D is not None), notes="; ".join(notes), D_WH_cm2_s=D_wh,
+            D_method=method or ""))
     pulses = _flag_truncated(pulses)
+    if li_share is not None:
+        pulses = _flag_shares(pulses, li_share, source)
     thresholds = {"min_r2": min_r2, "max_tau_ratio": max_tau_ratio, "max_drift_V_per_h": max_drift_V_per_h,
                   "rest_threshold": rest_threshold, "truncated_fraction": TRUNCATED_FRACTION}
     return GITTResult(tuple(pulses), geometry, source, label, thresholds)
+
+
+#: Sphere fits with T = Dτ/r² outside this range are not valid (below: the transient is a few samples
+#: deep in the surface; above: the pulse has nearly equilibrated the particle and the transient no longer
+#: fixes D).
+SPHERE_T_RANGE = (1e-5, 0.5)
+
+
+def _sphere_D(t_rel, v, tau, dE_s, radius_cm, min_r2):
+    """(D cm² s⁻¹, T = Dτ/r², ok, note, E_0 V) from the exact sphere response (:func:`gitt_sphere.fit_sphere`)."""
+    from dualion.echem.gitt_sphere import fit_sphere
+
+    T, e0, r2 = fit_sphere(t_rel, v, tau, dE_s)
+    if not math.isfinite(T):
+        return None, None, False, "sphere fit failed", float("nan")
+    D = T * radius_cm ** 2 / tau
+    if not (math.isfinite(r2) and r2 >= min_r2):
+        return D, T, False, f"sphere response does not fit the transient (R² = {r2:.3f} < {min_r2})", e0
+    if not SPHERE_T_RANGE[0] <= T <= SPHERE_T_RANGE[1]:
+        return (D, T, False, f"τD/r² = {T:.2g} outside {SPHERE_T_RANGE[0]:g}–{SPHERE_T_RANGE[1]:g}: D not determined",
+                e0)
+    return D, T, True, "", e0
+
+
+def _flag_shares(pulses: list[GITTPulse], li_share, source) -> list[GITTPulse]:
+    """Attach the Li share to each pulse; flag where w_Li or w_Mg = 1 − w_Li changes sign from the previous
+    pulse or is negative (one ion leaves while the other enters): the D there is an effective D that can
+    fall below both ions' (:func:`gitt_sphere.effective_D_cm2_s`) and is not valid as either ion's."""
+    from dataclasses import replace
+
+    w = np.asarray(li_share, dtype=float)
+    if w.shape != (len(pulses),):
+        raise DualionUserError(f"li_share has {w.size} values for {len(pulses)} pulses", file=source,
+                               field="li_share")
+    out = []
+    for k, p in enumerate(pulses):
+        wl, wm = w[k], 1.0 - w[k]
+        flip = wl < 0 or wm < 0 or (k > 0 and (np.sign(wl) != np.sign(w[k - 1]) or
+                                                  np.sign(wm) != np.sign(1.0 - w[k - 1])))
+        note = "Li/Mg shares change sign (one ion displaces the other): effective D only" if flip else ""
+        out.append(replace(p, li_share=float(wl), share_sign_change=bool(flip),
+                           D_valid=p.D_valid and not flip,
+                           notes="; ".join(n for n in (p.notes, note) if n)))
+    return out
 
 
 #: A pulse shorter than this fraction of the record's median pulse duration counts as truncated.
@@ -443,105 +531,6 @@ def analyse_gitt_data(data: Any, geometry: GITTGeometry | None = None, **kw: Any
     return analyse_gitt(data.time_s, data.voltage_V, data.current_mA, geometry, **kw)
 
 
-# ----------------------------------------------------------------------------------------------
-# synthetic GITT record with known answers (tests, demo)
-# ----------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SyntheticGITT:
-    """A synthetic GITT record and the values it was built with."""
-
-    time_s: np.ndarray
-    voltage_V: np.ndarray
-    current_mA: np.ndarray
-    E_eq_V: np.ndarray          # quasi-equilibrium potential after each pulse
-    eta_V: np.ndarray           # E(end of pulse) − E_eq after each pulse
-    ir_V: float                 # IR drop (signed, same for every pulse)
-    dE_t_V: np.ndarray          # IR-free transient of each pulse
-    D_cm2_s: np.ndarray        # D of each pulse
-    volume_to_surface_cm: float
-    tau_s: float
-    mass_mg: float
-
-
-def synthetic_gitt(*, n_pulses: int = 12, mass_mg: float = 1.6, current_mA_g: float = -10.0,
-                   tau_s: float = 3600.0, rest_s: float = 36000.0, dt_pulse_s: float = 20.0,
-                   dt_rest_s: float = 120.0, E0_V: float = 1.6, E_end_V: float = 0.6,
-                   R_ohm: float = 2000.0, D_cm2_s: float | Sequence[float] = 1e-12, radius_um: float = 2.0,
-                   relax_time_s: float = 1500.0, noise_V: float = 0.0, seed: int = 0) -> SyntheticGITT:
-    """Build a GITT record (discharge by default) whose answers are known by construction.
-
-    * Quasi-equilibrium potentials fall linearly from ``E0_V`` to ``E_end_V`` over ``n_pulses``
-      (``ΔE_s = (E_end − E0)/n`` per pulse), a solid-solution curve like Fig. 3a.
-    * Under current (pulse time ``t`` from the last rest point) the voltage is
-      ``E_eq,k−1 + I R + ΔE_t,k √(t/τ)`` with ``ΔE_t,k = ΔE_s · 2 L / √(π τ D_k)``, ``L = r/3``:
-      Weppner–Huggins on spheres of radius ``radius_um`` then gives exactly ``D_k``. ``D_cm2_s`` may
-      be one value or one per pulse (a D falling with depth makes η grow, as for Mg²⁺ in Fig. 3a).
-    * When the current stops, the IR drop recovers instantly (first rest point ``= E_pulse_end − I R``),
-      then the voltage relaxes exponentially (time constant ``relax_time_s``) to ``E_eq,k``.
-    * η_k = E_pulse_end,k − E_eq,k = ``(E_eq,k−1 − E_eq,k) + I R + ΔE_t,k``.
-
-    Current ``I = current_mA_g · mass`` (mA; < 0 = discharge). Returns arrays and the answers.
-    """
-    rng = np.random.default_rng(seed)
-    g = mass_mg / 1000.0
-    I = current_mA_g * g
-    L = radius_um * 1e-4 / 3.0
-    D = np.broadcast_to(np.asarray(D_cm2_s, dtype=float), (n_pulses,)).copy()
-    E_eq = E0_V + (E_end_V - E0_V) * np.arange(1, n_pulses + 1) / n_pulses
-    dE_s = (E_end_V - E0_V) / n_pulses
-    dE_t = dE_s * 2.0 * L / np.sqrt(math.pi * tau_s * D)
-    ir = I / 1000.0 * R_ohm
-    ts, vs, cs = [np.array([0.0, 600.0])], [np.array([E0_V, E0_V])], [np.array([0.0, 0.0])]
-    t_now = 600.0
-    e_prev = E0_V
-    etas = []
-    n_p = int(round(tau_s / dt_pulse_s))
-    n_r = int(round(rest_s / dt_rest_s))
-    tp = np.arange(1, n_p + 1) * dt_pulse_s
-    tr = np.arange(1, n_r + 1) * dt_rest_s
-    for k in range(n_pulses):
-        vp = e_prev + ir + dE_t[k] * np.sqrt(tp / tau_s)
-        E_end = float(vp[-1])
-        v_after_ir = E_end - ir
-        vr = E_eq[k] + (v_after_ir - E_eq[k]) * np.exp(-(tr - dt_rest_s) / relax_time_s)
-        ts += [t_now + tp, t_now + tau_s + tr]
-        vs += [vp, vr]
-        cs += [np.full(n_p, I), np.zeros(n_r)]
-        etas.append(E_end - E_eq[k])
-        t_now += tau_s + rest_s
-        e_prev = E_eq[k]
-    t = np.concatenate(ts)
-    v = np.concatenate(vs)
-    c = np.concatenate(cs)
-    if noise_V:
-        v = v + rng.normal(0.0, noise_V, v.size)
-    return SyntheticGITT(t, v, c, E_eq, np.array(etas), ir, dE_t, D, L, tau_s, mass_mg)
-
-
-def write_plain_csv(path, time_s: np.ndarray, voltage_V: np.ndarray, current_mA: np.ndarray,
-                    header: Sequence[str] = (), step: np.ndarray | None = None) -> None:
-    """Write the team's plain cycler CSV (``time_s,voltage_V,current_mA[,step]``, ``#`` header lines)
-    atomically."""
-    import io
-
-    from dualion.io.atomic import atomic_write_text
-
-    buf = io.StringIO()
-    for line in header:
-        buf.write(f"# {line}\n")
-    cols = [time_s, voltage_V, current_mA]
-    names = ["time_s", "voltage_V", "current_mA"]
-    fmt = ["%.3f", "%.6f", "%.6g"]
-    if step is not None:
-        cols.append(step)
-        names.append("step")
-        fmt.append("%d")
-    buf.write(",".join(names) + "\n")
-    np.savetxt(buf, np.column_stack(cols), delimiter=",", fmt=fmt)
-    atomic_write_text(path, buf.getvalue())
-
-
 def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str = "Voltage (V)"):
     """Fig. 3a-style figure: top, E under current and E_eq vs state of discharge; bottom, |η|.
 
@@ -560,8 +549,13 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
     key = {"x": "x_per_fu", "mAh_g": "q_mAh_g", "mAh": "q_mAh"}[x]
     xlabel = {"x": "Electrons per formula unit, x",
               "mAh_g": "Specific capacity (mA h g$^{-1}$)", "mAh": "Capacity (mA h)"}[x]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.4), sharex=True,
-                                   gridspec_kw={"height_ratios": [1.4, 1.0], "hspace": 0.08})
+    from matplotlib.lines import Line2D
+
+    from dualion.plotting import panel_letters
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.9), sharex=True, layout="constrained",
+                                   gridspec_kw={"height_ratios": [1.4, 1.0]})
+    handles = []
     n_trunc = 0
     for n, r in enumerate(results):
         col = PALETTE[n % len(PALETTE)]
@@ -575,17 +569,23 @@ def plot_gitt(results: Sequence[GITTResult], x: str = "auto", voltage_label: str
                  label=f"{lab}: end of pulse")
         ax1.plot(xs, eeq, ls="-", marker="o", ms=3, color=col, label=f"{lab}: E$_{{eq}}$")
         ax2.plot(xs[full], eta[full] * 1000.0, ls="-", marker="o", ms=3, color=col, label=lab)
+        handles.append(Line2D([], [], color=col, marker="o", ms=3, label=lab))
         if (~full).any():
             n_trunc += int((~full).sum())
             ax1.plot(xs[~full], eend[~full], ls="none", marker="x", ms=4, color=col,
                      label=f"{lab}: truncated pulse (end)")
     ax1.set_ylabel(voltage_label)
-    ax1.legend(fontsize=6)
     ax2.set_ylabel("|η| = |E$_{pulse\\,end}$ − E$_{eq}$| (mV)")
     ax2.set_xlabel(xlabel)
-    if len(results) > 1:
-        ax2.legend(fontsize=7, loc="best")
+    handles += [Line2D([], [], color="0.3", ls="-", marker="o", ms=3, label="E$_{eq}$ (end of rest)"),
+                Line2D([], [], color="0.3", ls="none", marker="v", ms=3, mfc="none", label="E at end of pulse")]
     if n_trunc:
-        ax2.annotate(f"×: {n_trunc} truncated pulse(s), ended at a voltage limit; not in the η panel",
-                     xy=(0.0, -0.42), xycoords="axes fraction", fontsize=6, color="0.35")
+        handles.append(Line2D([], [], color="0.3", ls="none", marker="x", ms=4,
+                              label=f"truncated pulse ({n_trunc}; not in η)"))
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=6.5)
+    panel_letters((ax1, ax2), x=-0.24)
     return fig
+
+
+# the synthetic record lives in its own module; re-exported here for existing callers
+from dualion.echem.gitt_synthetic import SyntheticGITT, synthetic_gitt, write_plain_csv  # noqa: E402,F401

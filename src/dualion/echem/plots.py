@@ -108,8 +108,10 @@ def plot_voltage_capacity(data: CyclerData, summary: CycleSummary, cycles: list[
         if len(cycles) <= 6:
             from matplotlib.lines import Line2D
 
-            ax.legend([Line2D([], [], color=cmap(norm(c))) for c in cycles], [f"cycle {c}" for c in cycles],
-                      loc="best")
+            from dualion.plotting import legend_outside
+
+            legend_outside(ax, "right", handles=[Line2D([], [], color=cmap(norm(c))) for c in cycles],
+                           labels=[f"cycle {c}" for c in cycles])
         else:
             sm = cm.ScalarMappable(norm=norm, cmap=cmap)
             fig.colorbar(sm, ax=ax, label="Cycle")
@@ -147,7 +149,8 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
     ret = np.array([np.nan if c.retention_pct is None else c.retention_pct for c in summary.cycles])
     marker = "o" if n.size <= 60 else None
     with figure_style():
-        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.2), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(3.5, 4.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]},
+                                      layout="constrained")
         _plot_capacities(ax, summary, n, qd, qc, dict(marker=marker, ms=3), "partial half-cycle")
         ax.set_ylabel(f"Capacity ({summary.capacity_unit.replace('g-1', 'g$^{-1}$')})")
         top = np.nanmax(np.r_[qd, qc]) if np.isfinite(np.r_[qd, qc]).any() else 1.0
@@ -160,15 +163,23 @@ def plot_cycling(summary: CycleSummary, title: str | None = None):
             axr.set_ylim(min(80.0, float(finite.min()) - 2), max(105.0, float(finite.max()) + 2))
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = axr.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="best", numpoints=1)
+        fig.legend(h1 + h2 + [plt.Line2D([], [], color="0.6", lw=0.6, ls="--")], l1 + l2 + ["100 % retention"],
+                   loc="outside upper center", ncol=3, numpoints=1)
         ax2.plot(n, ret, marker=marker, ms=3, color=PALETTE[0])
         ax2.axhline(100.0, color="0.6", lw=0.6, ls="--")
+        ax2.ticklabel_format(axis="y", useOffset=False, style="plain")   # no "+9.9999e1" offset
+        fin = ret[np.isfinite(ret)]
+        if fin.size and float(fin.max() - fin.min()) < 1.0:            # a flat record: show ±1 % around it
+            ax2.set_ylim(float(fin.min()) - 1.0, float(fin.max()) + 1.0)
         ref = summary.retention_reference_cycle
         ax2.set_ylabel(f"Retention (%)\nvs cycle {ref}" if ref else "Retention (%)")
         ax2.set_xlabel("Cycle number")
         ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
         if title:
-            ax.set_title(title)
+            ax.set_title(title, fontsize=8)
+        from dualion.plotting import panel_letters
+
+        panel_letters((ax, ax2), x=-0.24)
     return fig
 
 
@@ -188,12 +199,14 @@ def plot_rate_capability(summary: CycleSummary, title: str | None = None):
             x = 0.5 * (b.first_cycle + b.last_cycle)
             label = f"{b.rate:.0f}" if b.rate >= 10 else f"{b.rate:.2g}"
             ax.text(x, top * 1.04, label, ha="center", va="bottom", fontsize=7)
-            ax.axvline(b.last_cycle + 0.5, color="0.85", lw=0.6)
+            ax.axvline(b.last_cycle + 0.5, color="0.85", lw=0.6)   # block boundaries (caption in the title)
         ax.set_ylim(0, top * 1.18)
         ax.set_xlabel("Cycle number")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(f"Capacity ({summary.capacity_unit.replace('g-1', 'g$^{-1}$')})")
         unit = summary.rates[0].rate_unit.replace("g-1", "g$^{-1}$") if summary.rates else ""
-        ax.set_title(title or f"Rate capability (labels: current in {unit})")
-        ax.legend(loc="lower left")
+        ax.set_title(title or f"Rate capability (numbers: current in {unit}; grey lines: rate steps)", fontsize=7.5)
+        from dualion.plotting import legend_outside
+
+        legend_outside(ax, "below", ncol=3)
     return fig

@@ -33,8 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-#: Current densities of the paper's rate test (Fig. 2a), mA g-1.
-PAPER_RATES_MA_G = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+from dualion.core import paper
+
+#: Current densities of the paper's rate test (Fig. 2a), mA g-1 (:data:`dualion.core.paper.RATES_MA_G`).
+PAPER_RATES_MA_G = paper.RATES_MA_G
 
 
 @dataclass(frozen=True)
@@ -175,3 +177,45 @@ def write_csv(path: str | Path, cell: SyntheticCell, schedule: Sequence[float], 
             "generator": "dualion.echem.synthetic (Mg || Ti0.78[]0.22O1.12F0.40(OH)0.48 synthetic cell)"}
     return write(path, time_s=arr["time_s"], voltage_V=arr["voltage_V"], current_mA=arr["current_mA"],
                  cycle=arr["cycle"], step=arr["step"], control=arr["control"], meta=meta)
+
+
+def synthetic_cycling(n_cycles: int = 5, n_per_half: int = 2000, mass_mg: float = 1.6,
+                      rate_mA_g: float = 20.0, peaks_V=(0.77, 1.00), caps_mAh_g=(110.0, 170.0),
+                      width_V: float = 0.025, polarisation_V: float = 0.05, fade: float = 0.05,
+                      noise_V: float = 0.001, seed: int = 1):
+    """(time_s, voltage_V, current_mA, cycle) of a synthetic cell for dQ/dV: two logistic insertion steps
+    (default at 0.77 V and 1.00 V vs Mg2+/Mg, the dQ/dV peaks of the paper's Fig. 1d; widths 25 mV,
+    110 and 170 mA h g-1), a ±50 mV polarisation (discharge below, charge above equilibrium), 5 % fade
+    per cycle and 1 mV Gaussian voltage noise. Expected peaks: discharge ≈ 0.72 / 0.95 V, charge ≈
+    0.82 / 1.05 V.
+
+    Equilibrium capacity ``q(V) = Σ_k Q_k / (1 + exp((V − V_k)/w))`` (mA h g⁻¹ inserted at voltage
+    V); each half-cycle samples ``n_per_half`` equal capacity steps of the (faded) total.
+    """
+    rng = np.random.default_rng(seed)
+    g = mass_mg / 1000.0
+    v_fine = np.linspace(0.3, 1.6, 20001)
+    q_fine = sum(Q / (1.0 + np.exp((v_fine - V0) / width_V)) for V0, Q in zip(peaks_V, caps_mAh_g))
+    # q decreases with V: invert on the fine grid
+    order = np.argsort(q_fine)
+    q_sorted, v_sorted = q_fine[order], v_fine[order]
+    qtot = float(q_fine.max() - q_fine.min())
+    I = rate_mA_g * g
+    ts, vs, cs, cyc = [], [], [], []
+    t0 = 0.0
+    for c in range(1, n_cycles + 1):
+        cap = qtot * (1.0 - fade) ** (c - 1)
+        frac = np.linspace(0.0, 1.0, n_per_half)
+        q_dis = q_fine.min() + 0.001 * qtot + frac * (cap - 0.002 * qtot)
+        v_eq = np.interp(q_dis, q_sorted, v_sorted)
+        dt = (cap / rate_mA_g) * 3600.0 / (n_per_half - 1)
+        for direction, sign in (("discharge", -1.0), ("charge", 1.0)):
+            veq = v_eq if direction == "discharge" else v_eq[::-1]
+            v = veq + sign * polarisation_V + rng.normal(0.0, noise_V, n_per_half)
+            t = t0 + np.arange(n_per_half) * dt
+            ts.append(t)
+            vs.append(v)
+            cs.append(np.full(n_per_half, sign * I))
+            cyc.append(np.full(n_per_half, c))
+            t0 = t[-1] + dt
+    return np.concatenate(ts), np.concatenate(vs), np.concatenate(cs), np.concatenate(cyc)

@@ -100,6 +100,9 @@ def limit_threads(n: int | None) -> None:
 
 def _load(spec: EngineSpec) -> tuple[Any, str]:
     if spec.name == "chgnet":
+        from dualion.extras import require
+
+        require("engines", "torch", "chgnet")
         import chgnet
         from chgnet.model import CHGNet
         from chgnet.model.dynamics import CHGNetCalculator
@@ -113,6 +116,9 @@ def _load(spec: EngineSpec) -> tuple[Any, str]:
                           model=model, **kw)
         return calc, f"chgnet {chgnet.__version__} model {model.version or spec.model}"
     if spec.name == "sevenn":
+        from dualion.extras import require
+
+        require("engines", "torch", "sevenn")
         import sevenn
         from sevenn.calculator import SevenNetCalculator
 

@@ -15,7 +15,7 @@ from dualion.errors import DualionUserError
 _ENGINE = typer.Option("chgnet", "--engine", help="chgnet | sevenn | 'package.module:ClassName' (any ASE calculator).")
 _MODEL = typer.Option(None, "--model", help="Model version/name (chgnet: 0.3.0 default; sevenn: 7net-0 default).")
 _KWARGS = typer.Option(None, "--engine-kwargs", help="JSON object of calculator constructor kwargs.")
-_DB = typer.Option(Path("results.db"), "--db", help="Results database: SQLite file or ase.db URL "
+_DB = typer.Option("results.db", "--db", help="Results database: SQLite file or ase.db URL "
                    "(postgresql://user:pw@host:port/db). Finished structures are skipped on rerun; runs sharing "
                    "it never relax the same structure twice (claims with a lease).")
 _WORKERS = typer.Option(1, "--workers", help="Dask LocalCluster workers (1 = run in this process; fewer when "
@@ -35,7 +35,7 @@ def _settings(fmax: float, steps: int, optimizer: str):
     return RelaxSettings(fmax=fmax, steps=steps, optimizer=optimizer)
 
 
-def _db_target(db: Path) -> str:
+def _db_target(db: str) -> str:
     """``--db`` validated before anything is computed or created (folder, non-SQLite, unwritable: exit 2)."""
     from dualion.engines.db import check_db_target
 
@@ -76,6 +76,15 @@ def _cleanup_temps(*targets: Path | None) -> None:
             cleanup_stale_temps(t)
 
 
+def _require_engine(*names: str | None) -> None:
+    """Fail fast, before any work, when a named ML engine's extra is not installed."""
+    from dualion.extras import require
+
+    for name in names:
+        if name in ("chgnet", "sevenn"):
+            require("engines", "torch", name)
+
+
 def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
     if out.suffix.lower() not in suffixes:
         raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=out, field="--out")
@@ -89,7 +98,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
             ions: str = typer.Option("Li,Mg", "--ions", help="Working ions, comma-separated."),
             anions: str = typer.Option("F", "--anions", help="Compensating anions: F, OH, 3F+1OH, 2F+2OH-cis ..."),
             host: str | None = typer.Option(None, "--host", help="Host label when the model has several hosts."),
-            db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+            db: str = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
             calibrated: bool = typer.Option(False, "--calibrated", help="Apply the DFT calibration (bundled for "
                                                                          "CHGNet 0.3.0, or --calibration FILE)."),
             calibration: Path | None = typer.Option(None, "--calibration", help="Calibration YAML (from `dualion calibrate`)."),
@@ -120,6 +129,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
     _check_out(out, (".yaml", ".yml"))
     target = _db_target(db)
     spec = parse_engine(engine, model, engine_kwargs)
+    _require_engine(spec.name, cross_check)
     settings = _settings(fmax, steps, optimizer)
     run_options = _run_options(threads, lease)
     ion_list = parse_ions(ions)
@@ -150,7 +160,7 @@ def compute(site_model: str = typer.Argument(..., help="interstitial | single-va
 
 def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
               dft: Path | None = typer.Option(None, "--dft", help="Public DFT folder (default ../shared/data/f-tio2-dft)."),
-              db: Path = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
+              db: str = _DB, workers: int = _WORKERS, scheduler: str | None = _SCHED,
               fmax: float = _FMAX, steps: int = _STEPS, optimizer: str = _OPT,
               anion_location: bool = typer.Option(True, "--anion-location/--no-anion-location",
                                                   help="Also rank the 4x4x2 F/OH arrangements (14 relaxations of 383 atoms)."),
@@ -168,8 +178,10 @@ def calibrate(engine: str = _ENGINE, model: str | None = _MODEL,
     cal, _ = run_calibration(spec, db=_db_target(db), dft_dir=dft, workers=workers, scheduler=scheduler,
                              settings=_settings(fmax, steps, optimizer), anion_location=anion_location)
     if plots is not None:
-        parity_plot(cal.metrics["points"], plots, engine_label=spec.short,
-                    loo_mae_eV=cal.metrics["chosen"]["loo"]["mae_eV"])
+        from dualion.plotting import save
+
+        pts = [dict(p) for p in cal.metrics["points"]]
+        save(parity_plot(pts, engine_label=spec.short), plots, "calibration_parity", data=pts)
     dump_calibration(cal, out)
     ch = cal.metrics["chosen"]
     console.print(f"wrote {out}: model {ch['name']}, raw MAE {cal.metrics['raw']['mae_eV']:.3f} eV → "

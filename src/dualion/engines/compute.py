@@ -195,6 +195,9 @@ def compute_site_model(name: str, supercell: Sequence[int] | str = (2, 2, 1), io
 
         models = build_site_model(name, supercell=supercell, ions=tuple(ions), anions=anions, a=a, c=c, u=u)
     tasks = tasks_from_models(models, site_model=name)
+    hosts = sorted({t.label for t in tasks if not t.counts})
+    if host is not None and host not in hosts:  # before any relaxation or database exists
+        raise DualionUserError(f"host {host!r} not in site model (hosts: {hosts})", field="--host")
     run_options = dict(run_options or {})
     result = run_engine(tasks, ions, engine, settings, db, workers, scheduler, progress, force_dask,
                         description=f"{name} · {engine.short}", **run_options)

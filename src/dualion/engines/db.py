@@ -83,6 +83,10 @@ def check_db_target(target: str | os.PathLike) -> str:
             raise DualionUserError(f"unsupported database URL (use a file path or {URL_SCHEMES[0]}user:pw@host:port/db)",
                                    file=text, field="--db")
         return text
+    if text.split(":", 1)[0].lower() in ("postgresql", "postgres", "mysql", "mariadb", "sqlite", "file", "http",
+                                          "https") and ":" in text:
+        raise DualionUserError("malformed database URL (expected postgresql://user:pw@host:port/db)", file=text,
+                               field="--db")
     p = Path(text)
     if p.is_dir():
         raise DualionUserError("expected a database file, got a folder", file=p, field="--db")

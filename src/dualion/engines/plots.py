@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 MARKERS = {"interstitial": "o", "vacancy": "s"}
 
 
-def parity_plot(points: Sequence[Mapping[str, Any]], out_dir: str | Path, stem: str = "calibration_parity",
-                engine_label: str = "CHGNet", loo_mae_eV: float | None = None) -> list[Path]:
+def parity_plot(points: Sequence[Mapping[str, Any]], engine_label: str = "CHGNet"):
     """Two panels: raw ML ΔE vs DFT ΔE, and calibrated (leave-one-out predictions) vs DFT (eV per ion).
 
     ``points`` are the ``metrics["points"]`` records of a calibration (keys dE_dft_eV, dE_ml_eV,
-    dE_cal_loo_eV, ion, site). Writes ``stem.png``/``stem.svg`` and ``stem.csv``/``stem.json``.
+    dE_cal_loo_eV, ion, site). Returns the Figure; write it with its points via
+    ``dualion.plotting.save(fig, out, stem, data=points)``. The grey band is ±0.15 eV (the target MAE).
     """
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.patches import Patch
 
-    from dualion.plotting import ION_COLOURS, figure_style, save_figure, write_table
+    from dualion.plotting import ION_COLOURS, figure_style, panel_letters
 
     pts = list(points)
     dft = np.array([p["dE_dft_eV"] for p in pts])
@@ -48,7 +48,8 @@ def parity_plot(points: Sequence[Mapping[str, Any]], out_dir: str | Path, stem: 
                    for i in sorted({p["ion"] for p in pts}, key=lambda s: ["Li", "Na", "Mg", "Ca", "Al"].index(s)
                                    if s in ["Li", "Na", "Mg", "Ca", "Al"] else 9)]
         handles += [plt.Line2D([], [], ls="", marker=m, color="0.3", label=s) for s, m in MARKERS.items()]
+        handles += [plt.Line2D([], [], color="0.6", lw=0.8, label="y = x"),
+                    Patch(facecolor="0.92", label="±0.15 eV")]
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=7)
-        paths = save_figure(fig, out_dir, stem)
-    paths += write_table([dict(p) for p in pts], out_dir, stem)
-    return paths
+        panel_letters(axes, x=-0.04)
+    return fig

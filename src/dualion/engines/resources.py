@@ -15,10 +15,11 @@ other ASE calculators), and a LocalCluster gets at most ``floor(available / m)``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dualion.errors import DualionUserError, DualionWarning
@@ -82,32 +83,59 @@ def run_dask(work, tasks: Sequence[Any], todo: Mapping[str, list[int]], engine, 
     """Claim → submit → write loop on Dask: at most one task per worker in flight (so that other runs
     sharing the database get the rest), largest structures first; rows are written by this client as
     futures finish."""
+    from dualion.extras import require
+
+    require("engines", "dask", "distributed")
+    n_atoms = max(len(tasks[idx[0]].atoms) for idx in todo.values())
+    if scheduler:
+        n = 1
+        threads = torch_threads(1, threads_per_worker)  # remote machines: their own cores
+    else:
+        n, per_gb = workers_for_memory(engine.name, n_atoms, workers)
+        if n < workers:
+            warnings.warn(f"--workers {workers} reduced to {n}: about {per_gb:.1f} GB per {engine.short} worker "
+                          f"for {n_atoms} atoms, {available_memory_gb():.1f} GB available", DualionWarning,
+                          stacklevel=2)
+        threads = torch_threads(n, threads_per_worker)
+    with dask_client(n, scheduler, threads, env={"DUALION_TORCH_THREADS": str(threads)}) as client:
+        slots = max(1, sum(client.nthreads().values())) if scheduler else n
+        _dask_loop(client, slots, threads, work, tasks, todo, engine, settings, done, failed, task_context, payload)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int = 1, scheduler: str | None = None, threads: int = 1,
+                env: Mapping[str, str] | None = None) -> Iterator[Any]:
+    """A Dask ``Client`` on the running cluster at ``scheduler`` (``tcp://host:8786``), else on a fresh
+    ``LocalCluster`` of ``workers`` processes, one thread each, BLAS limited to ``threads`` (plus ``env``);
+    closed (with the cluster it started) on exit. Shared by every dualion task farm (relaxations, PDF fits)."""
     import dask
     from distributed import Client, LocalCluster
 
     cluster = None
-    n_atoms = max(len(tasks[idx[0]].atoms) for idx in todo.values())
     with dask.config.set({"distributed.worker.daemon": False, "distributed.logging.distributed": "error"}):
         if scheduler:
             try:
                 client = Client(scheduler, timeout="30s")
             except Exception as exc:  # noqa: BLE001
                 raise DualionUserError(f"cannot connect to Dask scheduler: {exc}", field="--scheduler") from None
-            slots = max(1, sum(client.nthreads().values()))
-            threads = torch_threads(1, threads_per_worker)  # remote machines: their own cores
         else:
-            n, per_gb = workers_for_memory(engine.name, n_atoms, workers)
-            if n < workers:
-                warnings.warn(f"--workers {workers} reduced to {n}: about {per_gb:.1f} GB per {engine.short} worker "
-                              f"for {n_atoms} atoms, {available_memory_gb():.1f} GB available", DualionWarning,
-                              stacklevel=2)
-            threads = torch_threads(n, threads_per_worker)
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=40, memory_limit=0,
-                                   env={"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-                                        "OPENBLAS_NUM_THREADS": "1", "DUALION_TORCH_THREADS": str(threads)})
+            with warnings.catch_warnings():  # "Port 8787 is already in use": another cluster's HTTP server
+                warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40, memory_limit=0,
+                                       env={"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+                                            "OPENBLAS_NUM_THREADS": "1", **dict(env or {})})
             client = Client(cluster)
-            slots = n
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _dask_loop(client, slots: int, threads: int, work, tasks, todo, engine, settings, done: Callable,
+               failed: Callable, task_context: Callable, payload: Callable) -> None:
     futs: dict[Any, str] = {}
     try:
         while work.pending or futs:
@@ -141,7 +169,4 @@ def run_dask(work, tasks: Sequence[Any], todo: Mapping[str, list[int]], engine, 
         for f in futs:
             f.cancel()
         raise
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+

@@ -217,6 +217,8 @@ class RunResult:
     energy_eV: float | None
     natoms: int | None
     message: str = ""
+    symbols: tuple[str, ...] | None = None  # atom species in vasprun.xml order
+    path: str = ""  # the vasprun.xml read
 
 
 def read_vasp_run(run_dir: str | os.PathLike) -> RunResult:
@@ -251,10 +253,50 @@ def read_vasp_run(run_dir: str | os.PathLike) -> RunResult:
     if not math.isfinite(energy):
         return RunResult(str(d), "unreadable", None, None, "no finite energy")
     natoms = len(vr.ionic_steps[-1]["structure"]) if vr.ionic_steps[-1].get("structure") else None
+    symbols = tuple(str(x).strip() for x in (vr.atomic_symbols or ())) or None
     if not _complete_xml(path):
-        return RunResult(str(d), "incomplete", energy, natoms, "vasprun.xml truncated (run killed?)")
+        return RunResult(str(d), "incomplete", energy, natoms, "vasprun.xml truncated (run killed?)", symbols,
+                         str(path))
     return RunResult(str(d), "finished" if converged else "incomplete", energy, natoms,
-                     "" if converged else "not converged")
+                     "" if converged else "not converged", symbols, str(path))
+
+
+def check_run_atoms(res: RunResult, entry: Mapping[str, Any]) -> None:
+    """Refuse a vasprun.xml whose atoms are not those of its run folder: the species, in order, must be the
+    POSCAR's; the composition and atom count must be the manifest's (``formula``, ``natoms``)."""
+    from collections import Counter
+
+    from pymatgen.core import Composition
+
+    if res.symbols is None:
+        return
+    got = list(res.symbols)
+
+    def formula(symbols) -> str:
+        return Composition(dict(Counter(symbols))).formula.replace(" ", "")
+
+    poscar = Path(res.dir) / "POSCAR"
+    if poscar.is_file():
+        from pymatgen.io.vasp.inputs import Poscar
+
+        try:
+            expected = [site.specie.symbol for site in Poscar.from_file(str(poscar)).structure]
+        except Exception as exc:  # noqa: BLE001 - a damaged POSCAR
+            raise DualionUserError(f"cannot read the run's POSCAR: {type(exc).__name__}: {exc}".splitlines()[0],
+                                   file=poscar, field="POSCAR") from None
+        if Counter(got) != Counter(expected):
+            raise DualionUserError(f"atoms do not match the run folder's POSCAR: vasprun.xml has {formula(got)}, "
+                                   f"POSCAR has {formula(expected)}", file=res.path, field="composition")
+        if got != expected:
+            k = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
+            raise DualionUserError(f"atom order differs from the run folder's POSCAR (first at atom {k + 1}: "
+                                   f"{got[k]} vs {expected[k]})", file=res.path, field="atom order")
+    if entry.get("formula") and Composition(str(entry["formula"])) != Composition(dict(Counter(got))):
+        raise DualionUserError(f"atoms do not match the manifest: vasprun.xml has {formula(got)}, manifest "
+                               f"{entry['formula']}", file=res.path, field="composition")
+    if entry.get("natoms") is not None and int(entry["natoms"]) != len(got):
+        raise DualionUserError(f"{len(got)} atoms in vasprun.xml, manifest says {entry['natoms']}", file=res.path,
+                               field="natoms")
 
 
 def _complete_xml(path: Path) -> bool:
@@ -359,6 +401,9 @@ def collect_vasp_runs(run_root: str | os.PathLike, references: str | os.PathLike
                                field="--host")
     results = {r["dir"]: read_vasp_run(root / r["dir"]) for r in runs
                if r.get("kind") == "reference" or r.get("host") == host}
+    for r in runs:  # every run's atoms are its folder's (a copied or swapped vasprun.xml is refused)
+        if r["dir"] in results:
+            check_run_atoms(results[r["dir"]], r)
     not_collected = [{"dir": d, "status": res.status, "message": res.message}
                      for d, res in results.items() if res.energy_eV is None]
     # references

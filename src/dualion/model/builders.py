@@ -26,24 +26,17 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dualion.core import paper
 from dualion.errors import DualionUserError
+from dualion.model.disorder import ANION_ENVIRONMENTS
 from dualion.model.equilibrium import EquilibriumModel, SiteState, SiteType
 from dualion.reference import T_DEFAULT_K
 from dualion.thermo.grand import insertion_energy_eV
 from dualion.thermo.sitemodel import SiteModel
 
-#: The paper's cation-deficient anatase.
-PAPER_FORMULA = "Ti0.78□0.22O1.12F0.40(OH)0.48"
+#: The paper's cation-deficient anatase (:data:`dualion.core.paper.FORMULA`).
+PAPER_FORMULA = paper.FORMULA
 
-#: Public-DFT host titles of the single-vacancy anion environments (number of F, label, host title).
-ANION_ENVIRONMENTS: tuple[tuple[int, str, str], ...] = (
-    (4, "4F", "TiO2 4F stoichiometric"),
-    (3, "3F+1OH", "TiO2 3F+1OH stoichiometric"),
-    (2, "2F+2OH cis", "TiO2 2F+2OH cis stoichiometric"),
-    (2, "2F+2OH trans", "TiO2 2F+2OH trans stoichiometric"),
-    (1, "1F+3OH", "TiO2 1F+3OH stoichiometric"),
-    (0, "4OH", "TiO2 4OH stoichiometric"),
-)
 
 
 def _multiplicity(counts: Mapping[str, int], positions: int) -> float:

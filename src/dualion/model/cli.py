@@ -1,12 +1,11 @@
 """CLI of the equilibrium model: ``dualion model curve``, ``dualion model mc`` and ``dualion fit``.
 
-The ``model`` sub-group is :data:`model_app`; other modules of :mod:`dualion.model` (the cell) add their
-commands to it (``from dualion.model.cli import model_app``). Thin layer: parse, call the library, write.
+The ``model`` sub-group is :data:`model_app`. Thin layer: parse, call the library, write; library errors name
+library fields, mapped to this module's options by :data:`OPTIONS`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from pathlib import Path
@@ -14,9 +13,11 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import parse_floats as _floats
+from dualion.cliutil import option_names, parse_floats as _floats
+from dualion.core import paper
 
-model_app = typer.Typer(help="Finite-temperature dual-ion insertion model (equilibrium curves, Monte Carlo, cell).",
+model_app = typer.Typer(help="Finite-temperature dual-ion insertion model: equilibrium curves and Monte Carlo "
+                        "(the galvanostatic cell is the top-level `dualion cell`).",
                         no_args_is_help=True)
 
 _SITE = typer.Option(None, "--site-model",
@@ -26,21 +27,11 @@ _SITE = typer.Option(None, "--site-model",
 
 
 
-#: Library field names → the options of ``dualion model curve/mc`` that set them (error messages name the option).
-_OPTION_OF = {"T_K": "--T", "volume_uL": "--electrolyte-uL", "mass_mg": "--mass-mg", "width_factor": "--width",
-              "electron_statistics": "--electron-statistics", "pair_fraction": "--pairs", "formula": "--formula",
-              "shape": "--size", "n_sweeps": "--sweeps"}
-
-
-@contextlib.contextmanager
-def _option_names():
-    """Re-raise a :class:`DualionUserError` whose field is a library name with the CLI option instead."""
-    try:
-        yield
-    except DualionUserError as exc:
-        if exc.file is None and exc.field in _OPTION_OF:
-            raise DualionUserError(exc.message, field=_OPTION_OF[exc.field]) from None
-        raise
+#: Library error fields → the options of ``dualion model curve/mc`` and ``dualion fit`` (errors name the option).
+OPTIONS = {"T_K": "--T", "volume_uL": "--electrolyte-uL", "mass_mg": "--mass-mg", "width_factor": "--width",
+           "electron_statistics": "--electron-statistics", "pair_fraction": "--pairs", "formula": "--formula",
+           "shape": "--size", "n_sweeps": "--sweeps", "V_min/V_max": "--v-min/--v-max", "n": "--n",
+           "licl_M": "--licl", "per": "--per", "delta_e_ref_V": "--delta-e-ref"}
 
 
 def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, split_anions: bool,
@@ -85,14 +76,14 @@ def curve(
                                     "activity, ΔE_ref, 400 µL electrolyte; dualion.model.paper_set); 'dft': the bare "
                                     "DFT model shaped by --pairs/--split-anions (also implied by --site-model)."),
     licl: str = typer.Option("0,0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations, mol L-1 (0 = Li-free)."),
-    T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+    T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
     delta_e_ref: float | None = typer.Option(None, "--delta-e-ref",
                                              help="E(Mg2+/Mg) − E(Li+/Li), V (default: the paper set's fit, or "
-                                                  "0.74 with --params dft)."),
+                                                  f"{paper.DELTA_E_REF_V} with --params dft)."),
     electrolyte_uL: float | None = typer.Option(None, "--electrolyte-uL", help="Finite electrolyte volume, µL "
                                                 "(--params paper: 400 µL unless given)."),
     mass_mg: float | None = typer.Option(None, "--mass-mg", help="Active-material mass, mg (with --electrolyte-uL)."),
-    formula: str = typer.Option("Ti0.78□0.22O1.12F0.40(OH)0.48", "--formula",
+    formula: str = typer.Option(paper.FORMULA, "--formula",
                                 help="Host formula: site counts, Ti4+/Ti3+ limit and molar mass."),
     pairs: float = typer.Option(0.0, "--pairs", help="Fraction of vacancies in adjacent pairs (paper model)."),
     split_anions: bool = typer.Option(False, "--split-anions", help="Split single vacancies by F/OH environment."),
@@ -100,21 +91,22 @@ def curve(
                                    help="Electron-limit model: availability, fermi or none."),
     width: float = typer.Option(1.0, "--width", help="Width factor ω multiplying kT in the occupancies."),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Use runs not marked finished."),
-    v_min: float = typer.Option(0.05, "--v-min", help="Lower voltage, V vs Mg2+/Mg."),
-    v_max: float = typer.Option(2.3, "--v-max", help="Upper voltage, V vs Mg2+/Mg."),
+    v_min: float = typer.Option(paper.V_WINDOW_V[0], "--v-min", help="Lower voltage, V vs Mg2+/Mg."),
+    v_max: float = typer.Option(paper.V_WINDOW_V[1], "--v-max", help="Upper voltage, V vs Mg2+/Mg."),
     n: int = typer.Option(461, "--n", help="Number of voltages."),
     out: Path = typer.Option(Path("model-curve"), "--out", help="Output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the end-of-discharge table as JSON."),
 ) -> None:
     """Equilibrium discharge curves x_Li(V), x_Mg(V) per site type, Q(V), dQ/dV for several LiCl concentrations."""
-    from dualion.model.report import compute_curves, json_safe, write_curve_outputs
+    from dualion.core.records import jsonable
+    from dualion.model.report import compute_curves, write_curve_outputs
 
     if params not in ("paper", "dft"):
         raise DualionUserError(f"--params must be 'paper' or 'dft', got {params!r}", field="--params")
-    paper = params == "paper" and not site_model and formula == "Ti0.78□0.22O1.12F0.40(OH)0.48"
+    use_paper = params == "paper" and not site_model and formula == paper.FORMULA
     nu = 1.0
-    with _option_names():
-        if paper:
+    with option_names(OPTIONS):
+        if use_paper:
             from dualion.model.paper_set import value
 
             model = _paper_build(T, statistics, width)
@@ -124,14 +116,14 @@ def curve(
                 electrolyte_uL, mass_mg = value("electrolyte_volume_uL"), value("active_mass_mg")
         else:
             model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
-            delta_e_ref = 0.74 if delta_e_ref is None else delta_e_ref
+            delta_e_ref = paper.DELTA_E_REF_V if delta_e_ref is None else delta_e_ref
         cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n,
                             delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg,
                             activity_exponent=nu)
     paths = write_curve_outputs(cs, out)
     rows = cs.endpoints()
     if as_json:
-        typer.echo(json.dumps(json_safe(rows), indent=2))
+        typer.echo(json.dumps(jsonable(rows), indent=2))
     else:
         typer.echo("LiCl (M)  x_Li    x_Mg    e-/fu   Q (mA h g-1)  main dQ/dV peak (V vs Mg)")
         for r in rows:
@@ -148,7 +140,7 @@ def mc(
     j: list[str] = typer.Option([], "--j", help="Nearest-neighbour interaction ION-ION=eV, e.g. Li-Li=0.02."),
     size: int = typer.Option(12, "--size", help="Simple-cubic lattice edge (even)."),
     sweeps: int = typer.Option(2000, "--sweeps", help="Production sweeps."),
-    T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+    T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Grand-canonical lattice Monte Carlo of one site type vs the independent-site model (JSON on stdout)."""
@@ -174,7 +166,7 @@ def mc(
     if unknown:
         raise DualionUserError(f"unknown ion(s) {', '.join(unknown)}; give Δμ for {', '.join(site.ions)}",
                                field="--mu")
-    with _option_names():
+    with option_names(OPTIONS):
         exact = EquilibriumModel([site], n_redox_per_fu=None, T_K=T).uptake(dmu)
         res = run_gcmc(site, dmu, T_K=T, shape=(size, size, size), interactions=pairs(j, "--j"), n_sweeps=sweeps,
                        n_equil=max(sweeps // 4, 10), seed=seed)
@@ -201,9 +193,9 @@ def fit(
         raise
     write_fit_outputs(result, spec, out)
     if as_json:
-        from dualion.model.report import json_safe
+        from dualion.core.records import to_json
 
-        typer.echo(json.dumps(json_safe(result.to_dict()), indent=2))
+        typer.echo(to_json(result))
     else:
         from dualion.model.fit import residual_table_markdown
 

@@ -1,5 +1,5 @@
-"""Equilibrium discharge curves: :class:`EquilibriumCurve`, capacities and −dQ/dV peaks (used by
-:meth:`dualion.model.equilibrium.EquilibriumModel.curve`)."""
+"""Equilibrium discharge curves: :class:`EquilibriumCurve` (a record), capacities, −dQ/dV peaks and their widths
+(used by :meth:`dualion.model.equilibrium.EquilibriumModel.curve`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,56 @@ from typing import Any
 
 import numpy as np
 
-from dualion.reference import FARADAY_C_PER_MOL
+from dualion.core import charge
+from dualion.core.records import Record, floats, num, register
 
-__all__ = ["EquilibriumCurve", "capacity_mAh_g", "dqdv_peaks", "peak_fwhm_V"]
+__all__ = ["EquilibriumCurve", "Uptake", "capacity_mAh_g", "dqdv_peaks", "peak_fwhm_V"]
+
+
+@dataclass(frozen=True, eq=False)
+class Uptake(Mapping):
+    """Equilibrium uptake; arrays have the broadcast shape of the Δμ inputs.
+
+    ``x``: ions per formula unit ({ion: array}); ``x_site``: {site: {ion: ions per fu on that site
+    type}}; ``occupancy``: {site: {state label: probability per site}}; ``electrons``: transferred
+    e- per fu (Σ z_i x_i); ``eta_eV``: electron chemical-potential shift η (eV) that enforces the
+    redox limit; ``dmu_per_charge``: the Δμ used, eV per transferred charge.
+    """
+
+    x: dict[str, np.ndarray]
+    x_site: dict[str, dict[str, np.ndarray]]
+    occupancy: dict[str, dict[str, np.ndarray]]
+    electrons: np.ndarray
+    eta_eV: np.ndarray
+    dmu_per_charge: dict[str, np.ndarray]
+
+    # Mapping protocol: ``uptake[ion]`` is ``uptake.x[ion]`` (ions per formula unit).
+    def __getitem__(self, ion: str) -> np.ndarray:
+        return self.x[ion]
+
+    def __iter__(self):
+        return iter(self.x)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"x": self.x, "x_site": self.x_site, "occupancy": self.occupancy, "electrons": self.electrons,
+                "eta_eV": self.eta_eV, "dmu_per_charge": self.dmu_per_charge}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Uptake:
+        def nested(m: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+            return {k: {kk: floats(vv) for kk, vv in v.items()} for k, v in m.items()}
+        return cls(x={k: floats(v) for k, v in d["x"].items()}, x_site=nested(d["x_site"]),
+                   occupancy=nested(d["occupancy"]), electrons=floats(d["electrons"]), eta_eV=floats(d["eta_eV"]),
+                   dmu_per_charge={k: floats(v) for k, v in d["dmu_per_charge"].items()})
 
 
 def capacity_mAh_g(x: Mapping[str, Any], charges: Mapping[str, int], molar_mass_g_mol: float) -> np.ndarray:
     """Q = F Σ_i z_i x_i / (3.6 M): capacity in mA h g-1 for x ions per formula unit of mass M (g mol-1)."""
     total = sum(charges[i] * np.asarray(v, dtype=float) for i, v in x.items())
-    return np.asarray(FARADAY_C_PER_MOL * total / (3.6 * molar_mass_g_mol))
+    return np.asarray(charge.capacity_mAh_g(total, molar_mass_g_mol))
 
 
 def dqdv_peaks(V: np.ndarray, dqdv: np.ndarray, prominence_frac: float = 0.05) -> list[dict[str, float]]:
@@ -47,8 +88,9 @@ def dqdv_peaks(V: np.ndarray, dqdv: np.ndarray, prominence_frac: float = 0.05) -
     return out
 
 
-@dataclass(frozen=True)
-class EquilibriumCurve:
+@register("model.curve")
+@dataclass(frozen=True, eq=False)
+class EquilibriumCurve(Record):
     """An equilibrium discharge curve on a voltage grid (V vs Mg2+/Mg, descending or ascending).
 
     ``x``/``x_site``: ions per fu; ``Q_mAh_g``: capacity (mA h g-1); ``dqdv``: −dQ/dV (mA h g-1 V-1,
@@ -77,6 +119,24 @@ class EquilibriumCurve:
         q, v = self.Q_mAh_g[order], self.V[order]
         keep = np.concatenate([[True], np.diff(q) > 0])
         return np.interp(Q_mAh_g, q[keep], v[keep], left=np.nan, right=np.nan)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"V_vs_Mg": self.V, "li_activity": self.li_activity, "x": self.x, "x_site": self.x_site,
+                "electrons_per_fu": self.electrons, "eta_eV": self.eta_eV, "Q_mAh_g": self.Q_mAh_g,
+                "minus_dQdV_mAh_g_V": self.dqdv, "peaks": self.peaks, "delta_e_ref_V": self.delta_e_ref_V,
+                "T_K": self.T_K, "uptake": self.uptake.to_dict(), "plateaus": self.plateaus}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EquilibriumCurve:
+        u = Uptake.from_dict(d["uptake"])
+        return cls(V=floats(d["V_vs_Mg"]), li_activity=floats(d["li_activity"]),
+                   x={k: floats(v) for k, v in d["x"].items()},
+                   x_site={k: {i: floats(a) for i, a in v.items()} for k, v in d["x_site"].items()},
+                   electrons=floats(d["electrons_per_fu"]), eta_eV=floats(d["eta_eV"]), Q_mAh_g=floats(d["Q_mAh_g"]),
+                   dqdv=floats(d["minus_dQdV_mAh_g_V"]),
+                   peaks=[{k: num(v) for k, v in p.items()} for p in d.get("peaks", [])],
+                   delta_e_ref_V=float(d["delta_e_ref_V"]), T_K=float(d["T_K"]), uptake=u,
+                   plateaus=[{k: num(v) for k, v in p.items()} for p in d.get("plateaus", [])])
 
     def to_records(self) -> list[dict[str, float]]:
         """One row per voltage: V, a_Li, x per ion, x per site type and ion, e-, η, Q, −dQ/dV."""

@@ -40,8 +40,18 @@ import numpy as np
 from dualion.errors import DualionUserError
 from dualion.reference import K_B_EV_PER_K
 
-__all__ = ["ENVIRONMENT_DEGENERACY", "T_FREEZE_K", "T_FREEZE_DRY_K", "adjacency_energies_eV", "binomial_populations",
+__all__ = ["ANION_ENVIRONMENTS", "ENVIRONMENT_DEGENERACY", "T_FREEZE_K", "T_FREEZE_DRY_K", "adjacency_energies_eV", "binomial_populations",
            "boltzmann_populations", "environment_host_energies_eV", "gauss_hermite"]
+
+#: Public-DFT host titles of the single-vacancy anion environments (number of F, label, host title).
+ANION_ENVIRONMENTS: tuple[tuple[int, str, str], ...] = (
+    (4, "4F", "TiO2 4F stoichiometric"),
+    (3, "3F+1OH", "TiO2 3F+1OH stoichiometric"),
+    (2, "2F+2OH cis", "TiO2 2F+2OH cis stoichiometric"),
+    (2, "2F+2OH trans", "TiO2 2F+2OH trans stoichiometric"),
+    (1, "1F+3OH", "TiO2 1F+3OH stoichiometric"),
+    (0, "4OH", "TiO2 4OH stoichiometric"),
+)
 
 #: Synthesis temperature, K (Experimental section: "heated inside an oven at 90 °C for 12 h").
 T_FREEZE_K = 363.15
@@ -97,8 +107,6 @@ def quadrature(sigma_eV: float, kT_eV: float, n: int | None = None) -> tuple[np.
 
 def binomial_populations(p_F: float) -> dict[str, float]:
     """Random placement: :math:`\\binom{4}{k}p_F^k(1-p_F)^{4-k}` split over the labels by degeneracy."""
-    from dualion.model.builders import ANION_ENVIRONMENTS
-
     return {label: ENVIRONMENT_DEGENERACY[label] * p_F ** k * (1 - p_F) ** (4 - k) for k, label, _ in ANION_ENVIRONMENTS}
 
 
@@ -106,8 +114,6 @@ def boltzmann_populations(energies_eV: Mapping[str, float], p_F: float, T_K: flo
     """Populations P_e (sum 1) of the environments at freezing temperature ``T_K`` with mean F fraction ``p_F``
     (module docstring). ``energies_eV``: {label: host total energy, eV} for the labels of
     :data:`ENVIRONMENT_DEGENERACY`; ``T_K = inf`` gives :func:`binomial_populations`."""
-    from dualion.model.builders import ANION_ENVIRONMENTS
-
     if not (0.0 < p_F < 1.0):
         raise DualionUserError(f"F fraction of the anions must be in (0, 1), got {p_F!r}", field="formula")
     if math.isinf(T_K):
@@ -146,7 +152,6 @@ def boltzmann_populations(energies_eV: Mapping[str, float], p_F: float, T_K: flo
 def environment_host_energies_eV() -> dict[str, float]:
     """Total energies (eV) of the six environment hosts (public DFT set, ``... stoichiometric`` runs)."""
     from dualion.io.readers import read_runs
-    from dualion.model.builders import ANION_ENVIRONMENTS
     from dualion.thermo.models import dft_file
 
     runs = {r.title: r for r in read_runs(dft_file("vacancy_intercalation.yaml"))}

@@ -35,8 +35,8 @@ extra :math:`k_BT\ln\theta_e` per electron), and ``"none"`` switches the limit o
 
 Electrochemistry: the cell voltage V vs Mg2+/Mg and the Li+ activity map to
 :math:`\Delta\mu_\mathrm{Mg} = -V`, :math:`\Delta\mu_\mathrm{Li} = -(V + \Delta E_\mathrm{ref} - (k_BT/e)\ln a_\mathrm{Li^+})`
-(per charge; :func:`dualion.reference.delta_mu_from_voltage`). A Li-free electrolyte
-(``li_activity=0``) removes every Li-containing state (:math:`\Delta\mu_\mathrm{Li}\to-\infty`).
+(per charge; :meth:`dualion.core.Electrolyte.delta_mu`). A Li-free electrolyte (``li_free``; ``li_activity=0``)
+removes every Li-containing state (:math:`\Delta\mu_\mathrm{Li}=-\infty`).
 Capacity (mA h g-1): :math:`Q = F\sum_i z_i x_i / (3.6\,M)` with M in g mol-1.
 """
 
@@ -49,12 +49,15 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from dualion.core import charge
 from dualion.errors import DualionUserError
 from dualion.ions import formal_charge
-from dualion.model.curve import EquilibriumCurve, capacity_mAh_g, dqdv_peaks
+from dualion.model.curve import EquilibriumCurve, Uptake, capacity_mAh_g, dqdv_peaks
 from dualion.model.solver import ReservoirSolver
-from dualion.reference import (DELTA_E_REF_DEFAULT_V, FARADAY_C_PER_MOL, K_B_EV_PER_K, T_DEFAULT_K,
-                               check_convention, delta_mu_from_voltage)
+from dualion.core.constants import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K
+from dualion.core.conventions import Per
+from dualion.core.electrolyte import Electrolyte
+from dualion.core.records import Record, floats, num, register
 
 ElectronStatistics = Literal["availability", "fermi", "none"]
 
@@ -143,34 +146,6 @@ class SiteType:
         return replace(self, states=tuple(s for s in self.states if not drop & set(s.counts)))
 
 
-@dataclass(frozen=True, eq=False)
-class Uptake(Mapping):
-    """Equilibrium uptake; arrays have the broadcast shape of the Δμ inputs.
-
-    ``x``: ions per formula unit ({ion: array}); ``x_site``: {site: {ion: ions per fu on that site
-    type}}; ``occupancy``: {site: {state label: probability per site}}; ``electrons``: transferred
-    e- per fu (Σ z_i x_i); ``eta_eV``: electron chemical-potential shift η (eV) that enforces the
-    redox limit; ``dmu_per_charge``: the Δμ used, eV per transferred charge.
-    """
-
-    x: dict[str, np.ndarray]
-    x_site: dict[str, dict[str, np.ndarray]]
-    occupancy: dict[str, dict[str, np.ndarray]]
-    electrons: np.ndarray
-    eta_eV: np.ndarray
-    dmu_per_charge: dict[str, np.ndarray]
-
-    # Mapping protocol: ``uptake[ion]`` is ``uptake.x[ion]`` (ions per formula unit).
-    def __getitem__(self, ion: str) -> np.ndarray:
-        return self.x[ion]
-
-    def __iter__(self):
-        return iter(self.x)
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-
 @dataclass(frozen=True)
 class FiniteElectrolyte:
     """A finite electrolyte reservoir: Li inserted into the electrode is taken out of it.
@@ -201,8 +176,20 @@ class FiniteElectrolyte:
         return self.licl_M * self.volume_uL * 1e-6 / (self.mass_mg * 1e-3 / molar_mass_g_mol)
 
 
-class EquilibriumModel:
+def _interaction_from_dict(d: Mapping[str, Any] | None) -> Any:
+    if not d:
+        return None
+    from dualion.model.interactions import LatticeInteraction
+
+    return LatticeInteraction(**dict(d))
+
+
+@register("model.equilibrium_model")
+class EquilibriumModel(Record):
     """Independent-site Li/Mg (any ions) insertion model with a shared electron (redox) reservoir.
+
+    A record: :meth:`to_dict` is :meth:`describe`, :meth:`from_dict` builds the same model back (equality and
+    hashing stay by identity — models carry solver caches; compare with :func:`dualion.core.records.records_equal`).
 
     Parameters
     ----------
@@ -325,11 +312,17 @@ class EquilibriumModel:
         return K_B_EV_PER_K * self.T_K
 
     @property
+    def ion_capacity_per_fu(self) -> dict[str, float]:
+        """Most ions of each kind the sites can hold, per fu: Σ_s N_s max_k n_{k,i} (no electron limit)."""
+        return {ion: float(sum(s.sites_per_fu * max(st.counts.get(ion, 0) for st in s.states)
+                               for s in self.site_types)) for ion in self.ions}
+
+    @property
     def max_capacity_mAh_g(self) -> float:
         """F N_redox / (3.6 M): the redox-limited capacity (mA h g-1); NaN without limit or mass."""
         if self.n_redox_per_fu is None or self.molar_mass_g_mol is None:
             return float("nan")
-        return FARADAY_C_PER_MOL * self.n_redox_per_fu / (3.6 * self.molar_mass_g_mol)
+        return charge.capacity_mAh_g(self.n_redox_per_fu, self.molar_mass_g_mol)
 
     def describe(self) -> dict[str, Any]:
         """Plain-data description of the model (for JSON outputs)."""
@@ -348,9 +341,29 @@ class EquilibriumModel:
                            for s in self.site_types],
         }
 
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.describe()
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EquilibriumModel:
+        sts = [SiteType(s["name"], float(s["sites_per_fu"]),
+                        tuple(SiteState(st["label"], dict(st["counts"]), float(st["dE_eV"]), float(st["multiplicity"]))
+                              for st in s["states"]),
+                        float(s.get("offset_eV", 0.0)), dict(s.get("ion_offsets_eV", {}))) for s in d["site_types"]]
+        n_redox = d.get("n_redox_per_fu")
+        return cls(sts, n_redox_per_fu=None if n_redox is None else num(n_redox), charges=dict(d["charges"]),
+                   T_K=float(d["T_K"]), molar_mass_g_mol=d.get("molar_mass_g_mol"),
+                   electron_statistics=d.get("electron_statistics", "availability"),
+                   width_factor=float(d.get("width_factor", 1.0)), name=d.get("name", ""),
+                   disorder=d.get("disorder_eV") or None, disorder_nodes=d.get("disorder_nodes"),
+                   interaction=_interaction_from_dict(d.get("interaction")))
+
     # ------------------------------------------------------------------ core evaluation
     def _mu_array(self, dmu: Mapping[str, Any], per: str) -> tuple[np.ndarray, tuple[int, ...]]:
-        check_convention(per)
+        per = Per.parse(per)
         missing = [i for i in self.ions if i not in dmu]
         if missing:
             raise DualionUserError(f"missing chemical potential for {missing} (eV)", field="dmu")
@@ -410,7 +423,7 @@ class EquilibriumModel:
         A monotone root solve (:meth:`ReservoirSolver.inverse <dualion.model.solver.ReservoirSolver.inverse>`);
         scalar calls start from the previous scalar solution (fast for ODE solvers). Unattainable targets
         (x ≤ 0, beyond the sites or the electron limit) raise :class:`DualionUserError` (``strict``) or give NaN."""
-        check_convention(per)
+        per = Per.parse(per)
         if self._interacting is not None:
             raise DualionUserError("chemical_potentials(x) is not available with an ion-ion interaction (the "
                                    "inverse of a two-phase isotherm is not unique); use uptake() / curve()",
@@ -424,8 +437,7 @@ class EquilibriumModel:
         ok0 = np.all(X > 0, axis=1) & np.all(np.isfinite(X), axis=1)
         if self.n_redox_per_fu is not None:
             ok0 &= (X @ self._z) < self.n_redox_per_fu
-        cap = np.array([sum(s.sites_per_fu * max(st.counts.get(ion, 0) for st in s.states) for s in self.site_types)
-                        for ion in self.ions])
+        cap = np.array([self.ion_capacity_per_fu[ion] for ion in self.ions])
         ok0 &= np.all(X < cap[None], axis=1)
         mu, conv = self._solver.inverse(X, ok0, tol)
         z = self._z
@@ -443,16 +455,17 @@ class EquilibriumModel:
         return out
 
     def curve(self, V_vs_Mg: Any, li_activity: float = 1.0, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
-              finite_electrolyte: FiniteElectrolyte | None = None, activity_exponent: float = 1.0) -> EquilibriumCurve:
+              finite_electrolyte: FiniteElectrolyte | None = None,
+              electrolyte: Electrolyte | None = None, activity_exponent: float = 1.0) -> EquilibriumCurve:
         """Equilibrium discharge curve on a voltage grid ``V_vs_Mg`` (V vs Mg2+/Mg).
 
-        ``li_activity``: Li+ activity (≈ c/1 M); 0 means a Li-free electrolyte (Li states excluded).
-        ``finite_electrolyte``: if given, its ``licl_M`` sets the initial activity (``li_activity`` is
-        ignored) and the Li taken up by the electrode depletes it, solved self-consistently at every
-        voltage (unique: x_Li rises with a_Li, a_Li falls with x_Li). ``activity_exponent`` ν: apparent
-        (non-ideal) Li+ activity a = (c/1 M)^ν (:class:`dualion.core.Electrolyte`). With an interaction the curve
-        is the equilibrium (lower-Ω) branch and ``plateaus`` lists the two-phase plateaus (Maxwell construction)
-        with the metastable (spinodal) ranges.
+        ``electrolyte`` (:class:`dualion.core.Electrolyte`) gives the Li+ activity (or ``li_free``), ΔE_ref, T and
+        the apparent activity exponent of the Δμ(V) mapping; without it, ``li_activity`` (≈ c/1 M; 0 = Li-free)
+        with a = (c/1 M)^ν (ν = ``activity_exponent``, 1 = ideal) and ``delta_e_ref_V`` at the model's
+        temperature. ``finite_electrolyte``: its ``licl_M`` sets the initial activity and the Li taken up by the
+        electrode depletes it, solved self-consistently at every voltage (unique: x_Li rises with a_Li, a_Li
+        falls with x_Li). With an interaction the curve is the equilibrium (lower-Ω) branch and ``plateaus``
+        lists the two-phase plateaus (Maxwell construction) with the metastable (spinodal) ranges.
         """
         if not (math.isfinite(activity_exponent) and activity_exponent > 0):
             raise DualionUserError(f"activity_exponent must be > 0, got {activity_exponent!r}",
@@ -464,47 +477,37 @@ class EquilibriumModel:
         if V.ndim != 1 or V.size == 0 or not np.all(np.isfinite(V)):
             raise DualionUserError("voltages must be a non-empty 1-D array of finite numbers (V vs Mg)",
                                    field="V_vs_Mg")
+        if electrolyte is None:
+            a0 = finite_electrolyte.licl_M if finite_electrolyte is not None else li_activity
+            if not (isinstance(a0, (int, float)) and math.isfinite(a0) and a0 >= 0):
+                raise DualionUserError(f"Li+ activity must be >= 0, got {a0!r}", field="li_activity")
+            electrolyte = Electrolyte.licl(float(a0), delta_e_ref_V=delta_e_ref_V, T_K=self.T_K,
+                                           activity_exponent=activity_exponent)
         has_li = "Li" in self.ions
-        if finite_electrolyte is not None:
-            a0 = finite_electrolyte.licl_M
-        else:
-            a0 = float(li_activity)
-            if not (math.isfinite(a0) and a0 >= 0):
-                raise DualionUserError(f"Li+ activity must be >= 0, got {li_activity!r}", field="li_activity")
-        if not has_li or a0 == 0:
-            dmu = {"Mg": -V}
-            if has_li:
-                dmu["Li"] = np.full_like(V, -np.inf)
-            dmu = {k: v for k, v in dmu.items() if k in self.ions}
-            for ion in self.ions:
-                dmu.setdefault(ion, np.full_like(V, -np.inf))
-            u = self.uptake(dmu)
-            a = np.zeros_like(V)
-        elif finite_electrolyte is None:
-            dmu = delta_mu_from_voltage(V, a0 ** activity_exponent, delta_e_ref_V, self.T_K, per="charge")
-            for ion in self.ions:
-                dmu.setdefault(ion, np.full_like(V, -np.inf))
-            u = self.uptake(dmu)
-            a = np.full_like(V, a0 ** activity_exponent)
+        if finite_electrolyte is None or electrolyte.li_free or not has_li:
+            dmu = electrolyte.delta_mu(V)
+            u = self.uptake({ion: dmu[ion] if ion in dmu else np.full_like(V, -np.inf) for ion in self.ions})
+            a = np.full_like(V, electrolyte.a_li if has_li else 0.0)
         else:
             if self.molar_mass_g_mol is None:
                 raise DualionUserError("a finite electrolyte needs the molar mass of the host",
                                        field="molar_mass_g_mol")
             avail = finite_electrolyte.li_per_fu_available(self.molar_mass_g_mol)
-            mu, a = self._solver.finite_li(V, a0, avail, delta_e_ref_V, activity_exponent)
+            mu, a = self._solver.finite_li(V, electrolyte, avail)
             u = self.uptake({ion: mu[:, i] for i, ion in enumerate(self.ions)})
         Q = (capacity_mAh_g(u.x, self.charges, self.molar_mass_g_mol) if self.molar_mass_g_mol
              else np.full_like(V, np.nan))
         dqdv = -np.gradient(Q, V) if V.size > 1 else np.zeros_like(V)
         peaks = dqdv_peaks(V, dqdv)
         plateaus: list[dict[str, float]] = []
-        if self._interacting is not None and a0 > 0 and has_li:
+        if self._interacting is not None and not electrolyte.li_free and has_li:
             from dualion.model.selfconsistent import two_phase_plateaus
 
-            plateaus = two_phase_plateaus(self, V, a[0], delta_e_ref_V)
+            plateaus = two_phase_plateaus(self, V, electrolyte)
         return EquilibriumCurve(V=V, li_activity=a, x=u.x, x_site=u.x_site, electrons=u.electrons,
                                 eta_eV=u.eta_eV, Q_mAh_g=np.asarray(Q), dqdv=dqdv, peaks=peaks,
-                                delta_e_ref_V=float(delta_e_ref_V), T_K=self.T_K, uptake=u, plateaus=plateaus)
+                                delta_e_ref_V=float(electrolyte.delta_e_ref_V), T_K=self.T_K, uptake=u,
+                                plateaus=plateaus)
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         sites = ", ".join(f"{s.name}×{s.sites_per_fu:g}" for s in self.site_types)

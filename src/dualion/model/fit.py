@@ -42,9 +42,10 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.records import Record, dump, jsonable, num, register
 from dualion.errors import DualionUserError
 from dualion.model.builders import paper_model
-from dualion.model.equilibrium import EquilibriumModel, FiniteElectrolyte
+from dualion.model.equilibrium import EquilibriumModel, FiniteElectrolyte, capacity_mAh_g
 from dualion.model.targets import (_PHYSICAL_RANGE, KINETIC_PARAMETERS, TargetSpec, TargetsFile, load_targets,
                                    targets_from_dict)
 
@@ -217,9 +218,11 @@ def target_value(t: TargetSpec, curve: Any, cutoff_V: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- fit
-@dataclass(frozen=True)
-class FitResult:
-    """Fitted parameters (value, standard error, at a bound), per-target residuals, diagnostics."""
+@register("model.fit")
+@dataclass(frozen=True, eq=False)
+class FitResult(Record):
+    """Fitted parameters (value, standard error, at a bound), per-target residuals, diagnostics (a record:
+    ``fit.json`` loads back with ``dualion.load``)."""
 
     name: str
     parameters: list[dict[str, Any]]
@@ -240,6 +243,13 @@ class FitResult:
                 "conventions": {"offsets": "eV per transferred charge", "voltages": "V vs Mg2+/Mg",
                                 "capacity": "mA h g-1 of active material", "uptake": "ions per formula unit",
                                 "residual": "(model - target) / sigma"}}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FitResult:
+        return cls(name=d["name"], parameters=list(d["parameters"]), targets=list(d["targets"]),
+                   notes=list(d["notes"]), cost=num(d["cost"]), chi2=num(d["chi2"]), success=bool(d["success"]),
+                   message=d["message"], n_evaluations=int(d["n_evaluations"]),
+                   covariance=[[num(v) for v in row] for row in d["covariance"]], model=dict(d["model"]))
 
 
 _PENALTY = 20.0  # residual (in σ) for an undefined model value, e.g. no dQ/dV peak in the window
@@ -375,8 +385,8 @@ def explain(spec: TargetsFile, rows: Sequence[Mapping[str, Any]], model: Equilib
             why.append(f"{t.value:g} mA h g-1 exceeds the Ti4+/Ti3+ limit F·N_Ti/(3.6 M) = {qmax:.1f} mA h g-1 "
                        f"({n_redox:g} e- per fu); no parameter of an insertion model can exceed it")
         if t.kind == "capacity" and t.licl_M == 0:
-            mg_sites = sum(s.sites_per_fu * max(st.counts.get("Mg", 0) for st in s.states) for s in model.site_types)
-            qmg = 96485.33212 * 2 * mg_sites / (3.6 * model.molar_mass_g_mol)
+            mg_sites = model.ion_capacity_per_fu.get("Mg", 0.0)
+            qmg = float(capacity_mAh_g({"Mg": mg_sites}, model.charges, model.molar_mass_g_mol))
             if t.value < qmax and abs(r["model"] - qmg) < 0.02 * qmg:
                 why.append(f"without Li only Mg-accepting sites fill: {mg_sites:.3f} per fu → {qmg:.1f} mA h g-1 "
                            "when full (the model fills them above the cutoff)")
@@ -435,18 +445,16 @@ def write_fit_outputs(result: FitResult, spec: TargetsFile, out: str | Path) -> 
     """fit.json, fit_parameters.csv/json, fit_residuals.csv/json, fit.png/svg (residuals + fitted curves)."""
     import matplotlib.pyplot as plt
 
-    from dualion.io.atomic import atomic_write_json
-    from dualion.model.report import json_safe
     from dualion.plotting import figure_style, save_figure, write_table
 
     out = Path(out)
     ev = Evaluator(spec)
     best = {p["name"]: p["value"] for p in result.parameters}
     curves = ev.curves(best) if ev.licl else {}
-    paths = [atomic_write_json(out / "fit.json", json_safe(result.to_dict()))]
+    paths = [dump(result, out / "fit.json")]
     paths += write_table([{k: v for k, v in p.items() if k != "bounds"} | {"low": p["bounds"][0], "high": p["bounds"][1]}
-                          for p in result.parameters], out, "fit_parameters", json_payload=json_safe(result.parameters))
-    paths += write_table(result.targets, out, "fit_residuals", json_payload=json_safe(result.targets))
+                          for p in result.parameters], out, "fit_parameters", json_payload=jsonable(result.parameters))
+    paths += write_table(result.targets, out, "fit_residuals", json_payload=jsonable(result.targets))
     with figure_style():
         fig, (a, b) = plt.subplots(1, 2, figsize=(7.0, 2.8), gridspec_kw={"width_ratios": [1, 1.2]})
         r = np.array([t["residual_sigma"] for t in result.targets], float)

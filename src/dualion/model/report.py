@@ -13,34 +13,25 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core import paper
+from dualion.core.records import Record, jsonable, record_dict, register
 from dualion.errors import DualionUserError
 from dualion.model.equilibrium import EquilibriumCurve, EquilibriumModel, FiniteElectrolyte
 from dualion.reference import DELTA_E_REF_DEFAULT_V
 
-#: The paper's ICP-AES uptakes at the end of discharge (ions per formula unit), Fig. 2c/3b text:
-#: pure APC: 0.22 Mg (vacancies full of Mg); 0.2 M LiCl: 0.47 Li + 0.18 Mg.
-PAPER_ICP: dict[float, dict[str, float]] = {0.0: {"Li": 0.0, "Mg": 0.22}, 0.2: {"Li": 0.47, "Mg": 0.18}}
+#: The paper's ICP-AES uptakes at the end of discharge (ions per formula unit; :data:`dualion.core.paper.ICP_UPTAKE`).
+PAPER_ICP: dict[float, dict[str, float]] = paper.ICP_UPTAKE
 
 DEFAULT_LICL: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 1.0)
 
 
-def json_safe(obj: Any) -> Any:
-    """Recursively replace NaN/inf floats by None (JSON has no NaN) and numpy scalars/arrays by Python ones."""
-    if isinstance(obj, Mapping):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_safe(obj.tolist())
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
+#: The one JSON policy (NaN → null, ±inf → "inf"/"-inf"): :func:`dualion.core.records.jsonable`.
+json_safe = jsonable
 
 
-@dataclass(frozen=True)
-class CurveSet:
+@register("model.curves")
+@dataclass(frozen=True, eq=False)
+class CurveSet(Record):
     """Equilibrium curves of one model for several LiCl concentrations (mol L-1; 0 = Li-free)."""
 
     model: EquilibriumModel
@@ -79,6 +70,17 @@ class CurveSet:
                 rows.append({"licl_M": c, **r})
         return rows
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.to_dict(), "licl_M": list(self.licl_M), "delta_e_ref_V": self.delta_e_ref_V,
+                "electrolyte": self.electrolyte,
+                "curves": [{"licl_M": c, "curve": self.curves[c].to_dict()} for c in self.licl_M]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CurveSet:
+        return cls(model=EquilibriumModel.from_dict(d["model"]), licl_M=tuple(float(c) for c in d["licl_M"]),
+                   curves={float(e["licl_M"]): EquilibriumCurve.from_dict(e["curve"]) for e in d["curves"]},
+                   delta_e_ref_V=float(d["delta_e_ref_V"]), electrolyte=d.get("electrolyte"))
+
     def payload(self) -> dict[str, Any]:
         return {"model": self.model.describe(), "delta_e_ref_V": self.delta_e_ref_V, "electrolyte": self.electrolyte,
                 "conventions": {"voltage": "V vs Mg2+/Mg", "capacity": "mA h g-1 of active material",
@@ -89,21 +91,21 @@ class CurveSet:
                 "peaks": {str(c): self.curves[c].peaks[:5] for c in self.licl_M}}
 
 
-def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LICL, V_min: float = 0.05,
-                   V_max: float = 2.3, n: int = 461, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
-                   electrolyte_uL: float | None = None, mass_mg: float | None = None, mg_M: float = 0.2,
-                   activity_exponent: float = 1.0) -> CurveSet:
+def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LICL,
+                   V_min: float = paper.V_WINDOW_V[0], V_max: float = paper.V_WINDOW_V[1], n: int = 461,
+                   delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V, electrolyte_uL: float | None = None,
+                   mass_mg: float | None = None, mg_M: float = 0.2, activity_exponent: float = 1.0) -> CurveSet:
     """Curves on a grid from ``V_max`` down to ``V_min`` for each LiCl concentration. With
     ``electrolyte_uL`` and ``mass_mg`` the Li reservoir is finite (depleted by insertion); Li+ activity
     a = (c/1 M)^ν with ν = ``activity_exponent``."""
     if not V_min < V_max:
-        raise DualionUserError(f"need V_min < V_max, got {V_min} and {V_max}", field="--v-min/--v-max")
+        raise DualionUserError(f"need V_min < V_max, got {V_min} and {V_max}", field="V_min/V_max")
     if n < 3:
-        raise DualionUserError("need at least 3 voltages", field="--n")
+        raise DualionUserError("need at least 3 voltages", field="n")
     if any(not np.isfinite(c) or c < 0 for c in licl_M):
-        raise DualionUserError(f"LiCl concentrations must be >= 0 (mol L-1), got {list(licl_M)}", field="--licl")
+        raise DualionUserError(f"LiCl concentrations must be >= 0 (mol L-1), got {list(licl_M)}", field="licl_M")
     if (electrolyte_uL is None) != (mass_mg is None):
-        raise DualionUserError("a finite electrolyte needs both --electrolyte-uL and --mass-mg", field="--mass-mg")
+        raise DualionUserError("a finite electrolyte needs both the electrolyte volume and the active mass", field="mass_mg")
     V = np.linspace(V_max, V_min, n)
     curves = {}
     for c in licl_M:
@@ -225,7 +227,9 @@ def write_curve_outputs(cs: CurveSet, out: Path) -> list[Path]:
 
     out = Path(out)
     paths = []
-    paths += write_table(cs.records(), out, "curves", json_payload=json_safe({**cs.payload(), "rows": cs.records()}))
+    # curves.json is the CurveSet record (dualion.load reads it back) plus the table rows and summary
+    paths += write_table(cs.records(), out, "curves",
+                         json_payload={**record_dict(cs), **jsonable({**cs.payload(), "rows": cs.records()})})
     paths += write_table(cs.endpoints(), out, "endpoints", json_payload=json_safe(cs.payload()))
     paths += plot_curves(cs, out)
     paths += plot_uptake_vs_licl(cs, out)

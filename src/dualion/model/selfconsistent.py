@@ -176,8 +176,9 @@ def _branch_electrons(model, mu: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return x @ model._z
 
 
-def two_phase_plateaus(model, V: np.ndarray, li_activity: float, delta_e_ref_V: float) -> list[dict[str, float]]:
-    """First-order plateaus of an interacting model along a voltage grid (V vs Mg2+/Mg, Li+ activity fixed).
+def two_phase_plateaus(model, V: np.ndarray, electrolyte) -> list[dict[str, float]]:
+    """First-order plateaus of an interacting model along a voltage grid (V vs Mg2+/Mg) in ``electrolyte``
+    (:class:`dualion.core.Electrolyte`: Li+ activity fixed, its Δμ(V) mapping).
 
     Where two stable branches coexist, the equilibrium voltage of the plateau is where their grand potentials are
     equal (bisection in V: the common tangent / Maxwell construction); its width is the capacity jump between the
@@ -185,12 +186,10 @@ def two_phase_plateaus(model, V: np.ndarray, li_activity: float, delta_e_ref_V: 
     be followed down to its lower end and the charge (high-θ) branch up to its upper end (spinodal limits, to the
     grid resolution). Returns [{V, Q_low_mAh_g, Q_high_mAh_g, width_mAh_g, metastable_V_low, metastable_V_high}]."""
     from dualion.core.charge import capacity_mAh_g
-    from dualion.reference import delta_mu_from_voltage
-
     sc = model._interacting
 
     def mu_at(v: np.ndarray) -> np.ndarray:
-        d = delta_mu_from_voltage(v, li_activity, delta_e_ref_V, model.T_K, per="charge")
+        d = electrolyte.delta_mu(v)
         return np.stack([np.asarray(d.get(ion, np.full_like(v, -np.inf)), float) for ion in model.ions], axis=-1)
 
     order = np.argsort(V)

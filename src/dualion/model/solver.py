@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -378,30 +379,25 @@ class ReservoirSolver:
             self._warm = mu[0].copy()
         return mu, conv
 
-    def finite_li(self, V: np.ndarray, a0: float, avail: float, dE_ref: float,
-                  activity_exponent: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    def finite_li(self, V: np.ndarray, electrolyte: Any, avail: float) -> tuple[np.ndarray, np.ndarray]:
         """Per-charge μ (P, I) and Li+ activity (P,) with a finite electrolyte: solve x = x_Li(V, a(x)) per voltage
-        (x: Li per fu), a(x) = [a0 (1 − x/avail)]^ν (ν: ``activity_exponent``, 1 = ideal), by safeguarded Newton.
+        (x: Li per fu), a(x) = a0 (1 − x/avail)^ν by safeguarded Newton in x; a0, ν (``activity_exponent``: the
+        apparent activity (c/1 M)^ν, 1 = ideal) and the Δμ(V, a) mapping are the ``electrolyte``'s
+        (:meth:`dualion.core.Electrolyte.delta_mu`), ``avail`` its Li per fu at the start.
 
         g(x) = x − x_Li(μ_Li(x)) is increasing (x_Li rises with a, a falls with x), g(0) ≤ 0 < g(avail);
         dg/dx = 1 + (∂x_Li/∂Δμ_Li) ν k_BT/(avail − x) with the analytic Jacobian."""
-        nu = float(activity_exponent)
-        kT = self.kT
+        nu = float(getattr(electrolyte, "activity_exponent", 1.0))
+        kT = nu * electrolyte.kT_eV               # d Δμ_Li / dx = −ν k_BT / (avail − x)
+        a0 = electrolyte.a_li
         iLi = self.ions.index("Li")
         lo = np.zeros_like(V)
         hi = np.full_like(V, avail)
 
         def mu_of(xli: np.ndarray) -> np.ndarray:
-            a = (a0 * np.maximum(1.0 - xli / avail, 1e-300)) ** nu
-            cols = []
-            for ion in self.ions:
-                if ion == "Mg":
-                    cols.append(-V)
-                elif ion == "Li":
-                    cols.append(-(V + dE_ref - kT * np.log(a)))
-                else:
-                    cols.append(np.full_like(V, -np.inf))
-            return np.stack(cols, axis=-1)
+            dmu = electrolyte.delta_mu(V, a_li=a0 * np.maximum(1.0 - xli / avail, 1e-300) ** nu)
+            return np.stack([np.asarray(dmu[ion]) if ion in dmu else np.full_like(V, -np.inf)
+                             for ion in self.ions], axis=-1)
 
         x = np.zeros_like(V)
         eta = None
@@ -410,7 +406,7 @@ class ReservoirSolver:
             g = x - xx[:, iLi]
             lo = np.where(g <= 0, x, lo)
             hi = np.where(g > 0, x, hi)
-            dg = 1.0 + J[:, iLi, iLi] * nu * kT / np.maximum(avail - x, 1e-300)   # per-atom = per-charge for Li
+            dg = 1.0 + J[:, iLi, iLi] * kT / np.maximum(avail - x, 1e-300)   # per-atom = per-charge for Li
             new = x - g / dg
             bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
             new = np.where(bad, 0.5 * (lo + hi), new)
@@ -418,4 +414,4 @@ class ReservoirSolver:
             x = np.where(np.abs(g) <= 1e-14, x, new)
             if np.all(done):
                 break
-        return mu_of(x), (a0 * np.maximum(1.0 - x / avail, 0.0)) ** nu
+        return mu_of(x), a0 * np.maximum(1.0 - x / avail, 0.0) ** nu

@@ -68,12 +68,12 @@ def parse_supercell(value: str | Sequence[int]) -> tuple[int, int, int]:
         try:
             dims = tuple(int(p) for p in parts)
         except ValueError:
-            raise DualionUserError(f"expected a supercell like 4x4x2, got {value!r}", field="--supercell") from None
+            raise DualionUserError(f"expected a supercell like 4x4x2, got {value!r}", field="supercell") from None
     else:
         dims = tuple(int(p) for p in value)
     if len(dims) != 3 or any(d < 1 for d in dims):
         raise DualionUserError(f"expected three positive integers nx x ny x nz, got {value!r}",
-                               field="--supercell")
+                               field="supercell")
     return dims  # type: ignore[return-value]
 
 
@@ -115,16 +115,16 @@ def parse_lattice(value: str | Sequence[float]) -> tuple[float, float, float]:
         vals = [float(x) for x in value]
     if len(vals) not in (2, 3):
         raise DualionUserError(f"expected a,c[,u] (Å, Å, fractional), e.g. 3.7842,9.5146,0.2081; got {value!r}",
-                               field="--lattice")
+                               field="lattice")
     a, c = vals[0], vals[1]
     u = vals[2] if len(vals) == 3 else U_ANATASE
     for name, val in (("a", a), ("c", c)):
         if not np.isfinite(val) or not (2.5 < val < 15.0):
             raise DualionUserError(f"lattice parameter {name} = {val!r} Å is not an anatase-like length "
-                                   "(a ≈ 3.8 Å, c ≈ 9.5 Å)", field="--lattice")
+                                   "(a ≈ 3.8 Å, c ≈ 9.5 Å)", field="lattice")
     if not (0.15 < u < 0.25):
         raise DualionUserError(f"O coordinate u must lie in (0.15, 0.25) (anatase: ~0.208), got {u!r}",
-                               field="--lattice")
+                               field="lattice")
     return float(a), float(c), float(u)
 
 

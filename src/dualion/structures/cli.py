@@ -10,7 +10,14 @@ from pathlib import Path
 
 import typer
 
+from dualion.cliutil import option_names
+
 from dualion.errors import DualionUserError
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"supercell": "--supercell", "ions": "--ions", "anions": "--anions", "anion_sites": "--anion-sites",
+           "lattice": "--lattice", "fmt": "--format", "host": "--host"}
+
 
 MODEL_NAMES = ("interstitial", "single-vacancy", "paired-vacancy", "calibration", "anion-location")
 
@@ -51,6 +58,8 @@ def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
     @app.command("build")
+
+    @option_names(OPTIONS)
     def build(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -75,6 +84,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {len(models)} structures and {path}")
 
     @app.command("vasp-inputs")
+
+    @option_names(OPTIONS)
     def vasp_inputs(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
                                                    "| anion-location"),
@@ -98,6 +109,8 @@ def register(app: typer.Typer) -> None:
                    "build POTCAR on the VASP machine)")
 
     @app.command("vasp-collect")
+
+    @option_names(OPTIONS)
     def vasp_collect(
         run_dir: Path = typer.Argument(..., help="Folder written by `dualion vasp-inputs`, with finished runs."),
         out: Path = typer.Option(..., "--out", help="Site-model YAML to write (read by `dualion diagram`)."),
@@ -123,6 +136,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {path}")
 
     @app.command("distortion")
+
+    @option_names(OPTIONS)
     def distortion(
         structures: list[Path] = typer.Argument(..., help="Structure files (CIF, POSCAR, ...)."),
         out: Path = typer.Option(Path("distortion"), "--out", help="Folder for table (CSV+JSON) and figure."),
@@ -131,7 +146,8 @@ def register(app: typer.Typer) -> None:
         stem: str = typer.Option("distortion", "--stem", help="File stem of the outputs."),
     ) -> None:
         """Fig. 7 table and figure: anion–anion distances across opposite vertices of each V_Ti octahedron."""
-        from dualion.plotting import write_table
+        from dualion.cliutil import warnings_to_stderr
+        from dualion.plotting import save
         from dualion.structures.distortion import distortion_table, plot_distortion
         from dualion.structures.writers import read_info_vacancies, read_manifest_vacancies, read_structure
 
@@ -141,16 +157,17 @@ def register(app: typer.Typer) -> None:
         known = None if sites else [read_manifest_vacancies(p.parent).get(p.name) or read_info_vacancies(p)
                                     for p in structures]
         try:
-            rows = distortion_table([(n, read_structure(p)) for n, p in zip(names, structures)], sites,
-                                    sites_per_structure=known)
+            with warnings_to_stderr():     # unrelaxed (ideal) structures are reported, not silent
+                rows = distortion_table([(n, read_structure(p)) for n, p in zip(names, structures)], sites,
+                                        sites_per_structure=known)
         except DualionUserError as exc:   # the table names structures; the error names the file
             if exc.file in names:
                 raise DualionUserError(exc.message, file=str(structures[names.index(exc.file)]),
                                        field=exc.field) from None
             raise
-        write_table(rows, out, stem, json_payload={"units": "Å", "definition": "anion–anion distance across "
-                                                   "opposite vertices of the V_Ti octahedron", "rows": rows})
-        plot_distortion(rows, out, stem)
+        save(plot_distortion(rows), out, stem, data=rows,
+             json_payload={"units": "Å", "definition": "anion–anion distance across opposite vertices of the "
+                                                       "V_Ti octahedron", "rows": rows})
         for r in rows:
             typer.echo(f"{r['structure']:36s} {r['vacancy']:3s} {r['occupant']:6s} eq {r['equatorial_a_A']:.3f} "
                        f"{r['equatorial_b_A']:.3f}  ax {r['axial_A']:.3f} Å")

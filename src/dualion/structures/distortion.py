@@ -179,67 +179,106 @@ def distortion_table(structures: Sequence[tuple[str, Any]], vacancy_sites: Seque
                          "equatorial_b_A": round(res["equatorial_b_A"], 4), "axial_A": round(res["axial_A"], 4),
                          "tetragonality": round(res["tetragonality"], 4),
                          "site_frac": " ".join(f"{x:.4f}" for x in res["site_frac"])})
+    if source != "unrelaxed":      # a caller that says "unrelaxed" knows; anyone else is told
+        warn_if_unrelaxed(rows, structures)
     return rows
 
 
-def plot_distortion(rows: Sequence[dict[str, Any]], out_dir: str | Path, stem: str = "distortion",
-                    reference: dict[str, float] | None = None) -> list[Path]:
-    """Fig. 7-like figure: axial (top) and equatorial (bottom) distances per configuration and site.
+def looks_unrelaxed(row: dict[str, Any], lattice) -> bool:
+    """True when a V_Ti octahedron has the ideal anatase distances: both equatorial distances equal
+    (to 1e-4 Å) and equal to a cell length divided by an integer (to 1e-3 Å), i.e. no relaxation."""
+    eq_a, eq_b = row["equatorial_a_A"], row["equatorial_b_A"]
+    if abs(eq_a - eq_b) > 1e-4:
+        return False
+    for length in (lattice.a, lattice.b):
+        n = max(1, round(length / eq_a))
+        if abs(length / n - eq_a) < 1e-3:
+            return True
+    return False
 
-    Markers are coloured by the site's occupant (grey open = empty V_Ti); filled = relaxed /
-    analysed structures, open small = ``source == "unrelaxed"`` when both are present.
-    ``reference``: optional ``{"axial_A": .., "equatorial_A": ..}`` drawn as dashed lines.
+
+def warn_if_unrelaxed(rows: Sequence[dict[str, Any]], structures: Sequence[tuple[str, Any]]) -> list[str]:
+    """:class:`~dualion.errors.DualionWarning` naming the structures whose octahedra are all ideal
+    (unrelaxed) — their Fig. 7 distances are those of perfect anatase, not of the defect. Returns the names."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+
+    names = [n for n, st in structures
+             if all(looks_unrelaxed(r, st.lattice) for r in rows if r["structure"] == n)
+             and any(r["structure"] == n for r in rows)]
+    if names:
+        warnings.warn(f"{', '.join(names)}: V_Ti octahedra have the ideal (unrelaxed) anatase distances "
+                      f"(equatorial = a = {rows[0]['equatorial_a_A']:.4f} Å): "
+                      "relax the structures first (`dualion compute ... --structures DIR`) for the Fig. 7 "
+                      "distortion", DualionWarning, stacklevel=3)
+    return names
+
+
+def plot_distortion(rows: Sequence[dict[str, Any]], reference: dict[str, float] | None = None,
+                    note: str | None = None):
+    """Fig. 7-like figure: axial (a, triangles) and equatorial (b, circles/squares) anion–anion distances
+    per configuration and V_Ti site; returns the Figure (write it with :func:`dualion.plotting.save`).
+
+    Markers are coloured by the site's occupant (open grey = empty V_Ti); filled = relaxed /
+    analysed structures, small open = ``source == "unrelaxed"`` when both are present.
+    ``reference``: optional ``{"axial_A": .., "equatorial_A": ..}`` drawn as dashed lines (ideal
+    anatase). ``note``: a caption under the figure (e.g. how the structures were relaxed).
     """
     import matplotlib.pyplot as plt
 
-    from dualion.plotting import ION_COLOURS, figure_style, save_figure
+    from dualion.plotting import ION_COLOURS, format_label, panel_letters
 
     names = list(dict.fromkeys(r["structure"] for r in rows))
     vacs = sorted({r["vacancy"] for r in rows})
     sources = list(dict.fromkeys(r.get("source", "") for r in rows))
     width = 0.5 / max(1, len(vacs))
-    with figure_style():
-        fig, (ax_top, ax_bot) = plt.subplots(2, 1, figsize=(max(3.4, 0.75 * len(names) + 1.5), 4.2), sharex=True)
-        for r in rows:
-            x = names.index(r["structure"]) + (vacs.index(r["vacancy"]) - (len(vacs) - 1) / 2) * width
-            colour = ION_COLOURS.get(r["occupant"], "0.45")
-            faded = len(sources) > 1 and r.get("source") == "unrelaxed"
-            kw = dict(ms=4 if faded else 5.5, mec=colour, mfc="none" if (faded or r["occupant"] == "empty") else colour,
-                      ls="none", alpha=0.8 if faded else 1.0)
-            ax_top.plot([x], [r["axial_A"]], marker="^", **kw)
-            ax_bot.plot([x], [r["equatorial_a_A"]], marker="o", **kw)
-            ax_bot.plot([x], [r["equatorial_b_A"]], marker="s", **kw)
-            if len(vacs) > 1:
-                ax_top.annotate(r["vacancy"], (x, r["axial_A"]), textcoords="offset points", xytext=(0, 5),
-                                ha="center", fontsize=6)
-        if reference:
-            ax_top.axhline(reference["axial_A"], ls="--", lw=0.8, color="0.6")
-            ax_bot.axhline(reference["equatorial_A"], ls="--", lw=0.8, color="0.6")
-        ax_top.margins(y=0.15)
-        ax_top.set_ylabel("Axial anion–anion (Å)")
-        ax_bot.set_ylabel("Equatorial anion–anion (Å)")
-        ax_bot.set_xticks(range(len(names)))
-        ax_bot.set_xticklabels(names, rotation=30, ha="right")
-        occupants = list(dict.fromkeys(r["occupant"] for r in rows))
-        handles = [plt.Line2D([], [], marker="o", ls="none", mec=ION_COLOURS.get(o, "0.45"),
-                              mfc="none" if o == "empty" else ION_COLOURS.get(o, "0.45"),
-                              label=("V$_\\mathrm{Ti}$ empty" if o == "empty" else f"{o}$_\\mathrm{{Ti}}$"))
-                   for o in occupants]
-        handles += [plt.Line2D([], [], marker="o", ls="none", color="k", mfc="none", label="eq. (a)"),
-                    plt.Line2D([], [], marker="s", ls="none", color="k", mfc="none", label="eq. (b)")]
-        if reference:
-            handles.append(plt.Line2D([], [], ls="--", lw=0.8, color="0.6", label="ideal anatase"))
-        if len(sources) > 1:
-            handles.append(plt.Line2D([], [], marker="o", ms=4, ls="none", color="0.3", mfc="none",
-                                      label="unrelaxed (small, open)"))
-        ax_top.legend(handles=handles, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=7)
-        ax_top.set_title("Anion–anion distances across V$_\\mathrm{Ti}$ octahedra", pad=28)
-        fig.align_ylabels()
-        return save_figure(fig, out_dir, stem)
+    fig, (ax_top, ax_bot) = plt.subplots(2, 1, figsize=(max(3.4, 0.75 * len(names) + 1.5), 4.6), sharex=True,
+                                         layout="constrained")
+    for r in rows:
+        x = names.index(r["structure"]) + (vacs.index(r["vacancy"]) - (len(vacs) - 1) / 2) * width
+        colour = ION_COLOURS.get(r["occupant"], "0.45")
+        faded = len(sources) > 1 and r.get("source") == "unrelaxed"
+        kw = dict(ms=4 if faded else 5.5, mec=colour, mfc="none" if (faded or r["occupant"] == "empty") else colour,
+                  ls="none", alpha=0.8 if faded else 1.0)
+        ax_top.plot([x], [r["axial_A"]], marker="^", **kw)
+        ax_bot.plot([x], [r["equatorial_a_A"]], marker="o", **kw)
+        ax_bot.plot([x], [r["equatorial_b_A"]], marker="s", **kw)
+        if len(vacs) > 1:
+            ax_top.annotate(r["vacancy"], (x, r["axial_A"]), textcoords="offset points", xytext=(0, 5),
+                            ha="center", fontsize=6)
+    if reference:
+        ax_top.axhline(reference["axial_A"], ls="--", lw=0.8, color="0.6")
+        ax_bot.axhline(reference["equatorial_A"], ls="--", lw=0.8, color="0.6")
+    ax_top.margins(y=0.15)
+    ax_top.set_ylabel("Axial anion–anion (Å)")
+    ax_bot.set_ylabel("Equatorial anion–anion (Å)")
+    ax_bot.set_xticks(range(len(names)))
+    ax_bot.set_xticklabels([format_label(n) for n in names], rotation=30, ha="right")
+    occupants = list(dict.fromkeys(r["occupant"] for r in rows))
+    handles = [plt.Line2D([], [], marker="o", ls="none", mec=ION_COLOURS.get(o, "0.45"),
+                          mfc="none" if o == "empty" else ION_COLOURS.get(o, "0.45"),
+                          label=("V$_\\mathrm{Ti}$ empty" if o == "empty" else f"{o}$_\\mathrm{{Ti}}$"))
+               for o in occupants]
+    handles += [plt.Line2D([], [], marker="^", ls="none", color="k", mfc="none", label="axial"),
+                plt.Line2D([], [], marker="o", ls="none", color="k", mfc="none", label="equatorial (a)"),
+                plt.Line2D([], [], marker="s", ls="none", color="k", mfc="none", label="equatorial (b)")]
+    if reference:
+        handles.append(plt.Line2D([], [], ls="--", lw=0.8, color="0.6", label="ideal anatase"))
+    if len(sources) > 1:
+        handles.append(plt.Line2D([], [], marker="o", ms=4, ls="none", color="0.3", mfc="none",
+                                  label="unrelaxed (small, open)"))
+    fig.legend(handles=handles, ncol=4, loc="outside upper center", fontsize=6.5)
+    if len(vacs) > 1:
+        ax_top.text(0.99, 0.97, "V1, V2: the two V$_\\mathrm{Ti}$ sites of the pair", transform=ax_top.transAxes,
+                    ha="right", va="top", fontsize=6, color="0.3")
+    if note:
+        fig.supxlabel(note, fontsize=6, color="0.3")
+    fig.align_ylabels()
+    panel_letters((ax_top, ax_bot), x=-0.12)
+    return fig
 
 
 def ideal_reference(a: float, c: float, u: float) -> dict[str, float]:
     """Ideal anatase opposite-vertex distances (Å): equatorial = a, axial = 2 u c."""
     return {"equatorial_A": float(a), "axial_A": float(2 * u * c)}
-
-

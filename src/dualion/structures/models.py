@@ -98,7 +98,7 @@ def parse_anions(spec: str, total: int) -> tuple[int, int, str | None]:
         mm = _SPEC_RE.match(part)
         if not mm:
             raise DualionUserError(f"cannot read anion specification {spec!r}; use F, OH, 3F+1OH, 2F+2OH-cis, ...",
-                                   field="--anions")
+                                   field="anions")
         n = int(mm.group(1)) if mm.group(1) else (total if len(parts) == 1 else 1)
         if mm.group(2) == "F":
             nf += n
@@ -106,9 +106,9 @@ def parse_anions(spec: str, total: int) -> tuple[int, int, str | None]:
             noh += n
     if nf + noh != total:
         raise DualionUserError(f"anion specification {spec!r} has {nf + noh} anions; charge balance needs "
-                               f"{total} (one F or OH per missing Ti charge unit)", field="--anions")
+                               f"{total} (one F or OH per missing Ti charge unit)", field="anions")
     if tag and not (nf == 2 and noh == 2 and total == 4):
-        raise DualionUserError(f"cis/trans only applies to 2F+2OH, got {spec!r}", field="--anions")
+        raise DualionUserError(f"cis/trans only applies to 2F+2OH, got {spec!r}", field="anions")
     return nf, noh, tag
 
 
@@ -132,7 +132,7 @@ def vacancy_shell(frame: Frame, ti: int) -> list[tuple[int, str]]:
     shell = frame.neighbours(ti, "O", 2.3)
     if len(shell) != 6 or len(set(shell.tolist())) != 6:
         raise DualionUserError(f"supercell {frame.dims} is too small: the Ti octahedron does not have six "
-                               "distinct O sites (use at least 2x2x1)", field="--supercell")
+                               "distinct O sites (use at least 2x2x1)", field="supercell")
     out = []
     for o in shell:
         dz = frame.cart_disp(frame.frac[ti], frame.frac[o])[2]
@@ -144,7 +144,7 @@ def _pair_partner(frame: Frame, ti: int) -> int:
     """An edge-sharing Ti neighbour (Ti–Ti ≈ 3.04 Å) of ``ti``."""
     nb = frame.neighbours(ti, "Ti", 3.3)
     if len(nb) < 4:
-        raise DualionUserError(f"supercell {frame.dims} is too small for a vacancy pair", field="--supercell")
+        raise DualionUserError(f"supercell {frame.dims} is too small for a vacancy pair", field="supercell")
     return int(nb[0])
 
 
@@ -254,7 +254,7 @@ def _meta(frame: Frame, changes: dict[int, str], extra: dict | None = None,
 def _check_ions(ions: Sequence[str]) -> tuple[str, ...]:
     ions = tuple(ions)
     if not ions:
-        raise DualionUserError("give at least one working ion", field="--ions")
+        raise DualionUserError("give at least one working ion", field="ions")
     for ion in ions:
         formal_charge(ion)
     return ions
@@ -265,7 +265,7 @@ def _host_models(frame: Frame, vacancies: list[int], anions: str, anion_sites: s
     """Compensated vacancy hosts: list of (label, changes, meta extra)."""
     if anion_sites not in ("equatorial", "adjacent"):
         raise DualionUserError(f"anion_sites must be 'equatorial' or 'adjacent', got {anion_sites!r}",
-                               field="--anion-sites")
+                               field="anion_sites")
     total = 4 * len(vacancies)
     nf, noh, tag = parse_anions(anions, total)
     shells = {v: vacancy_shell(frame, v) for v in vacancies}
@@ -279,7 +279,7 @@ def _host_models(frame: Frame, vacancies: list[int], anions: str, anion_sites: s
         cand_sites = sorted(role)
     if len(cand_sites) < total:
         raise DualionUserError(f"only {len(cand_sites)} {anion_sites} anion sites for {total} anions",
-                               field="--anion-sites")
+                               field="anion_sites")
     host0 = {v: "X" for v in vacancies}
     cands = []
     for sites in itertools.combinations(cand_sites, total):
@@ -383,7 +383,7 @@ def build_site_model(name: str, supercell: str | Sequence[int] = (2, 2, 1), ions
                                field="SITE_MODEL")
     dims = parse_supercell(supercell)
     if dims[0] < 2 or dims[1] < 2:
-        raise DualionUserError(f"supercell {supercell!r} is too small: use at least 2x2x1", field="--supercell")
+        raise DualionUserError(f"supercell {supercell!r} is too small: use at least 2x2x1", field="supercell")
     ions = _check_ions(ions)
     frame = get_frame(dims, float(a), float(c), float(u))
     models: list[ModelStructure] = []

@@ -32,7 +32,7 @@ def structure_text(structure, fmt: str, comment: str = "") -> str:
         from pymatgen.io.vasp.inputs import Poscar
 
         return Poscar(structure, comment=comment or structure.composition.formula).get_str()
-    raise DualionUserError(f"unknown structure format {fmt!r}; choose {', '.join(FORMATS)}", field="--format")
+    raise DualionUserError(f"unknown structure format {fmt!r}; choose {', '.join(FORMATS)}", field="fmt")
 
 
 def manifest_entry(m: Any, file: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def write_structures(models: Sequence[Any], out_dir: str | os.PathLike, fmt: str
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
-        raise DualionUserError(f"unknown structure format {fmt!r}; choose {', '.join(FORMATS)}", field="--format")
+        raise DualionUserError(f"unknown structure format {fmt!r}; choose {', '.join(FORMATS)}", field="fmt")
     models = list(models)
     if not models:
         raise DualionUserError("no structures to write")

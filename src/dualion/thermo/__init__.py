@@ -10,7 +10,7 @@ from dualion.thermo.sitemodel import Configuration, SiteModel, dump_site_model, 
 def __getattr__(name):  # lazy: keep `import dualion.thermo` light
     import importlib
 
-    where = {"load_site_models": "models", "bundled_model": "models", "insertion_table": "energies",
+    where = {"load_site_models": "models", "bundled_model": "models", "public_dft_models": "models", "insertion_table": "energies",
              "phase_diagram": "diagram", "query": "diagram", "PhaseDiagram": "diagram",
              "discharge_path": "paths", "discharge_paths": "paths"}
     if name in where:
@@ -19,5 +19,5 @@ def __getattr__(name):  # lazy: keep `import dualion.thermo` light
 
 
 __all__ = ["Configuration", "SiteModel", "dump_site_model", "load_site_model", "load_site_models",
-           "bundled_model", "insertion_table", "phase_diagram", "query", "PhaseDiagram", "discharge_path",
+           "bundled_model", "public_dft_models", "insertion_table", "phase_diagram", "query", "PhaseDiagram", "discharge_path",
            "discharge_paths"]

@@ -13,8 +13,15 @@ from pathlib import Path
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import parse_floats as _floats
+from dualion.cliutil import option_names, parse_floats as _floats
+from dualion.core import paper
 from dualion.io.atomic import check_out_dir
+
+#: Library error fields → the options of these commands that set them (errors name the option).
+OPTIONS = {"ions": "--ions", "host": "--host", "per": "--per", "window": "--window", "mu": "--mu",
+           "licl_M": "--licl", "li_activity": "--activity", "V_range": "--vmin/--vmax", "delta_e_ref_V": "--delta-e-ref",
+           "T_K": "--T"}
+
 
 _FILES = typer.Argument(..., help="Input files (vasppy YAML, vasprun.xml, ASE files, site-model YAML) or bundled "
                                   "model names: interstitial, single-vacancy, paired-vacancy.")
@@ -59,12 +66,32 @@ def _load(files: list[str], ions: str | None, host: str | None, ref: list[str] |
     return load_site_models(files, parse_ions(ions), host, _pairs(ref, "--ref"))
 
 
+def _energies_ions(files: list[str], ions: str | None) -> str | None:
+    """``--ions`` for `energies`: when not given, the ions inserted in the calculation files (host vs
+    configurations); when given, one warning naming the configurations of ions it leaves out."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+    from dualion.ions import parse_ions
+    from dualion.thermo.energies import ions_from_files
+
+    found = ions_from_files(files)
+    if ions is None:
+        return ",".join(sorted(found, key=lambda el: (found[el] == 0, el))) if found else None
+    left = {el: n for el, n in found.items() if el not in parse_ions(ions)}
+    if left:
+        what = ", ".join(f"{n} {el}" for el, n in sorted(left.items()))
+        warnings.warn(f"--ions {ions} leaves out {sum(left.values())} configurations of other ions found in the "
+                      f"files ({what}); omit --ions to include every inserted ion", DualionWarning, stacklevel=2)
+    return ions
+
+
 def energies(files: list[str] = _FILES, ions: str = _IONS, host: str | None = _HOST,
              ref: list[str] | None = _REF, as_json: bool = typer.Option(False, "--json", help="Print JSON records.")) -> None:
     """Insertion energies of every configuration (total, per ion, per transferred charge, voltage)."""
     from dualion.thermo.energies import insertion_table
 
-    recs = insertion_table(_load(files, ions, host, ref))
+    recs = insertion_table(_load(files, _energies_ions(files, ions), host, ref))
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in recs], indent=1, ensure_ascii=False))
         return
@@ -94,10 +121,9 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
             allow_incomplete: bool = _INC, ref: list[str] | None = _REF,
             out: Path = typer.Option(Path("."), "--out", help="Output folder for diagram.{png,svg,json}.")) -> None:
     """Exact phase diagram (stable product over the Δμ plane): figure + diagram.json (regions, thresholds)."""
-    from dualion.io.atomic import atomic_write_json
     from dualion.plotting import figure_style, save_figure
     from dualion.reference import check_convention
-    from dualion.thermo.diagram import phase_diagram
+    from dualion.thermo.diagram import convention_text, phase_diagram
     from dualion.thermo.pairing import select_model
     from dualion.thermo.plot import diagram_figure
 
@@ -105,14 +131,16 @@ def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IO
     check_out_dir(out)
     model = select_model(_load(files, ions, host, ref), host)
     d = phase_diagram(model, ions=_two(ions), per=per, window=window, allow_incomplete=allow_incomplete)
-    payload = d.to_dict()
-    payload["provenance"] = {k: v for k, v in dict(model.provenance).items()}
+    from dualion.core.records import dump
+
+    provenance = {k: v for k, v in dict(model.provenance).items()}
     with figure_style():
         fig = diagram_figure([d], None, charges={i: model.charge(i) for i in model.ions},
                              footnote=_footnote(model))
         save_figure(fig, out, "diagram")
-    atomic_write_json(Path(out) / "diagram.json", payload)
-    typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; {payload['convention']})")
+    dump(d, Path(out) / "diagram.json", extra={"provenance": provenance})
+    typer.echo(f"wrote {Path(out) / 'diagram.png'}, .svg, diagram.json ({len(d.regions)} regions; "
+               f"{convention_text(d.per, d.ions)})")
     note = _excluded_note(d.excluded)
     if note:
         typer.echo(note)
@@ -154,14 +182,15 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
                                   "0 = Li-free electrolyte (Li configurations excluded)."),
          activity: str | None = typer.Option(None, "--activity", help="Li+ activities, one per concentration "
                                              "(default: c / 1 M)."),
-         delta_e_ref: float = typer.Option(0.74, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
-         T: float = typer.Option(298.15, "--T", help="Temperature, K."),
+         delta_e_ref: float = typer.Option(paper.DELTA_E_REF_V, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
+         T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
          vmin: float = typer.Option(0.0, "--vmin", help="Lowest voltage, V vs Mg2+/Mg."),
          vmax: float = typer.Option(3.0, "--vmax", help="Highest voltage, V vs Mg2+/Mg."),
          per: str = _PER, window: tuple[float, float, float, float] | None = typer.Option(None, "--window"),
          allow_incomplete: bool = _INC, ref: list[str] | None = _REF,
          out: Path = typer.Option(Path("."), "--out", help="Output folder for path.{csv,json,png,svg}.")) -> None:
     """Discharge paths at fixed LiCl concentration: sequence of stable products vs voltage (table + figure)."""
+    from dualion.core.records import records_payload
     from dualion.plotting import figure_style, save_figure, write_table
     from dualion.reference import check_convention
     from dualion.thermo.pairing import select_model
@@ -183,7 +212,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
     payload = {"model": model.name, "reference": "V vs Mg2+/Mg", "delta_e_ref_V": delta_e_ref, "T_K": T,
                "activity": "given" if acts else "c / 1 M (ideal)", "convention": d.to_dict()["convention"],
                "note_zero": "0 M LiCl = Li-free electrolyte: Li-containing configurations excluded",
-               "paths": [p.to_dict() for p in paths]}
+               "paths": [p.to_dict() for p in paths], **records_payload(paths)}     # loads back: list of paths
     rows = path_rows(paths)
     with figure_style():
         fig = path_figure(d, paths, model, footnote=_footnote(model))
@@ -204,7 +233,7 @@ def path(files: list[str] = _FILES, host: str | None = _HOST,
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
-    app.command("energies")(energies)
-    app.command("diagram")(diagram)
-    app.command("query")(query)
-    app.command("path")(path)
+    app.command("energies")(option_names(OPTIONS)(energies))
+    app.command("diagram")(option_names(OPTIONS)(diagram))
+    app.command("query")(option_names(OPTIONS)(query))
+    app.command("path")(option_names(OPTIONS)(path))

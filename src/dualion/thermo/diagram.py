@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dualion.core.conventions import Per
+from dualion.core.records import Record, register
 from dualion.errors import DualionUserError
 from dualion.reference import Convention, check_convention
 from dualion.thermo.grand import grand_potential_eV, insertion_energies_eV
@@ -96,10 +98,10 @@ def check_window(window: Sequence[float]) -> tuple[float, float, float, float]:
     try:
         w = tuple(float(v) for v in window)
     except (TypeError, ValueError):
-        raise DualionUserError(f"window must be 4 numbers XMIN XMAX YMIN YMAX, got {window!r}", field="--window") from None
+        raise DualionUserError(f"window must be 4 numbers XMIN XMAX YMIN YMAX, got {window!r}", field="window") from None
     if len(w) != 4 or not all(np.isfinite(w)) or not (w[0] < w[1] and w[2] < w[3]):
         raise DualionUserError(f"window must be 4 finite numbers with XMIN < XMAX and YMIN < YMAX, got {window!r}",
-                               field="--window")
+                               field="window")
     return w  # type: ignore[return-value]
 
 
@@ -253,9 +255,11 @@ class Threshold:
     text: str
 
 
-@dataclass(frozen=True)
-class PhaseDiagram:
-    """Exact phase diagram of a site model in a window of (Δμ_x, Δμ_y)."""
+@register("thermo.diagram")
+@dataclass(frozen=True, eq=False)
+class PhaseDiagram(Record):
+    """Exact phase diagram of a site model in a window of (Δμ_x, Δμ_y). A record: ``dualion.load`` reads
+    ``diagram.json`` back into one (redraw with :func:`dualion.thermo.plot.diagram_figure`)."""
 
     model_name: str
     ions: tuple[str, str]
@@ -289,7 +293,7 @@ class PhaseDiagram:
             "per": self.per,
             "axes": axis_labels(self.ions, self.per, plain=True),
             "window": {"x": list(self.window[:2]), "y": list(self.window[2:])},
-            "regions": [{"label": r.label, "counts": dict(r.counts), "status": r.status,
+            "regions": [{"label": r.label, "counts": dict(r.counts), "status": r.status, "site": r.site,
                          "incomplete": r.status != "finished", "area_eV2": r.area,
                          "polygon": [list(p) for p in r.polygon]} for r in self.regions],
             "thresholds": [{"between": [t.below, t.above], "line": {"a": t.a, "b": t.b, "c": t.c},
@@ -297,10 +301,35 @@ class PhaseDiagram:
                             "window_points": [list(p) for p in t.window_points]} for t in self.thresholds],
             "n_configurations": self.n_configurations,
             "configurations": [{"label": e.label, "counts": dict(e.counts), "dE_eV": e.dE_eV,
-                                "status": e.status} for e in self.entries] if self.n_configurations <= MAX_LISTED
+                                "status": e.status, "site": e.site, "slopes": list(e.slopes)}
+                               for e in self.entries] if self.n_configurations <= MAX_LISTED
             else f"{self.n_configurations} configurations (not listed)",
             "excluded": list(self.excluded),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PhaseDiagram:
+        """Read back :meth:`to_dict` (``diagram.json``): regions, thresholds and the configurations."""
+        ions = tuple(d["ions"])
+        w = d["window"]
+        regions = tuple(Region(r["label"], dict(r["counts"]), tuple((float(x), float(y)) for x, y in r["polygon"]),
+                               float(r["area_eV2"]), r.get("status", "finished"), r.get("site"))
+                        for r in d["regions"])
+        thresholds = tuple(Threshold(t["between"][0], t["between"][1], float(t["line"]["a"]), float(t["line"]["b"]),
+                                     float(t["line"]["c"]), tuple(tuple(map(float, p)) for p in t["segment"]),
+                                     tuple(tuple(map(float, p)) for p in t["window_points"]), t["equation"])
+                           for t in d["thresholds"])
+        confs = d.get("configurations")
+        confs = confs if isinstance(confs, list) else []
+        inputs = DiagramInput(ions=ions, labels=[c["label"] for c in confs], counts=[dict(c["counts"]) for c in confs],
+                              status=[c.get("status", "finished") for c in confs], sites=[c.get("site") for c in confs],
+                              slopes=np.array([c.get("slopes", [0.0] * len(ions)) for c in confs], dtype=float
+                                              ).reshape(len(confs), len(ions)),
+                              dE=np.array([float(c["dE_eV"]) for c in confs]), excluded=list(d.get("excluded", [])))
+        return cls(model_name=d["model"], ions=ions, per=Per.parse(d["per"]).value,
+                   window=(*map(float, w["x"]), *map(float, w["y"])), regions=regions, thresholds=thresholds,
+                   inputs=inputs, excluded=tuple(d.get("excluded", [])), host=d.get("host", ""),
+                   n_configurations=int(d.get("n_configurations", len(confs))))
 
 
 def convention_text(per: str, ions: Sequence[str]) -> str:
@@ -399,11 +428,11 @@ def _label_rank(labels: Sequence[str]) -> np.ndarray:
 def _diagram_ions(model: SiteModel, ions: Sequence[str] | None) -> tuple[str, str]:
     ions = tuple(ions) if ions else tuple(model.ions)
     if len(ions) != 2:
-        raise DualionUserError(f"a phase diagram needs exactly two working ions, got {list(ions)}", field="--ions")
+        raise DualionUserError(f"a phase diagram needs exactly two working ions, got {list(ions)}", field="ions")
     for ion in ions:
         if ion not in model.ions:
             raise DualionUserError(f"ion {ion} is not a working ion of model {model.name!r} ({list(model.ions)})",
-                                   field="--ions")
+                                   field="ions")
     return ions  # type: ignore[return-value]
 
 
@@ -505,11 +534,11 @@ def query(model: SiteModel, mu: Mapping[str, float], per: Convention = "charge",
     ions = tuple(ions) if ions else tuple(model.ions)
     missing = [i for i in ions if i not in mu]
     if missing:
-        raise DualionUserError(f"missing chemical potential for {missing} (give --mu {missing[0]}=VALUE)", field="--mu")
+        raise DualionUserError(f"missing chemical potential for {missing} (give --mu {missing[0]}=VALUE)", field="mu")
     extra = set(mu) - set(ions)
     if extra:
         raise DualionUserError(f"chemical potential given for {sorted(extra)}, not a working ion of the model "
-                               f"({list(ions)})", field="--mu")
+                               f"({list(ions)})", field="mu")
     entries, excluded = diagram_entries(model, ions, per, allow_incomplete)
     charges = {i: model.charge(i) for i in ions}
     omegas = [grand_potential_eV(e.dE_eV, e.counts, {i: float(mu[i]) for i in ions}, charges, per) for e in entries]

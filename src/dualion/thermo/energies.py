@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dualion.data import display_source
 from dualion.thermo.grand import charges_transferred, insertion_energy_eV
 from dualion.thermo.sitemodel import Configuration, SiteModel
 
@@ -78,9 +79,60 @@ def insertion_record(model: SiteModel, conf: Configuration) -> InsertionRecord:
                            average_voltage_V=average_voltage_V(dE, nq),
                            insertion_energy_eV=per_ion if single else dE,
                            insertion_energy_basis="per inserted ion" if single else "total",
-                           source=conf.source)
+                           source=display_source(conf.source))
 
 
 def insertion_table(models: Sequence[SiteModel]) -> list[InsertionRecord]:
     """Records for every configuration of every model (incomplete runs kept, flagged)."""
     return [insertion_record(m, c) for m in models for c in m.configurations]
+
+
+def inserted_elements(runs: Sequence[Any]) -> dict[str, int]:
+    """Working ions found in calculation runs: {element: number of configurations inserting it}.
+
+    A configuration is a compound run whose composition is another compound run's (its host) plus
+    some atoms of one or more elements and nothing less; those added elements are inserted ions.
+    Inserted elements are metals: those with an elemental (reference) run among ``runs``, or, when
+    there is none, the known ions of :mod:`dualion.ions` other than H. Each configuration counts once
+    per element, paired with the host that differs from it the least.
+    """
+    compounds = [r for r in runs if len(r.composition) > 1]
+    metals = {el for r in runs if len(r.composition) == 1 for el in r.composition}
+    if not metals:
+        from dualion.ions import FORMAL_CHARGES
+
+        metals = set(FORMAL_CHARGES) - {"H"}
+    found: dict[str, int] = {}
+    for c in compounds:
+        best = None
+        for h in compounds:
+            if h is c:
+                continue
+            extra = {el: n - h.composition.get(el, 0) for el, n in c.composition.items()
+                     if n != h.composition.get(el, 0)}
+            if (not extra or any(v < 0 for v in extra.values()) or not set(extra) <= metals
+                    or any(el not in c.composition for el in h.composition)):
+                continue
+            if best is None or sum(extra.values()) < sum(best.values()):
+                best = extra
+        for el in best or {}:
+            found[el] = found.get(el, 0) + 1
+    return found
+
+
+def ions_from_files(paths: Sequence[str]) -> dict[str, int]:
+    """:func:`inserted_elements` of the calculation files among ``paths`` (site-model files and bundled
+    names carry their own ions and are skipped); {} when there are none."""
+    import os
+    from pathlib import Path
+
+    from dualion.io.readers import is_site_model_file, read_runs
+    from dualion.thermo.models import BUNDLED_NAMES
+
+    runs = []
+    for p in paths:
+        s = os.fspath(p)
+        if (s in BUNDLED_NAMES and not Path(s).exists()) or not Path(s).exists() or is_site_model_file(s):
+            continue
+        runs += read_runs(s)
+    return inserted_elements(runs)

@@ -62,7 +62,7 @@ def bundled_model(name: str, ions: Sequence[str] = ("Li", "Mg")) -> SiteModel:
         extra = set(ions) - set(m.ions)
         if extra:
             raise DualionUserError(f"the paired-vacancy model has only {list(m.ions)}, not {sorted(extra)}",
-                                   field="--ions")
+                                   field="ions")
         return m
     raise DualionUserError(f"unknown site model name {name!r} (known: {', '.join(BUNDLED_NAMES)})", field="FILES")
 
@@ -91,6 +91,15 @@ def _cite_public(model: SiteModel) -> SiteModel:
     if any(s and is_public_dft_file(s) for s in sources) and "citation" not in model.provenance:
         return replace(model, provenance={**dict(model.provenance), "citation": CITATION})
     return model
+
+
+def public_dft_models(ions: Sequence[str] = ("Li", "Na", "Mg", "Ca", "Al")) -> list[SiteModel]:
+    """Site models of every host in the bundled public DFT set (all runs, incomplete ones kept, flagged)."""
+    from dualion.io.readers import read_runs
+    from dualion.thermo.pairing import site_models_from_runs
+
+    runs = [r for f in PUBLIC_DFT_FILES for r in read_runs(dft_file(f))]
+    return [_cite_public(m) for m in site_models_from_runs(runs, tuple(ions))]
 
 
 def load_site_models(paths: Sequence[str | os.PathLike], ions: Sequence[str] = ("Li", "Mg"),

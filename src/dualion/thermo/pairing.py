@@ -200,14 +200,14 @@ def select_model(models: Sequence[SiteModel], host: str | None) -> SiteModel:
         if len(models) == 1:
             return models[0]
         raise DualionUserError("several hosts found (" + "; ".join(repr(m.name) for m in models)
-                               + "): choose one with --host TITLE", field="--host")
+                               + "): choose one with --host TITLE", field="host")
     for pred in (lambda m: m.name == host or m.host.title == host,
                  lambda m: host.lower() in (m.name.lower(), m.host.title.lower(), m.host.label.lower())):
         hits = [m for m in models if pred(m)]
         if len(hits) == 1:
             return hits[0]
     raise DualionUserError(f"no host titled {host!r}; available: " + "; ".join(repr(m.name) for m in models),
-                           field="--host")
+                           field="host")
 
 
 def with_site(model: SiteModel, site: str, name: str | None = None, **prov) -> SiteModel:

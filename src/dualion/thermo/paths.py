@@ -1,6 +1,6 @@
 r"""Electrochemical discharge paths through the (Δμ_Li, Δμ_Mg) plane.
 
-With :func:`dualion.reference.delta_mu_from_voltage` (per charge):
+With :meth:`dualion.core.Electrolyte.delta_mu` (per charge):
 :math:`\Delta\mu_\mathrm{Mg} = -V`, :math:`\Delta\mu_\mathrm{Li} = -(V + \Delta E_\mathrm{ref} - (k_BT/e)\ln a_{\mathrm{Li^+}})`,
 V vs Mg2+/Mg. At fixed Li+ activity both are affine in V, so a discharge is a straight line in the plane
 and every :math:`\Omega_c(V) = \alpha_c + \beta_c V` is a line in V. The stable product along the
@@ -13,15 +13,17 @@ Li-containing configurations cannot form (Δμ_Li → −∞); they are excluded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from dualion.core.constants import DELTA_E_REF_DEFAULT_V, T_DEFAULT_K
+from dualion.core.electrolyte import Electrolyte
+from dualion.core.records import Record, num, register
 from dualion.errors import DualionUserError
-from dualion.reference import (DELTA_E_REF_DEFAULT_V, T_DEFAULT_K, Convention, activity_from_concentration,
-                               delta_mu_from_voltage)
+from dualion.reference import Convention
 from dualion.thermo.diagram import _label_rank, diagram_entries
 from dualion.thermo.sitemodel import SiteModel
 
@@ -40,9 +42,11 @@ class Segment:
     status: str = "finished"
 
 
-@dataclass(frozen=True)
-class DischargePath:
-    """Sequence of stable products along a discharge (high → low voltage) at one Li+ activity."""
+@register("thermo.path")
+@dataclass(frozen=True, eq=False)
+class DischargePath(Record):
+    """Sequence of stable products along a discharge (high → low voltage) at one Li+ activity (a record:
+    ``path.json`` loads back as a list of them)."""
 
     licl_M: float | None
     li_activity: float
@@ -57,22 +61,36 @@ class DischargePath:
                 for s, n in zip(self.segments[:-1], self.segments[1:])]
 
     @property
+    def electrolyte(self) -> Electrolyte:
+        """The electrolyte of this path (:class:`dualion.core.Electrolyte`; activity 0 = Li-free)."""
+        return Electrolyte.activity(self.li_activity, delta_e_ref_V=self.delta_e_ref_V, T_K=self.T_K)
+
+    @property
     def no_li(self) -> bool:
-        return self.li_activity == 0
+        return self.electrolyte.li_free
 
     def line(self, V: np.ndarray, per: Convention = "charge") -> dict[str, np.ndarray]:
         """(Δμ_Li, Δμ_Mg) along voltages ``V`` (not defined for a Li-free electrolyte)."""
         if self.no_li:
             raise DualionUserError("Li-free electrolyte: Δμ_Li is −∞, the path has no line in the plane",
-                                   field="--licl")
-        return delta_mu_from_voltage(np.asarray(V, dtype=float), self.li_activity, self.delta_e_ref_V, self.T_K, per)
+                                   field="licl_M")
+        return self.electrolyte.delta_mu(np.asarray(V, dtype=float), per)
 
     def to_dict(self) -> dict[str, Any]:
         return {"licl_M": self.licl_M, "li_activity": self.li_activity,
                 "li_free": self.no_li,
                 "segments": [{"label": s.label, "counts": s.counts, "V_high_vs_Mg": s.V_high,
                               "V_low_vs_Mg": s.V_low, "status": s.status} for s in self.segments],
-                "transitions": self.transitions, "excluded": list(self.excluded)}
+                "transitions": self.transitions, "excluded": list(self.excluded),
+                "delta_e_ref_V": self.delta_e_ref_V, "T_K": self.T_K}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DischargePath:
+        segs = tuple(Segment(s["label"], dict(s["counts"]), num(s["V_high_vs_Mg"]), num(s["V_low_vs_Mg"]),
+                             s.get("status", "finished")) for s in d["segments"])
+        return cls(licl_M=d.get("licl_M"), li_activity=float(d["li_activity"]), segments=segs,
+                   delta_e_ref_V=float(d.get("delta_e_ref_V", DELTA_E_REF_DEFAULT_V)),
+                   T_K=float(d.get("T_K", T_DEFAULT_K)), excluded=tuple(d.get("excluded", ())))
 
 
 def lower_envelope_1d(alpha: np.ndarray, beta: np.ndarray, lo: float, hi: float,
@@ -113,33 +131,38 @@ def discharge_path(model: SiteModel, licl_M: float | None = None, li_activity: f
     for ion in ("Li", "Mg"):
         if ion not in model.ions:
             raise DualionUserError(f"a LiCl discharge path needs working ions Li and Mg; model {model.name!r} has "
-                                   f"{list(model.ions)}", field="--ions")
+                                   f"{list(model.ions)}", field="ions")
     vmin, vmax = (float(v) for v in V_range)
     if not (np.isfinite(vmin) and np.isfinite(vmax) and vmin < vmax):
-        raise DualionUserError(f"voltage range must be finite with V_min < V_max, got {V_range!r}", field="--vmin/--vmax")
+        raise DualionUserError(f"voltage range must be finite with V_min < V_max, got {V_range!r}", field="V_range")
     if li_activity is None:
         if licl_M is None:
-            raise DualionUserError("give a LiCl concentration or a Li+ activity", field="--licl")
+            raise DualionUserError("give a LiCl concentration or a Li+ activity", field="licl_M")
         if not np.isfinite(licl_M) or licl_M < 0:
-            raise DualionUserError(f"LiCl concentration must be ≥ 0 M, got {licl_M!r}", field="--licl")
-        li_activity = 0.0 if licl_M == 0 else activity_from_concentration(licl_M)
-    if not np.isfinite(li_activity) or li_activity < 0:
-        raise DualionUserError(f"Li+ activity must be ≥ 0, got {li_activity!r}", field="--activity")
-    no_li = li_activity == 0
+            raise DualionUserError(f"LiCl concentration must be ≥ 0 M, got {licl_M!r}", field="licl_M")
+        el = Electrolyte.licl(licl_M, delta_e_ref_V=delta_e_ref_V, T_K=T_K)
+    else:
+        if not np.isfinite(li_activity) or li_activity < 0:
+            raise DualionUserError(f"Li+ activity must be ≥ 0, got {li_activity!r}", field="li_activity")
+        el = Electrolyte.activity(li_activity, delta_e_ref_V=delta_e_ref_V, T_K=T_K)
     entries, excluded = diagram_entries(model, ("Li", "Mg"), "charge", allow_incomplete,
-                                        exclude_ions=("Li",) if no_li else ())
-    a_eff = 1.0 if no_li else li_activity  # any activity: Li slopes are zero for every remaining entry
-    mu0 = delta_mu_from_voltage(0.0, a_eff, delta_e_ref_V, T_K, "charge")
-    mu1 = delta_mu_from_voltage(1.0, a_eff, delta_e_ref_V, T_K, "charge")
+                                        exclude_ions=("Li",) if el.li_free else ())
+    # Ω_c(V) = α_c + β_c V: Δμ is affine in V (the electrolyte's mapping at V = 0 and 1); a Li-free electrolyte
+    # leaves only Li-free entries, whose Li slope is 0 (their Ω does not see Δμ_Li = −∞)
+    mu0, mu1 = el.delta_mu(0.0), el.delta_mu(1.0)
     s = np.array([e.slopes for e in entries], dtype=float)
     dE = np.array([e.dE_eV for e in entries], dtype=float)
-    alpha = dE - s[:, 0] * mu0["Li"] - s[:, 1] * mu0["Mg"]
-    beta = -s[:, 0] * (mu1["Li"] - mu0["Li"]) - s[:, 1] * (mu1["Mg"] - mu0["Mg"])
+    has_li = s[:, 0] != 0
+    li0, dli = np.zeros(len(entries)), np.zeros(len(entries))
+    li0[has_li] = s[has_li, 0] * mu0["Li"]
+    dli[has_li] = s[has_li, 0] * (mu1["Li"] - mu0["Li"])
+    alpha = dE - li0 - s[:, 1] * mu0["Mg"]
+    beta = -dli - s[:, 1] * (mu1["Mg"] - mu0["Mg"])
     rank = _label_rank([e.label for e in entries])
     segs = tuple(Segment(label=entries[c].label, counts=dict(entries[c].counts), V_high=vh, V_low=vl,
                          status=entries[c].status)
                  for c, vh, vl in lower_envelope_1d(alpha, beta, vmin, vmax, rank))
-    return DischargePath(licl_M=licl_M, li_activity=float(li_activity), segments=segs, delta_e_ref_V=delta_e_ref_V,
+    return DischargePath(licl_M=licl_M, li_activity=el.a_li, segments=segs, delta_e_ref_V=delta_e_ref_V,
                          T_K=T_K, excluded=tuple(excluded))
 
 
@@ -147,7 +170,7 @@ def discharge_paths(model: SiteModel, licl_M: Sequence[float], activities: Seque
                     **kw: Any) -> list[DischargePath]:
     """:func:`discharge_path` for each concentration (``activities``, if given, pair with them 1:1)."""
     if activities is not None and len(activities) != len(licl_M):
-        raise DualionUserError(f"{len(activities)} activities for {len(licl_M)} concentrations", field="--activity")
+        raise DualionUserError(f"{len(activities)} activities for {len(licl_M)} concentrations", field="li_activity")
     return [discharge_path(model, c, None if activities is None else activities[k], **kw)
             for k, c in enumerate(licl_M)]
 

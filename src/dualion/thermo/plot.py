@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from dualion.plotting import ION_COLOURS
+from dualion.plotting import ION_COLOURS, format_label
 from dualion.thermo.diagram import EMPTY, PhaseDiagram, axis_labels
 from dualion.thermo.paths import DischargePath
 
@@ -27,13 +27,6 @@ def product_label(counts: Mapping[str, int], site: str | None = None, ions: Sequ
         parts += [one] * n if n <= 3 else [f"{n} {one}"]
     text = " + ".join(parts)
     return f"[{text}]" if site and site != "i" else text
-
-
-def pretty_title(name: str) -> str:
-    """Mathtext subscripts for defect names: ``2V_Ti+8F_O`` → ``2V$_{Ti}$+8F$_{O}$``."""
-    import re
-
-    return re.sub(r"_(Ti|O|i)\b", lambda m: f"$_{{\\mathrm{{{m.group(1)}}}}}$", name)
 
 
 def _hex(c: str) -> np.ndarray:
@@ -147,7 +140,7 @@ def diagram_figure(diagrams: Sequence[PhaseDiagram], titles: Sequence[str] | Non
     paths_on = list(range(n)) if paths_on is None else list(paths_on)
     for k, (ax, d) in enumerate(zip(axes[0], diagrams)):
         draw_diagram(ax, d, charges, paths if k in paths_on else ())
-        title = titles[k] if titles else pretty_title(d.model_name)
+        title = titles[k] if titles else format_label(d.model_name)
         ax.set_title(f"({'abcdefgh'[k]}) {title}" if n > 1 else title, fontsize=8.5, loc="left")
         if paths and k in paths_on and any(not p.no_li for p in paths):
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False,
@@ -166,7 +159,7 @@ def path_figure(diagram: PhaseDiagram, paths: Sequence[DischargePath], model=Non
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 3.2), constrained_layout=True,
                                  gridspec_kw={"width_ratios": [1.0, 1.05]})
     draw_diagram(ax, diagram, charges, paths)
-    ax.set_title(f"(a) {pretty_title(diagram.model_name)}", fontsize=8.5, loc="left")
+    ax.set_title(f"(a) {format_label(diagram.model_name)}", fontsize=8.5, loc="left")
     if any(not p.no_li for p in paths):
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False,
                   title="discharge at fixed LiCl (dots: transitions)", title_fontsize=6.5)

@@ -1,83 +1,76 @@
-"""Arbin ``.res`` files (MS Access databases), read with galvani's ``res2sqlite``.
+"""Arbin ``.res`` files (MS Access databases), read with Debian's ``mdbtools`` (``mdb-export``).
 
-Needs Debian's ``mdbtools`` (``mdb-export``) on the PATH: without it the reader says so. Units in the
-file: ``Test_Time`` s, ``Voltage`` V, ``Current`` A (converted to mA), ``Charge_Capacity`` and
-``Discharge_Capacity`` A h (converted to mA h; ``capacity_mAh`` = charge − discharge counter, reset
-by the cycler). Arbin's sign convention is > 0 for charge, as dualion's. No step type is stored:
-rest/CC/CV are inferred by the segmenter.
+The data table ``Channel_Normal_Table`` is exported as CSV and read through the one column table
+(:mod:`.columns`), so older and newer layouts (with or without ``builtinvoltcount`` in the global table,
+auxiliary channels, ``Is_FC_Data``) read alike. Units in the file: ``Test_Time`` s, ``Voltage`` V,
+``Current`` A (→ mA), ``Charge_Capacity`` / ``Discharge_Capacity`` A h (→ mA h; ``capacity_mAh`` =
+charge − discharge counter, reset by the cycler). Arbin's sign convention is > 0 for charge, as
+dualion's. No step type is stored: rest/CC/CV are inferred by the segmenter. Arbin CSV exports
+(``Test_Time(s)``, ``Current(A)``, ...) are read by :mod:`.table` directly.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import shutil
-import sqlite3
-import tempfile
+import subprocess
 from pathlib import Path
 
-import numpy as np
-
-from dualion.core.cycler import CyclerData, make_cycler_data
+from dualion.core.cycler import CyclerData
 from dualion.errors import DualionUserError
 
 
-@contextlib.contextmanager
-def _stderr_to(file: Path):
-    """Redirect the process's stderr (fd 2, inherited by mdb-export) into ``file``."""
-    import os
-    import sys
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(file, "wb") as fh:
-        os.dup2(fh.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+def _export(path: Path, table: str) -> str:
+    try:
+        out = subprocess.run(["mdb-export", str(path), table], capture_output=True, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        raise DualionUserError("mdb-export took over 10 minutes", file=path) from None
+    if out.returncode != 0:
+        err = out.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DualionUserError(f"cannot read as an Arbin .res file (not an Access file, or no {table}): "
+                               f"{err[0] if err else 'mdb-export failed'}", file=path)
+    return out.stdout.decode("utf-8", "replace")
 
 
 def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     """Read an Arbin ``.res`` file."""
+    import pandas as pd
+
+    from dualion.echem.readers import columns as colmap
+    from dualion.echem.readers.table import frame_to_data
+
     if shutil.which("mdb-export") is None:
         raise DualionUserError("reading Arbin .res files needs Debian's mdbtools (mdb-export not found): "
                                "install it with `apt-get install mdbtools` (or `make sysdeps`)", file=path)
-    from galvani import res2sqlite
-
-    with tempfile.TemporaryDirectory(prefix="dualion-arbin-") as tmp:
-        db = Path(tmp) / "res.sqlite"
+    tables = subprocess.run(["mdb-tables", "-1", str(path)], capture_output=True, timeout=60, check=False)
+    names = tables.stdout.decode("utf-8", "replace").split()
+    if tables.returncode != 0 or "Channel_Normal_Table" not in names:
+        raise DualionUserError("cannot read as an Arbin .res file (corrupt or not an Access file?): mdbtools "
+                               "found no Arbin data table (Channel_Normal_Table) in it", file=path)
+    try:
+        df = pd.read_csv(io.StringIO(_export(path, "Channel_Normal_Table")))
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DualionUserError(f"cannot parse the Arbin data table: {str(exc).splitlines()[0]}", file=path) from None
+    if len(df) == 0:
+        raise DualionUserError("cannot read as an Arbin .res file: its data table holds no rows (truncated?)",
+                               file=path)
+    sort = [c for c in ("Test_ID", "Data_Point") if c in df.columns]
+    if sort:
+        df = df.sort_values(sort, kind="stable").reset_index(drop=True)
+    cols = [str(c) for c in df.columns]
+    df.columns = range(len(cols))
+    mapped = colmap.map_columns(cols, file=path)
+    meta = {"vendor": "Arbin", "format": "res", "columns": cols, "units": {}}
+    if "Global_Table" in names:
         try:
-            with contextlib.redirect_stdout(io.StringIO()), _stderr_to(Path(tmp) / "mdb.err"):
-                # res2sqlite prints its progress; mdb-export complains on stderr about corrupt files
-                res2sqlite.convert_arbin_to_sqlite(str(path), str(db))
-            con = sqlite3.connect(db)
-            try:
-                cur = con.execute("SELECT Test_Time, Voltage, Current, Step_Index, Cycle_Index, "
-                                  "Charge_Capacity, Discharge_Capacity FROM Channel_Normal_Table "
-                                  "ORDER BY Test_ID, Data_Point")
-                rows = np.array(cur.fetchall(), dtype=np.float64)
-                glob = con.execute("SELECT Test_Name, Start_DateTime, Schedule_File_Name FROM Global_Table").fetchone()
-            finally:
-                con.close()
-        except Exception as exc:  # galvani/mdbtools raise many types (StopIteration, CalledProcessError, ...)
-            errf = Path(tmp) / "mdb.err"
-            err = errf.read_text(errors="replace").strip() if errf.exists() else ""
-            if isinstance(exc, StopIteration) and not err:
-                msg = "mdbtools found no Arbin tables in it"   # galvani's schema parser ran out of input
-            else:
-                msg = (err.splitlines()[0] if err else "") or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            raise DualionUserError(f"cannot read as an Arbin .res file (corrupt or not an Access file?): {msg}",
-                                   file=path) from None
-    if rows.ndim != 2 or rows.shape[0] == 0:
-        raise DualionUserError("the Arbin file holds no data points", file=path)
-    meta = {"vendor": "Arbin", "format": "res",
-            "units": {"current": "Current (A) × 1000 → mA", "capacity": "Charge/Discharge_Capacity (A h) × 1000 → mA h",
-                      "time": "Test_Time (s)"}}
-    if glob:
-        meta["test_name"], meta["start_datetime"], meta["schedule"] = glob[0], glob[1], glob[2]
-    q = (rows[:, 5] - rows[:, 6]) * 1000.0
-    return make_cycler_data(rows[:, 0], rows[:, 1], rows[:, 2] * 1000.0, step=rows[:, 3], cycle=rows[:, 4],
-                            capacity_mAh=q, mass_mg=mass_mg, source=str(path), meta=meta)
+            g = pd.read_csv(io.StringIO(_export(path, "Global_Table")))
+            for k in ("Test_Name", "Start_DateTime", "Schedule_File_Name"):
+                if k in g.columns and len(g):
+                    meta[k.lower()] = str(g[k].iloc[0])
+        except (DualionUserError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            pass
+    for q in ("time", "voltage", "current"):
+        if q not in mapped:
+            raise DualionUserError(f"the Arbin data table has no {q} column; columns: {', '.join(cols)}",
+                                   file=path, field=q)
+    return frame_to_data(df, cols, mapped, meta, path, mass_mg)

@@ -54,10 +54,28 @@ def _pick(cols: list[str], table: dict[str, float], what: str, path: Path, requi
     return found[0], table[found[0]]
 
 
-def read(path: Path, mass_mg: float | None = None) -> CyclerData:
-    """Read a plain dualion cycler CSV (see module docstring)."""
+def looks_plain(text: str) -> bool:
+    """True when the first non-``#`` line of ``text`` is a dualion plain-CSV header (``time_s`` ...)."""
+    for line in text.splitlines():
+        s = line.strip().lstrip("\ufeff")
+        if not s or s.startswith("#"):
+            continue
+        cells = {c.strip() for c in s.replace("\t", ",").split(",")}
+        return bool(cells & {*_TIME, *_CURRENT, "voltage_V", "voltage_mV"})
+    return False
+
+
+def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerData:
+    """Read a plain dualion cycler CSV (see module docstring); a vendor CSV (Arbin, Neware, Novonix,
+    Bio-Logic ``;``) goes to :mod:`dualion.echem.readers.table`."""
     import pandas as pd
 
+    from dualion.echem.readers.text import head_text
+
+    if user_columns or not looks_plain(head_text(path)):
+        from dualion.echem.readers import table
+
+        return table.read(path, mass_mg=mass_mg, user_columns=user_columns, fmt="csv")
     header, nskip = parse_header(path)
     try:
         head = pd.read_csv(path, skiprows=nskip, nrows=0, sep=None if path.suffix.lower() != ".csv" else ",",

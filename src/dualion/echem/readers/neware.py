@@ -1,8 +1,9 @@
 """Neware ``.nda`` / ``.ndax`` binary files, read with the NewareNDA package (PyPI ``NewareNDA``).
 
 NewareNDA returns current in mA (> 0 charge, as dualion), voltage in V, capacities in mA h, and
-``Time`` as the time within each step (s); the test time is rebuilt here from the per-row
-``Timestamp`` at each step start plus the step time (sub-second resolution kept). ``Status`` gives the
+``Time`` as the time within each step (s); the test time is rebuilt from the per-row ``Timestamp`` at
+each step start plus the step time (:func:`.table._rebuild_test_time`: never before the previous row,
+so that it does not freeze at step starts). ``Status`` gives the
 step type: ``Rest`` → rest, ``CC_*`` → CC, ``CV_*`` → CV, ``CCCV_*`` → one step with a CC then a CV
 part (split row by row by the segmenter).
 """
@@ -34,11 +35,9 @@ def _status_code(s: str) -> int:
 
 def read(path: Path, mass_mg: float | None = None) -> CyclerData:
     """Read a Neware ``.nda`` or ``.ndax`` file."""
-    try:
-        import NewareNDA
-    except ImportError:  # pragma: no cover - dependency declared by the project
-        raise DualionUserError("reading Neware files needs the NewareNDA package (pip install NewareNDA)",
-                               file=path) from None
+    from dualion.extras import require
+
+    NewareNDA = require("cyclers", "NewareNDA", what="reading Neware files")
     try:
         df = NewareNDA.read(str(path))
     except Exception as exc:  # NewareNDA raises many types on corrupt input
@@ -46,24 +45,21 @@ def read(path: Path, mass_mg: float | None = None) -> CyclerData:
         raise DualionUserError(f"cannot read as a Neware file (truncated or corrupt?): {msg}", file=path) from None
     if len(df) == 0:
         raise DualionUserError("the Neware file holds no data points", file=path)
+    from dualion.echem.readers.table import _rebuild_test_time
+
     step_t = df["Time"].to_numpy(np.float64)
     step = df["Step"].to_numpy(np.int64)
     stamp = (df["Timestamp"] - df["Timestamp"].iloc[0]).dt.total_seconds().to_numpy(np.float64)
-    # Test time: at each step start, the timestamp minus the step time there; then step time added.
-    new = np.r_[True, (step[1:] != step[:-1]) | (np.diff(step_t) < 0)]
-    seg = np.cumsum(new) - 1
-    starts = np.flatnonzero(new)
-    offset = stamp[starts] - step_t[starts]
-    t = offset[seg] + step_t
-    # keep time monotonic when a timestamp rounds down at a step start
-    t = np.maximum.accumulate(t)
+    t = _rebuild_test_time(step_t, stamp, step)
     status = df["Status"].astype(str).to_numpy()
     uniq = np.unique(status)
     lut = {s: _status_code(s) for s in uniq}
     control = np.zeros(len(df), dtype=np.int8)
     for s, code in lut.items():
         control[status == s] = code
-    q = (df["Charge_Capacity(mAh)"].to_numpy(np.float64) - df["Discharge_Capacity(mAh)"].to_numpy(np.float64))
+    # NewareNDA writes the discharge counter negative in some files and positive in others: magnitudes
+    q = (np.abs(df["Charge_Capacity(mAh)"].to_numpy(np.float64))
+         - np.abs(df["Discharge_Capacity(mAh)"].to_numpy(np.float64)))
     meta = {"vendor": "Neware", "format": path.suffix.lower().lstrip("."),
             "units": {"time": "test time rebuilt from Timestamp at step starts + step Time (s)",
                       "current": "Current(mA)", "capacity": "Charge − Discharge_Capacity(mAh)"},

@@ -1,10 +1,8 @@
-"""The composition demo's tables carry the paper's numbers (hand values in test_capacity.py)."""
-
-import json
+"""The composition report tables carry the paper's numbers (hand values in test_capacity.py)."""
 
 import pytest
 
-from dualion.composition.demo import family_table, paper_table, run
+from dualion.composition.report import family_table, paper_table
 
 
 def test_paper_table_numbers():
@@ -27,13 +25,3 @@ def test_family_table_corners():
     assert tio2["formula"] == "TiO2" and tio2["theoretical_capacity_mAh_g"] == pytest.approx(335.58, abs=0.01)
     paper = [r for r in rows if r["is_paper"]]
     assert len(paper) == 1 and paper[0]["formula"] == "Ti0.78□0.22O1.12F0.40(OH)0.48"
-
-
-def test_run_writes_figures_and_tables(tmp_path):
-    lines = run(tmp_path, fast=True)
-    for stem in ("composition_family", "paper_capacities"):
-        for ext in ("png", "svg", "csv", "json"):
-            assert (tmp_path / f"{stem}.{ext}").stat().st_size > 0
-    payload = json.loads((tmp_path / "paper_capacities.json").read_text())
-    assert payload["molar_mass_g_mol"] == pytest.approx(71.01847248)
-    assert any("264.2–283.0" in line for line in lines)
