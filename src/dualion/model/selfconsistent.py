@@ -124,20 +124,41 @@ class InteractingSites:
         g = (np.array([0.0, 1.0]) if self.single_root
              else np.concatenate([[0.0], 1.0 / (1.0 + np.exp(-GRID_LOGIT)), [1.0]]))
         G = g.size
-        mu_r = np.repeat(mu, G, axis=0)
-        th_r = np.tile(g, P_)
-        r = self.residual(mu_r, th_r).reshape(P_, G)
+        scan = np.ones(P_, bool)
+        if G > 2 and P_ > 200 and _monotone_path(mu):
+            # a curve (μ monotone along the points): bracket on the full grid only near where a coarse subset of
+            # the points shows several roots (the multi-root range is an interval of the path); elsewhere [0, 1]
+            step = int(np.ceil(P_ / 100))
+            sub = np.arange(0, P_, step)
+            rs = self.residual(np.repeat(mu[sub], G, axis=0), np.tile(g, sub.size)).reshape(sub.size, G)
+            multi = ((rs[:, :-1] > 0) & (rs[:, 1:] <= 0)).sum(axis=1) > 1
+            scan[:] = False
+            for k in np.flatnonzero(multi):
+                scan[max(sub[k] - 2 * step, 0):sub[k] + 2 * step + 1] = True
+        r = np.empty((P_, G))
+        idx = np.flatnonzero(scan)
+        if idx.size:
+            r[idx] = self.residual(np.repeat(mu[idx], G, axis=0), np.tile(g, idx.size)).reshape(idx.size, G)
+        rest = np.flatnonzero(~scan)
+        if rest.size:                                          # one root: the bracket [0, 1] (ends of the grid)
+            r0 = self.residual(np.repeat(mu[rest], 2, axis=0), np.tile([0.0, 1.0], rest.size)).reshape(rest.size, 2)
+            # fill the grid row so that the single + → − crossing is the last interval (bracket [g[-2], 1] is
+            # replaced by [0, 1] below)
+            r[rest] = r0[:, :1]
+            r[rest, -1] = r0[:, 1]
         # r(0) >= 0 and r(1) <= 0; stable roots are + → − crossings (r > 0 below, <= 0 above)
         r[:, 0] = np.maximum(r[:, 0], 1e-300)
+        r[:, -1] = np.minimum(r[:, -1], 0.0)
         down = (r[:, :-1] > 0) & (r[:, 1:] <= 0)
         first = np.argmax(down, axis=1)
         last = G - 2 - np.argmax(down[:, ::-1], axis=1)
         n_roots = np.maximum(2 * down.sum(axis=1) - 1, 1)
         ar = np.arange(P_)
         two = n_roots > 1
-        lo = np.concatenate([g[first], g[last][two]])
+        lo_first = np.where(scan, g[first], 0.0)
+        lo = np.concatenate([lo_first, g[last][two]])
         hi = np.concatenate([g[first + 1], g[last + 1][two]])
-        rlo = np.concatenate([r[ar, first], r[ar, last][two]])
+        rlo = np.concatenate([np.where(scan, r[ar, first], r[:, 0]), r[ar, last][two]])
         rhi = np.concatenate([r[ar, first + 1], r[ar, last + 1][two]])
         mu2 = np.concatenate([mu, mu[two]])
         th = self._refine(mu2, lo, hi, rlo, rhi)
@@ -149,6 +170,18 @@ class InteractingSites:
         out = Branches(th_l, th_h, om_l, om_h, n_roots, theta)
         self._cache = (mu.copy(), out)
         return out
+
+
+def _monotone_path(mu: np.ndarray) -> bool:
+    """True when every finite column of μ (P, I) is monotone along the points (a voltage sweep)."""
+    for i in range(mu.shape[1]):
+        c = mu[:, i]
+        if not np.all(np.isfinite(c)):
+            continue
+        d = np.diff(c)
+        if not (np.all(d >= 0) or np.all(d <= 0)):
+            return False
+    return True
 
 
 def numerical_jacobian(model, mu: np.ndarray, h_eV: float = 1e-5) -> np.ndarray:
