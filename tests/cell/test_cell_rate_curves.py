@@ -29,13 +29,13 @@ def test_discharge_voltage_rises_only_where_a_surface_empties():
 
 def test_cell_rate_cli_writes_the_curves_table(tmp_path):
     out = tmp_path / "rate"
-    r = subprocess.run([sys.executable, "-m", "dualion.cli", "cell", "rate", "--rate-mA-g", "200,1000", "--licl", "0.2",
+    r = subprocess.run([sys.executable, "-m", "dualion.cli", "cell", "rate", "--rate-mA-g", "500,1000", "--licl", "0.2",
                         "--params", "dft", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(out / "cell_rate_curves.csv")
     for col in ("rate_mA_g", "time_s", "current_mA_g", "voltage_V", "capacity_mAh_g", "x_Li", "x_Mg"):
         assert col in df.columns, col
-    assert sorted(df.rate_mA_g.unique()) == [200.0, 1000.0]
+    assert sorted(df.rate_mA_g.unique()) == [500.0, 1000.0]
     d = df[(df.rate_mA_g == 1000.0) & (df.step == 1)]
     assert (d.current_mA_g < 0).all() and d.capacity_mAh_g.iloc[-1] > 0
     summary = pd.read_csv(out / "cell_rate.csv")

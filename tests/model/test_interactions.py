@@ -115,7 +115,7 @@ def test_quasi_chemical_agrees_with_lattice_monte_carlo(j_over_kT):
     xb = bethe.uptake({"Li": np.array(mus)})["Li"]
     xm = mf.uptake({"Li": np.array(mus)})["Li"]
     for k, mu in enumerate(mus):
-        r = run_gcmc(_mc_site(), {"Li": mu}, shape=(16, 16), interactions={"Li-Li": J}, n_sweeps=1500, n_equil=300,
+        r = run_gcmc(_mc_site(), {"Li": mu}, shape=(12, 12), interactions={"Li-Li": J}, n_sweeps=1200, n_equil=200,
                      seed=k + 1)
         tol = 4 * r.stderr["Li"] + 2e-3
         assert abs(xb[k] - r.x["Li"]) < tol, (mu, xb[k], r.x["Li"], r.stderr["Li"])
