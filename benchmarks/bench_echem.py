@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_echem.py [--cycles 400] [--points 2000] [--repeat 3] [--skip-navani]
     .venv/bin/python benchmarks/bench_echem.py --readers     # reading time per MB of each real file
+    .venv/bin/python benchmarks/bench_echem.py --accuracy    # real files read right (independent integration)
 
 1. Generates a 400-cycle galvanostatic record (2,000 points per half-cycle: 1.6 M rows; the synthetic
    cell of :func:`dualion.echem.synthetic.synthetic_cycling` with 0.02 %/cycle fade and 1 mV noise) and writes it
@@ -243,9 +244,51 @@ def reader_rates(repeat: int = 3) -> None:
         print(f"| {fmt} | {len(rows)} | {mb:.2f} | {sum(r[1] for r in rows) / mb:.3f} |")
 
 
+def reader_accuracy() -> None:
+    """Per real file: cycling record read right (total charge and discharge within 0.1 % of the independent
+    integration of tests/echem/test_cyclers_real.py), or refused as non-cycling; prints the fraction."""
+    import warnings
+
+    sys.path.insert(0, str(HERE.parent))
+    from tests.echem import test_cyclers_real as ref  # the independent raw readers and integration
+
+    from dualion.errors import DualionUserError
+
+    right = cycling = refused = 0
+    print("| file | half-cycles | charge: dualion / independent | discharge: dualion / independent | sources | verdict |")
+    print("|---|---|---|---|---|---|")
+    for p in ref.FILES:
+        try:
+            d, hcs = ref._read(p)
+        except DualionUserError as exc:
+            print(f"| {p.name} | – | – | – | – | refused: {str(exc)[:60]} |")
+            continue
+        if not hcs:
+            refused += p.name in ref.NON_CYCLING
+            print(f"| {p.name} | 0 | – | – | – | non-cycling: refused |")
+            continue
+        cycling += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = ref._raw(p)
+        cells, ok = [], True
+        for direction in ("charge", "discharge"):
+            mine = [h for h in hcs if h.direction == direction]
+            q = sum(h.capacity_mAh for h in mine)
+            r = sum(ref._independent(raw, h) for h in mine)
+            ok &= (not mine) or abs(q - r) <= 1e-3 * abs(r)
+            cells.append(f"{q:.6g} / {r:.6g}" if mine else "–")
+        right += ok
+        srcs = ",".join(sorted({h.capacity_source for h in hcs}))
+        print(f"| {p.name} | {len(hcs)} | {cells[0]} | {cells[1]} | {srcs} | {'right' if ok else 'WRONG'} |")
+    print(f"\ncycling records read right: {right}/{cycling}; non-cycling records refused: {refused}/"
+          f"{len(ref.NON_CYCLING)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--readers", action="store_true", help="only the reading time per MB of each real file")
+    ap.add_argument("--accuracy", action="store_true", help="only: real files read right (independent integration)")
     ap.add_argument("--cycles", type=int, default=400)
     ap.add_argument("--points", type=int, default=2000, help="points per half-cycle")
     ap.add_argument("--repeat", type=int, default=3)
@@ -257,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.readers:
         reader_rates(max(args.repeat, 1))
+        return 0
+    if args.accuracy:
+        reader_accuracy()
         return 0
 
     t = time.perf_counter()

@@ -80,7 +80,7 @@ def direct_fit(spec, params, lay, csa: bool):
 
         def ratios(z, e, n_orders):
             m = 16
-            site = Site(isotope="19F", isotropic_chemical_shift=0.0, shielding_symmetric={"zeta": z, "eta": e})
+            site = Site(isotope="19F", isotropic_chemical_shift=0.0, shielding_symmetric={"zeta": -z, "eta": e})  # ζ on the δ scale
             meth = BlochDecaySpectrum(channels=["19F"], magnetic_flux_density=b0, rotor_frequency=64000.0,
                                       spectral_dimensions=[SpectralDimension(count=2 * m, spectral_width=2 * m * 64000.0,
                                                                              reference_offset=0.0)])

@@ -173,6 +173,14 @@ def series(repeats: int) -> list[str]:
     return [line]
 
 
+NOTES = ["", "Notes: the overhead rows compare the same work (same refine calls, same parameters, same Rw); "
+         "dualion's extra is reading and validating the .gr file in Python, the .stru through diffpy.structure, "
+         "building the constraints, silencing the engine and building the result. The symmetry analysis of a "
+         "model is a one-time cost per model (cached per process), on its own row. The series row includes "
+         "starting the LocalCluster; with a load average above the core count (other jobs on the machine) two "
+         "workers compete for the same cores and cannot beat the serial run."]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=9)
@@ -196,7 +204,7 @@ def main() -> None:
     load1 = os.getloadavg()
     tail = ["", f"Load average at end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}. Repeats: {args.repeats} "
                 f"(overhead), {args.series_repeats} (series), interleaved."]
-    text = "# dualion.pdf benchmark (printed by `benchmarks/bench_pdf.py`)\n\n" + "\n".join(head + lines + tail) + "\n"
+    text = "# dualion.pdf benchmark (printed by `benchmarks/bench_pdf.py`)\n\n" + "\n".join(head + lines + tail + NOTES) + "\n"
     (REPO / "benchmarks" / "RESULTS_pdf.md").write_text(text)
     print("\n".join(tail))
 

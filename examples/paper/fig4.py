@@ -51,7 +51,8 @@ def main(out: Path, fast: bool = False) -> list[str]:
     fits, rows = [], []
     for k, (label, mas, lines, starts) in enumerate(SERIES):
         lines = with_areas(lines)
-        exp = write_bruker_processed(out / "simulated_bruker" / label / "1", lines, larmor_MHz=282.2, mas_Hz=mas, seed=k)
+        exp = write_bruker_processed(out / "simulated_bruker" / label / "1", lines, larmor_MHz=282.2, mas_Hz=mas,
+                                     si=2048 if fast else 4096, seed=k)
         res = fit_spectrum(read_spectrum(exp), model_from_shifts(starts), copy.deepcopy(table), label=label)
         fits.append(res)
         total = sum(x.intensity for x in lines)

@@ -32,7 +32,7 @@ def main(out: Path, fast: bool = False) -> list[str]:
     spectra, truth, lines_md = [], [], []
     for k, (label, lines, ns, rg, mass) in enumerate(SAMPLES):
         exp = write_bruker_processed(out / "simulated_bruker" / label / "1", lines, nucleus="7Li", larmor_MHz=116.7,
-                                     mas_Hz=44000.0, sw_Hz=400000.0, si=8192, o1p_ppm=0.0, ns=ns, rg=rg,
+                                     mas_Hz=44000.0, sw_Hz=400000.0, si=4096 if fast else 8192, o1p_ppm=0.0, ns=ns, rg=rg,
                                      noise=0.001, seed=10 + k)
         spec = read_spectrum(exp, mass_mg=mass)
         spectra.append(spec)

@@ -37,11 +37,13 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 @app.command()
 def demo(out: Path = typer.Option(Path("dualion-demo"), "--out", help="Results folder to write."),
-         fast: bool = typer.Option(False, "--fast", help="Skip the slowest parts (engine runs).")) -> None:
+         fast: bool = typer.Option(False, "--fast", help="Skip the slowest parts (engine runs)."),
+         only: str = typer.Option(None, "--only", help="Run only these parts, comma-separated (fig1 … "
+                                  "fig7, model_checks).")) -> None:
     """Run the main job on the bundled example data and write a results folder with figures."""
     from dualion.demo import run_demo
 
-    summary = run_demo(out, fast=fast)
+    summary = run_demo(out, fast=fast, only=only.split(",") if only else None)   # manifest.json written last
     typer.echo(f"wrote {summary}")
 
 
@@ -49,11 +51,23 @@ def _register_domains() -> None:
     import importlib
 
     for name in ("thermo.cli", "composition.cli", "echem.cli", "echem.cli_analysis", "structures.cli",
-                 "engines.cli", "model.cli", "cell.cli", "pdf.cli", "nmr.cli"):
+                 "engines.cli", "model.cli", "cell.cli", "pdf.cli", "nmr.cli", "io.cli"):
         importlib.import_module(f"dualion.{name}").register(app)
 
 
 _register_domains()
+
+_CLICK = None
+
+
+def _command():
+    """The click command tree of :data:`app` (built once), float options refusing NaN/inf."""
+    global _CLICK
+    if _CLICK is None:
+        from dualion.cliutil import finite_float_params
+
+        _CLICK = finite_float_params(typer.main.get_command(app))
+    return _CLICK
 
 
 def _command_path(argv: list[str]) -> str:
@@ -71,19 +85,33 @@ def _command_path(argv: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and return exit code 2."""
-    from dualion.cliutil import format_warning_line, warnings_to_stderr
-    from dualion.extras import MissingExtraError
+    from dualion.io.outputs import _COMMAND, set_command
 
     args = list(sys.argv[1:] if argv is None else argv)
+    token = set_command(args)       # the command line recorded in manifest.json
+    try:
+        return _main(args)
+    finally:
+        _COMMAND.reset(token)
+
+
+def _main(args: list[str]) -> int:
+    from dualion.cliutil import format_warning_line, one_line_on_error, warnings_to_stderr
+    from dualion.extras import MissingExtraError
+
+    argv = args
     try:
         with warnings_to_stderr():  # every command: each distinct warning once, one line, after the work
-            app(args=args, standalone_mode=False)
+            with one_line_on_error():   # ... unless the command fails: then its one error line only
+                rv = _command().main(args=args, standalone_mode=False, prog_name="dualion")
+        if isinstance(rv, int) and not isinstance(rv, bool):   # typer.Exit(code): click returns the code
+            return rv
     except MissingExtraError as exc:  # "error: dualion compute needs the 'engines' extra: pip install ..."
         exc.what = _command_path(args)
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
     except DualionUserError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
+        print(f"error: {_with_option_name(exc, argv).one_line()}", file=sys.stderr)
         return 2
     except Warning as exc:  # a warning turned into an error by -W error / PYTHONWARNINGS=error::...
         import traceback
@@ -110,6 +138,22 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.exit_code)
         raise
     return 0
+
+
+def _with_option_name(exc: DualionUserError, argv: list[str] | None) -> DualionUserError:
+    """A library error naming a bare field (``ions``, ``format``) that is an option of the command run
+    (``--ions``, ``--format``) names the option instead."""
+    if exc.file is not None or not exc.field or exc.field.startswith("-"):
+        return exc
+    cmd = _command()
+    for word in (argv if argv is not None else sys.argv[1:]):
+        sub = (getattr(cmd, "commands", None) or {}).get(word)
+        if sub is None:
+            break
+        cmd = sub
+    opts = {o for p in getattr(cmd, "params", []) for o in (getattr(p, "opts", None) or [])}
+    cand = "--" + exc.field.replace("_", "-")
+    return DualionUserError(exc.message, field=cand) if cand in opts else exc
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

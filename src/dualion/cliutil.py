@@ -11,9 +11,49 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from dualion.errors import DualionUserError, DualionWarning
+
+
+def finite_float_params(cmd: Any) -> Any:
+    """Make every command of a click/typer command tree refuse NaN and ±inf in its float options and
+    arguments (they parse ``nan``/``inf`` as floats): a one-line error naming the option. Returns ``cmd``."""
+    import functools
+
+    def check(params, kwargs):
+        for p in params:
+            v = kwargs.get(p.name)
+            vals = v if isinstance(v, (list, tuple)) else [v]
+            for x in vals:
+                if isinstance(x, float) and not math.isfinite(x):
+                    opt = max(p.opts, key=len) if getattr(p, "param_type_name", "") == "option" and p.opts \
+                        else str(p.name).upper()
+                    raise DualionUserError(f"must be a finite number, got {x!r}", field=opt)
+
+    def wrap(c):
+        cb = getattr(c, "callback", None)
+        if cb is not None and not getattr(cb, "_finite_checked", False):
+            params = list(c.params)
+
+            @functools.wraps(cb)
+            def checked(*args, **kwargs):
+                check(params, kwargs)
+                return cb(*args, **kwargs)
+
+            checked._finite_checked = True
+            c.callback = checked
+        for sub in (getattr(c, "commands", None) or {}).values():
+            wrap(sub)
+
+    wrap(cmd)
+    return cmd
+
+
+def positive(value: float | None, opt: str) -> float | None:
+    """``value`` when None or a positive finite number; else a one-line error naming option ``opt``."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise DualionUserError(f"must be a positive number, got {value!r}", field=opt)
+    return value
 
 
 def parse_floats(text: str, opt: str) -> list[float]:
@@ -94,14 +134,21 @@ def option_names(table: Mapping[str, str]) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def one_line_on_error() -> Iterator[None]:
+    """Hold the warnings raised inside; re-emit them when the block succeeds, drop them when it raises a
+    :class:`DualionUserError` (whose one line already says what is wrong: e.g. "no half-cycles" after
+    the reader's "current is zero everywhere" warning). Use inside :func:`warnings_to_stderr`."""
+    # the filters in force decide what is shown: nothing is made visible here that would not be otherwise
+    with warnings.catch_warnings(record=True) as held:
+        yield
+    for w in held:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
 def read_yaml(path: str | os.PathLike) -> Any:
-    """Parse a YAML file; a missing file or malformed YAML is a :class:`DualionUserError` (file + line)."""
-    p = Path(path)
-    if not p.is_file():
-        raise DualionUserError("file not found", file=p)
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        raise DualionUserError(f"malformed YAML: {getattr(exc, 'problem', exc)}", file=p, field=where) from None
+    """Parse a YAML file: encoding detected, duplicate keys refused; a missing file, a binary file or
+    malformed YAML is a :class:`DualionUserError` (file + line), see :mod:`dualion.io.text`."""
+    from dualion.io.text import read_yaml as _read_yaml
+
+    return _read_yaml(path)

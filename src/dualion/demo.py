@@ -51,9 +51,23 @@ def load_script(stem: str) -> dict:
 
 
 def run_demo(out: str | Path, fast: bool = False, only: list[str] | None = None) -> Path:
-    """Run every figure script into ``out/<stem>/`` and write ``out/summary.md``; return its path."""
-    out = ensure_dir(out)
+    """Run every figure script (or those named in ``only``) into ``out/<stem>/`` and write
+    ``out/summary.md``; return its path. ``out`` gets a ``manifest.json`` (every file + sha256), written
+    last, so that an interrupted demo is detectable (``dualion verify``)."""
+    from dualion.io.outputs import output_set
+
+    names = [stem for stem, _ in SCRIPTS]
+    chosen = [s.strip() for s in only if s.strip()] if only is not None else names
+    bad = [s for s in chosen if s not in names]
+    if bad or not chosen:
+        raise DualionUserError(f"unknown demo part(s) {', '.join(bad) or '(none given)'}; choose from "
+                               f"{', '.join(names)}", field="--only")
     examples_dir()                      # fail before writing anything when the scripts are absent
+    with output_set(out):               # --out validated first
+        return _run_scripts(Path(out), fast, chosen)
+
+
+def _run_scripts(out: Path, fast: bool, only: list[str]) -> Path:
     lines = ["# dualion demo", "", f"Results folder: `{out}`. One folder per paper figure, written by "
              "`examples/paper/<folder>.py` (see `examples/paper/README.md`). Figures: PNG (300 dpi) + SVG; "
              "tables: CSV (plain header row) + JSON (units and metadata). Cycler files (`*.csv` in the "

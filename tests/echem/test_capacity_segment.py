@@ -131,4 +131,7 @@ def test_specific_capacity_far_above_any_host_warns():
     with pytest.warns(DualionWarning, match="far above any insertion host"):
         msg = check_specific(d)
     assert "mA h g-1" in msg
+    with pytest.warns(DualionWarning, match="far above any insertion host"):
+        s = summarise(d)                                   # the summary (and so the CLI) says it too
+    assert any("far above" in w for w in s.warnings)
     assert check_specific(_table([(4000.0, 361, 3.0, 4.2)], mass_mg=30_000.0)) is None  # 133 mA h g-1: fine

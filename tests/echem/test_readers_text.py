@@ -161,3 +161,42 @@ def test_binary_file_with_a_text_suffix_and_bad_yaml_are_one_line_errors(tmp_pat
     res = subprocess.run([sys.executable, "-m", "dualion.cli", "echem", "summary", str(good), "--columns", str(bad)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "unknown quantity" in res.stderr
+
+
+def test_neware_three_level_csv(tmp_path):
+    # cycle rows, step rows, then record rows (two empty leading cells) whose time is the step time
+    lines = ["Cycle ID,Cap_Chg(mAh),Cap_DChg(mAh)",
+             ",Step ID,Step Name,Step Time(h:min:s.ms),Capacity(mAh)",
+             ",,Record ID,Time(h:min:s.ms),Voltage(V),Current(mA),Capacity(mAh),Realtime"]
+    rec = 0
+    for cyc in (1, 2):
+        lines.append(f"{cyc},0.5,0.5")
+        for step, name, cur in ((2 * cyc - 1, "CC_DChg", -0.5), (2 * cyc, "CC_Chg", 0.5)):
+            lines.append(f",{step},{name},01:00:00.000,0.5")
+            for k in range(N):
+                rec += 1
+                v = 3.0 - 0.01 * k if cur < 0 else 2.4 + 0.01 * k
+                clock = 3600 * (2 * (cyc - 1) + (step - 1) % 2) + 60 * k + 10 * (step - 1)
+                lines.append(f",,{rec},00:{k:02d}:00.000,{v:.3f},{cur},{abs(cur) * 60 * k / 3600:.6f},"
+                             f"2024-01-01 {clock // 3600:02d}:{clock // 60 % 60:02d}:{clock % 60:02d}")
+    p = tmp_path / "neware3.csv"
+    p.write_text("\n".join(lines) + "\n")
+    d = read(p)
+    assert "3-level" in d.meta["layout"] and (np.diff(d.time_s) >= 0).all()
+    assert sorted(set(d.cycle.tolist())) == [1, 2] and sorted(set(d.step.tolist())) == [1, 2, 3, 4]
+    h = half_cycles(d)
+    assert [x.direction for x in h] == ["discharge", "charge"] * 2
+    assert [x.capacity_mAh for x in h] == pytest.approx([0.5] * 4, rel=1e-9)
+    assert all(abs(x.capacity_disagreement_pct) < 1e-6 for x in h)
+
+
+def test_maccor_rows_of_unknown_state_with_current_are_not_counted(tmp_path):
+    head = "Rec#\tCyc#\tStep\tTest (Min)\tStep (Min)\tAmp-hr\tAmps\tVolts\tState\tDPt Time\n"
+    rows = [f"{k + 1}\t0\t1\t{k}\t0\t0\t0.0005\t{3.0 - 0.01 * k:.3f}\tD\t1:{k:02d}:00" for k in range(N)]
+    rows += [f"{N + k + 1}\t0\t2\t{N + k}\t0\t0\t0.0005\t2.4\tO\t2:{k:02d}:00" for k in range(5)]
+    p = tmp_path / "m.txt"
+    p.write_text(head + "\n".join(rows) + "\n")
+    with pytest.warns(DualionWarning, match="unknown direction"):
+        d = read(p)
+    (h,) = half_cycles(d)
+    assert h.direction == "discharge" and h.capacity_mAh == pytest.approx(0.5)

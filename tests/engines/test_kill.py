@@ -97,7 +97,10 @@ def test_kill9_at_random_points_then_resume(tmp_path):
             out.unlink()
         _check_db(db) if db.exists() else None
     # a write killed between temp file and rename leaves a hidden temp file: the next run removes it
-    stale = run_dir / ".pv.k1ll3d00.tmp.yaml"
+    # (atomic writes name their temp file ``.stem.PID-XXXX.tmp.ext``; the writer's process is gone)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = run_dir / f".pv.{gone.pid}-k1ll3d00.tmp.yaml"
     stale.write_text("half a file")
     log = run_dir / "final.log"
     logs.append(log)

@@ -111,3 +111,18 @@ def write_raw(exp: Path, lines, *, nucleus="19F", sf_MHz=282.4, sw_Hz=400000.0, 
     ng.bruker.write(str(exp), {"acqus": acqus(nucleus, sf_MHz, sw_Hz, 2 * n, mas_Hz, ns, rg, o1p_ppm, grpdly)},
                     np.round(s.real) + 1j * np.round(s.imag), overwrite=True, write_prog=False)
     return t, s
+
+
+def csa_sidebands(zeta_ppm, mas_Hz, sf_MHz, n_max, n_beta=400, n_t=512):
+    """Sideband ratios {n: I_n/I_0} of an axial (η = 0) shielding anisotropy ζ under MAS, computed here
+    from first principles (Maricq–Waugh): ω(t) = ω_ζ[(√2/2) sin2β cos ω_r t + ½ sin²β cos 2ω_r t],
+    Φ(t) = ∫ω, I_n = ⟨|(1/T)∫₀ᵀ e^{iΦ} e^{−inω_r t} dt|²⟩ over β (sin β weight; the γ average is |·|²)."""
+    w = 2 * math.pi * zeta_ppm * sf_MHz  # rad/s (ppm × MHz = Hz)
+    wr = 2 * math.pi * mas_Hz
+    beta = (np.arange(n_beta) + 0.5) * math.pi / n_beta
+    t = np.arange(n_t) / n_t / mas_Hz
+    phi = (w / wr) * (math.sqrt(2) / 2 * np.sin(2 * beta)[:, None] * np.sin(wr * t)[None, :]
+                      + 0.25 * np.sin(beta)[:, None] ** 2 * np.sin(2 * wr * t)[None, :])
+    f = np.fft.fft(np.exp(1j * phi), axis=1) / n_t  # coefficient of e^{+i n ω_r t} at index n
+    inten = (np.abs(f) ** 2 * np.sin(beta)[:, None]).sum(axis=0)
+    return {n: float(inten[n % n_t] / inten[0]) for n in range(-n_max, n_max + 1) if n}

@@ -13,7 +13,7 @@ def _letters(fig):
 
 
 def test_fig4_recovers_the_simulated_series(tmp_path):
-    text = "\n".join(load_script("fig4")["main"](tmp_path))
+    text = "\n".join(load_script("fig4")["main"](tmp_path, fast=True))
     assert "Simulated" in text
     rows = {m.group(1): (float(m.group(2)), float(m.group(3)), float(m.group(4)))
             for m in re.finditer(r"\| (\w+) \| \d+ \| (-?[\d.]+) \| (-?[\d.]+) ± [\d.]+ \| ([\d.]+) \|", text)}
@@ -27,7 +27,7 @@ def test_fig4_recovers_the_simulated_series(tmp_path):
 
 
 def test_fig5_integral_ratio(tmp_path):
-    text = "\n".join(load_script("fig5")["main"](tmp_path))
+    text = "\n".join(load_script("fig5")["main"](tmp_path, fast=True))
     m = re.search(r"EoC/EoD = \*\*([\d.]+)\*\* \(truth ([\d.]+), error ([\d.]+) %\)", text)
     assert m and float(m.group(3)) < 1.0 and float(m.group(1)) < 1.0
     assert (tmp_path / "fig5_integrals.png").is_file() and (tmp_path / "fig5_central_line_EoC.svg").is_file()

@@ -84,3 +84,22 @@ def test_fixed_bounded_and_linked_parameters(tmp_path):
     assert a.delta_ppm == pytest.approx(96.0, abs=1e-6)  # true 98 is outside the bounds: pinned at max
     assert b.lorentz_fraction == 0.5 and res.parameters["B_eta"]["vary"] is False
     assert c.fwhm_ppm == pytest.approx(b.fwhm_ppm * 40 / 35)
+
+
+def test_csa_tied_sidebands_recover_shift_fraction_and_anisotropy(tmp_path):
+    """Sidebands from the tests' own powder average (η = 0) at 20 kHz, fitted with the mrsimulator model."""
+    pytest.importorskip("mrsimulator")
+    from dualion.nmr.model import load_model
+
+    truth = [dict(delta=-20.0, fwhm=12.0, eta=0.3, area=1.0, sb=sim.csa_sidebands(100.0, 20000.0, 282.4, 9)),
+             dict(delta=-120.0, fwhm=15.0, eta=0.3, area=1.5, sb=sim.csa_sidebands(-80.0, 20000.0, 282.4, 9))]
+    sim.write_processed(tmp_path / "c", truth, mas_Hz=20000.0, si=4096, noise=0.002, **cases.F19)
+    yml = tmp_path / "csa.yaml"
+    yml.write_text("sidebands: csa\nlines:\n"
+                   "  - {name: A, delta_ppm: -18, csa: {zeta_ppm: 70, eta: {value: 0, vary: false}}}\n"
+                   "  - {name: B, delta_ppm: -117, csa: {zeta_ppm: -60, eta: {value: 0, vary: false}}}\n")
+    res = fit_spectrum(read_spectrum(tmp_path / "c"), load_model(yml))
+    _check(res, truth)
+    assert res.parameters["A_zeta"]["value"] == pytest.approx(100.0, rel=0.03)
+    assert res.parameters["B_zeta"]["value"] == pytest.approx(-80.0, rel=0.03)
+    assert all(ln.sideband_mode == "csa" for ln in res.lines)

@@ -11,6 +11,7 @@ from dualion.core import paper
 
 from dualion.errors import DualionUserError
 from dualion.io.atomic import ensure_dir
+from dualion.io.outputs import output_command
 
 #: Library error fields → the options of these commands that set them (errors name the option).
 OPTIONS = {"radius_um": "--radius-um", "D_Li_cm2_s": "--D-Li", "D_Mg_cm2_s": "--D-Mg", "j0_Li_mA_cm2": "--j0-Li",
@@ -73,6 +74,7 @@ def _parse_rates(text: str) -> list[float]:
 @cell_app.command("discharge")
 
 
+@output_command()
 @option_names(OPTIONS)
 def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Current density magnitude (mA g-1)."),
                   licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
@@ -101,6 +103,7 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
 @cell_app.command("rate")
 
 
+@output_command()
 @option_names(OPTIONS)
 def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-g",
                                            help="Comma-separated current densities (mA g-1)."),
@@ -136,6 +139,7 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
 @cell_app.command("gitt")
 
 
+@output_command()
 @option_names(OPTIONS)
 def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA-g", help="Pulse current density (mA g-1)."),
              pulse_s: float = typer.Option(paper.GITT_PULSE_S, "--pulse-s", help="Pulse duration (s)."),
@@ -149,6 +153,9 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
     from dualion.cell.plots import gitt_records, plot_gitt
     from dualion.plotting import figure_style, save
 
+    for opt, v in (("--pulse-s", pulse_s), ("--rest-s", rest_s), ("--pulse-mA-g", pulse_mA_g)):
+        if not v > 0:
+            raise DualionUserError(f"must be a positive number, got {v!r}", field=opt)
     p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1], params)
     res = cell.simulate_gitt(p, equilibrium=_equilibrium(params), pulse_mA_g=pulse_mA_g, pulse_s=pulse_s,
                              rest_s=rest_s, max_pulses=max_pulses)

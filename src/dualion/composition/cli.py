@@ -89,6 +89,9 @@ def register(app: typer.Typer) -> None:
         from dualion.composition import formula as fm
         from dualion.composition import sites as st
 
+        if voltage_reference not in ("Mg", "Li"):
+            raise DualionUserError(f"voltage reference must be 'Mg' or 'Li', got {voltage_reference!r}",
+                                   field="--voltage-reference")
         f = fm.parse_formula(formula)
         couples = [cap.parse_redox(r) for r in (redox or ["Ti:4:3"])]
         ox = {c.element: c.ox_from for c in couples}
@@ -127,9 +130,6 @@ def register(app: typer.Typer) -> None:
         if average_voltage is not None:
             of = next(k for k in ("capacity_mAh_g", "measured_capacity_mAh_g", "theoretical_capacity_mAh_g")
                       if k in res)
-            if voltage_reference not in ("Mg", "Li"):
-                raise DualionUserError(f"voltage reference must be 'Mg' or 'Li', got {voltage_reference!r}",
-                                       field="--voltage-reference")
             res["average_voltage_V"] = average_voltage
             res["average_voltage_reference"] = voltage_reference
             res["energy_density_Wh_kg"] = cap.energy_density_Wh_kg(res[of], average_voltage)
@@ -205,8 +205,13 @@ def register(app: typer.Typer) -> None:
         """Convert a voltage between the Mg2+/Mg and Li+/Li references (V_Li = V_Mg + ΔE_ref − (kT/e) ln a)."""
         from dualion.reference import convert_voltage
 
+        for opt, ref in (("--from", frm), ("--to", to)):
+            if ref not in ("Mg", "Li"):
+                raise DualionUserError(f"voltage reference must be 'Mg' or 'Li', got {ref!r}", field=opt)
         if not (temperature > 0):
             raise DualionUserError(f"temperature must be > 0 K, got {temperature!r}", field="--temperature")
+        if not li_activity > 0:
+            raise DualionUserError(f"Li+ activity must be > 0, got {li_activity!r}", field="--li-activity")
         v = float(convert_voltage(voltage, frm, to, delta_e_ref_V=delta_e_ref, li_activity=li_activity,
                                   T_K=temperature))
         if as_json:

@@ -258,6 +258,11 @@ def make_cycler_data(time_s, voltage_V, current_mA, *, step=None, cycle=None, co
         raise DualionUserError(f"time goes backwards at data row {k + 2} ({t[k + 1]:g} s after {t[k]:g} s); "
                                "the table must be in time order (concatenated files?)", file=src or None,
                                field="time_s")
+    zero = np.flatnonzero(dt == 0)
+    if zero.size:
+        k = int(zero[0])
+        _warn(meta, f"{zero.size} zero time step(s) (repeated time stamp {t[k]:g} s first at data rows {k + 1}–{k + 2}): "
+              "duplicated rows or a too coarse time resolution; they add no capacity", src)
     cap = extra["capacity_mAh"]
     if cap is not None and not np.isfinite(cap).all():
         cap = np.where(np.isfinite(cap), cap, np.nan)

@@ -41,20 +41,37 @@ def integral_mAh(t: np.ndarray, i: np.ndarray, starts: np.ndarray, lasts: np.nda
     """∫|I|·w dt / 3600 for each row range [start, last] (mA h, or mW h with ``weight`` = V).
 
     ``how``: ``"point"`` (trapezoid over start..last) or ``"interval_mean"`` (right-endpoint sums over
-    start..last, including the interval ending at ``start``).
+    start..last, including the interval ending at ``start``). Three n-sized temporaries at most (the
+    1.6 M-row benchmark keeps its memory target): increments in place, summed by ``np.add.reduceat``.
     """
-    a = np.abs(i) if weight is None else np.abs(i) * weight
-    dt = np.diff(t)
-    out = np.zeros(starts.size)
+    a = np.abs(i)
+    if weight is not None:
+        a *= weight
+    inc = np.diff(t)
     if how == "interval_mean":
-        inc = a[1:] * dt / 3600.0  # interval ending at row k+1
-        cs = np.r_[0.0, np.cumsum(inc)]  # cs[k] = Σ over intervals ending at rows 1..k
+        inc *= a[1:]  # interval ending at row k+1
         lo = np.maximum(starts - 1, 0)
-        out[:] = cs[lasts] - cs[lo]
+    else:
+        inc *= 0.5
+        inc *= a[1:] + a[:-1]
+        lo = starts
+    del a
+    inc /= 3600.0
+    return _interval_sums(inc, lo, lasts)
+
+
+def _interval_sums(inc: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Σ inc[lo_k:hi_k] (inc: one value per interval between rows) for sorted, non-overlapping ranges."""
+    out = np.zeros(lo.size)
+    m = hi > lo
+    if not m.any() or inc.size == 0:
         return out
-    inc = 0.5 * (a[1:] + a[:-1]) * dt / 3600.0
-    cs = np.r_[0.0, np.cumsum(inc)]
-    out[:] = cs[lasts] - cs[starts]
+    idx = np.empty(2 * int(m.sum()), dtype=np.int64)
+    idx[0::2] = lo[m]
+    idx[1::2] = hi[m]
+    if idx[-1] >= inc.size:
+        idx = idx[:-1]  # the last range runs to the end of the array
+    out[m] = np.add.reduceat(inc, idx)[0::2]
     return out
 
 

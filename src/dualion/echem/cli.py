@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from dualion.cliutil import option_names, warnings_to_stderr as _warnings_to_stderr
+from dualion.cliutil import one_line_on_error, option_names
+from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.io.outputs import output_command, output_set
 
 #: Library error fields → the options of these commands that set them (errors name the option).
 OPTIONS = {"first": "--first", "cycles": "--cycles", "mass_mg": "--mass-mg", "fmt": "--format"}
@@ -36,9 +38,11 @@ def register(app: typer.Typer) -> None:
 def load_summary(file: Path, mass_mg: float | None, first: str | None, fmt: str | None = None,
                  require_cycles: bool = True, columns: Path | None = None):
     """Read + segment + summarise (library calls); a file without half-cycles is a user error."""
+    from dualion.cliutil import positive
     from dualion.echem import cycles, read, segment
     from dualion.errors import DualionUserError
 
+    positive(mass_mg, "--mass-mg")   # the option, not the file, is at fault
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:  # held back: a refused file gets one line
@@ -108,6 +112,7 @@ def write_summary(summary, out: Path) -> list[Path]:
 @echem_app.command("summary")
 
 
+@output_command()
 @option_names(OPTIONS)
 def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .res, .nda/.ndax, Maccor .txt, .csv)."),
                 mass_mg: float = _MASS, first: str = _FIRST, fmt: str = _FMT, columns: Path = _COLUMNS,
@@ -116,7 +121,7 @@ def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .
     """Half-cycles and per-cycle capacity, Coulombic efficiency, voltages, polarization, energy, retention."""
     from dualion.io.atomic import to_json
 
-    with _warnings_to_stderr():
+    with _warnings_to_stderr(), one_line_on_error():
         _data, summary = load_summary(file, mass_mg, first, fmt, columns=columns)
         if out is not None:
             write_summary(summary, out)
@@ -141,7 +146,7 @@ def plot_cmd(file: Path = typer.Argument(..., help="Cycler file."), mass_mg: flo
     from dualion.plotting import figure_style, save_figure, write_table
 
     out = out if out is not None else Path(f"{file.stem}_echem")
-    with _warnings_to_stderr():
+    with _warnings_to_stderr(), one_line_on_error(), output_set(out):
         data, summary = load_summary(file, mass_mg, first, fmt, columns=columns)
         chosen = plots.parse_cycles(cycles, summary, all_=all_)
         # compute every figure before writing anything

@@ -13,11 +13,15 @@ from typing import Any
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import option_names, warnings_to_stderr as _warnings_to_stderr
+from dualion.cliutil import one_line_on_error, option_names
+from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
+from dualion.io.outputs import output_command
 
 #: Library error fields → the options of these commands that set them (errors name the option).
 OPTIONS = {"first": "--first", "cycles": "--cycles", "mass_mg": "--mass-mg", "area_cm2": "--area-cm2",
            "radius_um": "--radius-um", "area_cm2/radius_um": "--area-cm2/--radius-um",
+           "thickness_um": "--thickness-um",
+           "area_cm2/radius_um/thickness_um": "--area-cm2/--radius-um/--thickness-um",
            "molar_mass_g_mol": "--molar-mass", "molar_volume_cm3_mol": "--molar-volume", "direction": "--direction"}
 
 
@@ -55,36 +59,17 @@ def half_cycles_of(data, first: str | None = None):
 
 
 def parse_cycles(text: str | None) -> list[int] | None:
-    """``"1,2,5-7"`` → ``[1, 2, 5, 6, 7]``; ``None`` → ``None``."""
-    if text is None:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if "-" in part[1:]:
-                a, b = part.split("-", 1)
-                lo, hi = int(a), int(b)
-                if hi < lo:
-                    raise ValueError
-                out.extend(range(lo, hi + 1))
-            else:
-                out.append(int(part))
-    except ValueError:
-        raise DualionUserError(f"cannot read cycle list {text!r}; use e.g. 1,2 or 1-5", field="--cycles") from None
-    if not out:
-        raise DualionUserError("empty cycle list", field="--cycles")
-    return out
+    """``"1,2,5-7"`` → ``[1, 2, 5, 6, 7]``; ``None`` → ``None``
+    (:func:`dualion.echem.cycles.parse_cycle_list`)."""
+    from dualion.echem.cycles import parse_cycle_list
+
+    return None if text is None else parse_cycle_list(text, "--cycles")
 
 
 def _positive(x: float | None, name: str) -> float | None:
-    import math
+    from dualion.cliutil import positive
 
-    if x is not None and not (math.isfinite(x) and x > 0):
-        raise DualionUserError(f"must be a positive number, got {x!r}", field=name)
-    return x
+    return positive(x, name)
 
 
 def dqdv_outputs(result, out: Path, stem: str, voltage_label: str = "Voltage (V)") -> list[Path]:
@@ -147,6 +132,7 @@ def add_commands(app: typer.Typer) -> None:
 
     @app.command("dqdv")
 
+    @output_command()
     @option_names(OPTIONS)
     def dqdv_cmd(
         file: Path = typer.Argument(..., help="Cycler file (.mpr, .mpt, .res, .nda/.ndax, Maccor .txt, plain .csv)."),
@@ -163,7 +149,7 @@ def add_commands(app: typer.Typer) -> None:
                                   "half-cycle (default: the cycler's cycle index, else discharge first)."),
     ) -> None:
         """dQ/dV per half-cycle on a uniform voltage grid, with peak voltages (figure + CSV/JSON)."""
-        with _warnings_to_stderr():
+        with _warnings_to_stderr(), one_line_on_error():
             from dualion.echem.dqdv import dqdv
             from dualion.io.atomic import to_json
 
@@ -200,6 +186,7 @@ def add_commands(app: typer.Typer) -> None:
 
     @app.command("gitt")
 
+    @output_command()
     @option_names(OPTIONS)
     def gitt_cmd(
         file: Path = typer.Argument(..., help="GITT record (any supported cycler format)."),
@@ -208,19 +195,22 @@ def add_commands(app: typer.Typer) -> None:
         molar_mass: float = typer.Option(None, "--molar-mass", help="Molar mass of the host (g/mol) for x."),
         molar_volume: float = typer.Option(None, "--molar-volume", help="Molar volume (cm3/mol) for D."),
         area_cm2: float = typer.Option(None, "--area-cm2", help="Electrode/electrolyte contact area (cm2) for D."),
-        radius_um: float = typer.Option(None, "--radius-um", help="Particle radius (µm) for D (spheres)."),
+        radius_um: float = typer.Option(None, "--radius-um", help="Particle radius (µm) for D (spheres: fit of "
+                                                                  "the exact spherical response)."),
+        thickness_um: float = typer.Option(None, "--thickness-um", help="Dense film thickness (µm) for D "
+                                                                        "(planar: Weppner–Huggins)."),
         direction: str = typer.Option(None, "--direction", help="discharge|charge (default: first pulse)."),
         label: list[str] = typer.Option(None, "--label", help="Legend label per file (repeat)."),
         out: Path = typer.Option(Path("."), "--out", help="Output folder."),
         json_out: bool = typer.Option(False, "--json", help="Print the per-pulse results as JSON on stdout."),
     ) -> None:
-        """GITT: E_eq, overpotential η, IR drop and Weppner–Huggins D per pulse (figure + CSV/JSON)."""
-        with _warnings_to_stderr():
+        """GITT: E_eq, overpotential η, IR drop and D per pulse (spheres: exact response; films: Weppner–Huggins)."""
+        with _warnings_to_stderr(), one_line_on_error():
             from dualion.echem.gitt import GITTGeometry, analyse_gitt_data
             from dualion.core.records import records_payload, to_json
 
             for v, n in ((mass_mg, "--mass-mg"), (molar_mass, "--molar-mass"), (molar_volume, "--molar-volume"),
-                         (area_cm2, "--area-cm2"), (radius_um, "--radius-um")):
+                         (area_cm2, "--area-cm2"), (radius_um, "--radius-um"), (thickness_um, "--thickness-um")):
                 _positive(v, n)
             files = [file] + ([file2] if file2 is not None else [])
             labels = list(label or [])
@@ -233,7 +223,7 @@ def add_commands(app: typer.Typer) -> None:
                 refs.add((getattr(data, "meta", {}) or {}).get("reference"))
                 geom = GITTGeometry(mass_mg=mass_mg if mass_mg is not None else data.mass_mg,
                                     molar_mass_g_mol=molar_mass, molar_volume_cm3_mol=molar_volume,
-                                    area_cm2=area_cm2, radius_um=radius_um)
+                                    area_cm2=area_cm2, radius_um=radius_um, thickness_um=thickness_um)
                 results.append(analyse_gitt_data(data, geom, direction=direction,
                                                  label=labels[k] if labels else Path(f).stem, source=str(f)))
             stem = Path(file).stem if file2 is None else f"{Path(file).stem}_vs_{Path(file2).stem}"

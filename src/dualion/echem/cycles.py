@@ -225,6 +225,12 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
         halves = [_replace_cycle(h, int(n)) for h, n in zip(halves, numbers)]
     if not halves:
         warnings.append("no galvanostatic half-cycles found (only rest, OCV, CV or EIS rows, or zero current)")
+    else:
+        from dualion.echem.plausibility import warn_specific
+
+        msg = warn_specific(max(h.capacity_mAh + h.cv_capacity_mAh for h in halves), data.mass_mg, data.source)
+        if msg:
+            warnings.append(msg)
     mass_g = data.mass_g
     groups: dict[int, list[HalfCycle]] = {}
     for h in halves:
@@ -281,6 +287,7 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
             charge_total_mAh=None if c is None else c.capacity_mAh + c.cv_capacity_mAh,
             start_s=hs[0].start_s, end_s=hs[-1].end_s,
             discharge_partial=bool(d is not None and d.partial), charge_partial=bool(c is not None and c.partial)))
+    _check_specific_capacity(cycles, data, warnings)
     ref = _retention_reference(cycles, retention_reference)
     if ref is not None:
         q_ref = next(c.discharge_mAh for c in cycles if c.number == ref)
@@ -289,6 +296,80 @@ def summarise(data: CyclerData, halves: list[HalfCycle] | None = None, first: st
     return CycleSummary(source=data.source, mass_mg=data.mass_mg, pairing=rule, half_cycles=tuple(halves),
                         cycles=tuple(cycles), rates=tuple(rates), retention_reference_cycle=ref,
                         warnings=tuple(warnings), meta={"vendor": data.meta.get("vendor")})
+
+
+def parse_cycle_list(text: str, field: str = "--cycles") -> list[int]:
+    """``"1,2,5-7"`` → ``[1, 2, 5, 6, 7]``; a malformed, reversed (``5-1``) or empty list is a
+    :class:`DualionUserError` naming ``field``."""
+    out: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part[1:]:
+                a, b = part.split("-", 1)
+                lo, hi = int(a), int(b)
+            else:
+                lo = hi = int(part)
+        except ValueError:
+            raise DualionUserError(f"cannot read cycle list {text!r}; use e.g. 1,2,5 or 1-5", field=field) from None
+        if hi < lo:
+            raise DualionUserError(f"cycle range {part!r} runs backwards; write {hi}-{lo}", field=field)
+        if lo < 1:
+            raise DualionUserError(f"cycle numbers start at 1, got {part!r}", field=field)
+        out.extend(range(lo, hi + 1))
+    if not out:
+        raise DualionUserError(f"empty cycle list {text!r}", field=field)
+    return out
+
+
+#: Specific capacity (mA h g-1) above which a unit or mass mistake is likely when no host is known
+#: (the highest intercalation cathodes reach ~300, Li metal 3860 but that is not a cathode).
+IMPLAUSIBLE_CAPACITY_mAh_g = 1000.0
+#: ... or above this multiple of the host's theoretical capacity when it is known.
+IMPLAUSIBLE_CAPACITY_FACTOR = 3.0
+
+
+def _theoretical_mAh_g(data: CyclerData) -> tuple[float | None, str]:
+    """The host's theoretical capacity from the file's metadata (``theoretical_capacity_mAh_g`` or
+    ``formula`` with Ti4+/Ti3+), else None."""
+    head = dict(data.meta.get("header") or {}) | {k: v for k, v in data.meta.items() if isinstance(v, (str, float))}
+    if "theoretical_capacity_mAh_g" in head:
+        try:
+            return float(head["theoretical_capacity_mAh_g"]), "the file's theoretical_capacity_mAh_g"
+        except (TypeError, ValueError):
+            return None, ""
+    if "formula" in head:
+        try:
+            from dualion.composition import parse_formula, theoretical_capacity_mAh_g
+
+            f = parse_formula(str(head["formula"]))
+            return float(theoretical_capacity_mAh_g(f, "Ti:4:3")), f"the Ti4+/Ti3+ capacity of {f}"
+        except Exception:  # noqa: BLE001 - an unusable formula only disables this check
+            return None, ""
+    return None, ""
+
+
+def _check_specific_capacity(cycles: list[Cycle], data: CyclerData, warnings_out: list[str]) -> None:
+    """One DualionWarning when a specific capacity is implausibly large (mass or current unit mistake)."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+
+    qs = [q for c in cycles for q in (c.discharge_mAh_g, c.charge_mAh_g) if q is not None and np.isfinite(q)]
+    if not qs:
+        return
+    q = max(qs)
+    th, what = _theoretical_mAh_g(data)
+    limit = IMPLAUSIBLE_CAPACITY_FACTOR * th if th else IMPLAUSIBLE_CAPACITY_mAh_g
+    if q > limit:
+        why = (f"{IMPLAUSIBLE_CAPACITY_FACTOR:g}× {what} ({th:.4g})" if th else
+               f"{IMPLAUSIBLE_CAPACITY_mAh_g:g} mA h g-1 with no host known")
+        msg = (f"specific capacity up to {q:.4g} mA h g-1 for {data.mass_mg:g} mg is above {why}: is the mass "
+               "in mg (--mass-mg) and the current in mA?")
+        warnings_out.append(msg)
+        warnings.warn(f"{data.source}: {msg}" if data.source else msg, DualionWarning, stacklevel=3)
 
 
 def _combine(parts: list[HalfCycle]) -> HalfCycle | None:

@@ -30,9 +30,18 @@ def specific_capacity_warning(capacity_mAh: float, mass_mg: float | None) -> str
             f"insertion host (< {MAX_SPECIFIC_mAh_g:,.0f}): is the mass in mg (--mass-mg) and the capacity unit right?")
 
 
+def warn_specific(capacity_mAh: float, mass_mg: float | None, source: str = "") -> str | None:
+    """Emit the :func:`specific_capacity_warning` (largest half-cycle's charge, mA h) as a DualionWarning."""
+    msg = specific_capacity_warning(capacity_mAh, mass_mg)
+    if msg:
+        warnings.warn(f"{source}: {msg}" if source else msg, DualionWarning, stacklevel=3)
+    return msg
+
+
 def check_specific(data) -> str | None:
-    """Warn once (and note in ``data.meta['warnings']``) when the largest charge passed between two current
-    reversals exceeds :data:`MAX_SPECIFIC_mAh_g` for the data's mass."""
+    """:func:`warn_specific` for a whole table: the largest charge passed between two current reversals
+    (rests do not split), noted in ``data.meta['warnings']``. ``cycles.summarise`` uses the half-cycles'
+    capacities instead (no extra memory on large files)."""
     if not data.mass_mg or len(data) < 2:
         return None
     i = data.current_mA
@@ -43,8 +52,7 @@ def check_specific(data) -> str | None:
     sgn = sgn[idx]  # rests carry the sign before them: only reversals split
     brk = np.flatnonzero(sgn[1:] * sgn[:-1] < 0) + 1
     parts = np.add.reduceat(inc, np.r_[0, brk]) if inc.size else np.zeros(1)
-    msg = specific_capacity_warning(float(parts.max()), data.mass_mg)
+    msg = warn_specific(float(parts.max()), data.mass_mg, data.source)
     if msg:
         data.meta.setdefault("warnings", []).append(msg)
-        warnings.warn(f"{data.source}: {msg}", DualionWarning, stacklevel=3)
     return msg

@@ -44,23 +44,13 @@ def parse_cycles(spec: str | None, summary: CycleSummary, all_: bool = False) ->
         return nums
     if not spec:
         return default_cycles(summary)
-    out = []
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                a, b = (int(x) for x in part.split("-", 1))
-                out.extend(range(a, b + 1))
-            else:
-                out.append(int(part))
-        except ValueError:
-            raise DualionUserError(f"bad cycle list {spec!r} (use e.g. 1,2,5 or 1-5)", field="cycles") from None
+    from dualion.echem.cycles import parse_cycle_list
+
+    out = parse_cycle_list(spec, "--cycles")
     missing = [n for n in out if n not in nums]
     if missing:
         raise DualionUserError(f"no cycle(s) {', '.join(map(str, missing))}: the file has cycles 1–{len(nums)}",
-                               field="cycles")
+                               field="--cycles")
     return out
 
 

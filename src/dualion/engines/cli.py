@@ -64,16 +64,13 @@ def _summary_line(records, failed: int = 0) -> str:
 
 
 def _cleanup_temps(*targets: Path | None) -> None:
-    """Remove hidden temp files a killed earlier run left next to the outputs (``.stem.XXXXXXXX.tmp.ext``)."""
-    from dualion.io.atomic import cleanup_stale_temps
+    """Remove hidden temp files a killed earlier run left next to the outputs (``.stem.PID-XXXX.tmp.ext``
+    whose writer is gone; see :func:`dualion.io.atomic.clean_stale_temps`)."""
+    from dualion.io.atomic import clean_stale_temps
 
     for t in targets:
-        if t is None:
-            continue
-        if t.suffix:  # a file: its own temps in its folder
-            cleanup_stale_temps(t.parent if str(t.parent) else Path("."), stems=[t.stem])
-        else:  # a folder of outputs: every temp in it
-            cleanup_stale_temps(t)
+        if t is not None:
+            clean_stale_temps(t.parent if t.suffix else t)
 
 
 def _require_engine(*names: str | None) -> None:

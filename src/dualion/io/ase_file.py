@@ -18,11 +18,18 @@ from dualion.io.run import FINISHED, Run
 
 
 def read_ase(path: str | os.PathLike) -> list[Run]:
+    from dualion.io.text import utf8_copy
+
     p = Path(path)
+    with utf8_copy(p) as src:       # binary data in a text format: one line; UTF-16/Latin-1 decoded
+        return _read_ase(src, p)
+
+
+def _read_ase(src: Path, p: Path) -> list[Run]:
     import ase.io  # lazy
 
     try:
-        atoms = ase.io.read(str(p), index=-1)
+        atoms = ase.io.read(str(src), index=-1)
     except Exception as exc:
         raise DualionUserError(f"cannot read as a calculation result (ASE): {type(exc).__name__}: {exc}",
                                file=p) from None
@@ -37,7 +44,7 @@ def read_ase(path: str | os.PathLike) -> list[Run]:
     title = str(info.get("title") or info.get("name") or (p.resolve().parent.name if generic else p.name))
     status = str(info.get("status", FINISHED))
     if p.name.upper().startswith("OUTCAR"):
-        tail = p.read_bytes()[-20000:]
+        tail = src.read_bytes()[-20000:]
         if b"General timing and accounting" not in tail:
             status = "incomplete"
     return [Run(title=title, composition=counts, energy_eV=energy, status=status, source=str(p), index=1)]

@@ -1,15 +1,19 @@
 """Atomic file writes: write to a temporary file in the same folder, then ``os.replace``.
 
 A reader never sees a half-written result, and an interrupted run leaves the previous file intact.
+Temporary files are named ``.stem.PID-XXXX.tmp.ext``; those of a killed process are removed by the next
+write into the folder. Inside :func:`dualion.io.outputs.output_set` every write is recorded in the
+folder's ``manifest.json``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +21,9 @@ import numpy as np
 
 
 def check_out_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
-    """Refuse, before anything is computed, an output folder that cannot be created: a file is in the
-    way (``path`` itself or an ancestor), or the nearest existing ancestor is not writable."""
+    """Refuse, before anything is computed, an output folder that cannot be created or written: a file in
+    the way (``path`` itself or an ancestor), or the nearest existing folder refusing a real write probe
+    (read-only mount, immutable folder, no permission; ``os.access`` cannot tell for root). Creates nothing."""
     from dualion.errors import DualionUserError
 
     out = Path(path)
@@ -27,9 +32,28 @@ def check_out_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
         p = p.parent
     if p.exists() and not p.is_dir():
         raise DualionUserError(f"cannot create the output folder: {str(p)!r} is a file", file=str(out), field=field)
-    if p.exists() and not os.access(p, os.W_OK | os.X_OK):
-        raise DualionUserError(f"cannot create the output folder: {str(p)!r} is not writable", file=str(out),
-                               field=field)
+    try:
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".dualion-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise DualionUserError(f"cannot write the output folder: {str(p)!r}: {exc.strerror or exc}",
+                               file=str(out), field=field) from None
+    return out
+
+
+def check_out_file(path: str | os.PathLike, suffixes: tuple[str, ...] | None = None,
+                   field: str | None = "--out") -> Path:
+    """Refuse, before anything is computed, an output *file* that cannot be written: wrong suffix, a
+    folder in its place, or a parent folder that cannot be created or written (:func:`check_out_dir`)."""
+    from dualion.errors import DualionUserError
+
+    out = Path(path)
+    if suffixes and out.suffix.lower() not in suffixes:
+        raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=str(out), field=field)
+    if out.is_dir():
+        raise DualionUserError("is a folder; give a file name", file=str(out), field=field)
+    check_out_dir(out.parent if str(out.parent) else Path("."), field=field)
     return out
 
 
@@ -37,6 +61,8 @@ def ensure_dir(path: str | os.PathLike, field: str | None = "--out") -> Path:
     """``mkdir -p path``; a folder that cannot be created is a one-line user error, not a traceback."""
     from dualion.errors import DualionUserError
 
+    if Path(path).is_dir():
+        return Path(path)
     out = check_out_dir(path, field)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -54,8 +80,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     file keeps ``path``'s suffix so that format detection by extension still works.
     """
     path = Path(path)
+    oset = set_for(path)                # the output set recording this file (manifest.json), if any
+    if oset is not None:
+        oset.before_write(path)
     ensure_dir(path.parent, field=None)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    clean_stale_temps(path.parent)      # leftovers of a killed earlier write (their process is gone)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.stem), suffix=f".tmp{path.suffix}")
+    except OSError as exc:
+        from dualion.errors import DualionUserError
+
+        raise DualionUserError(f"cannot write: {exc.strerror or exc}", file=path) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -63,6 +98,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         # mkstemp creates 0600 files; results should get the permissions of a normal write (umask).
         os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
+        if oset is not None:
+            oset.after_write(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
@@ -112,21 +149,72 @@ def atomic_write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2)
     return atomic_write_text(path, to_json(obj, indent=indent) + "\n")
 
 
-def cleanup_stale_temps(directory: str | os.PathLike, stems: Iterable[str] | None = None) -> list[Path]:
-    """Remove temporary files ``.<stem>.XXXXXXXX.tmp<.suffix>`` that a killed :func:`atomic_path` left in
-    ``directory`` (only those of ``stems`` when given); return the removed paths."""
-    import re
+#: The output set (:mod:`dualion.io.outputs`) recording the files written in this context, if any.
+_CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("dualion_output_set", default=None)
 
-    d = Path(directory)
-    if not d.is_dir():
+
+def set_for(path: Path) -> Any:
+    """The active output set that ``path`` belongs to, if any."""
+    s = _CURRENT.get()
+    return s if s is not None and s.rel(path) is not None else None
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_CLEANED: set[str] = set()
+
+#: A temporary file without a PID in its name is stale after this many seconds.
+STALE_TMP_S = 3600.0
+
+
+def temp_prefix(stem: str) -> str:
+    """Prefix of the hidden temporary file of an atomic write: ``.stem.PID-`` (PID: stale detection)."""
+    return f".{stem}.{os.getpid()}-"
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and ".tmp" in name
+
+
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Remove hidden temporary files (``.stem.PID-XXXX.tmp.ext``) left in ``folder`` by killed writers:
+    their process is gone, or (no PID in the name) they are older than :data:`STALE_TMP_S`. Once per
+    folder per process; returns what was removed."""
+    import re
+    import time
+
+    key = os.path.abspath(folder)
+    if key in _CLEANED:
         return []
-    pat = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.tmp(\.[^.]*)?$")
-    wanted = None if stems is None else set(stems)
+    _CLEANED.add(key)
     removed = []
-    for p in d.iterdir():
-        m = pat.match(p.name)
-        if m and (wanted is None or m.group("stem") in wanted) and p.is_file():
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-                removed.append(p)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    now = time.time()
+    for e in entries:
+        if not (e.is_file(follow_symlinks=False) and is_temp_name(e.name)):
+            continue
+        m = re.match(r"^\..*?\.(\d+)-[^.]*\.tmp", e.name)
+        try:
+            stale = (not _alive(int(m.group(1)))) if m else (now - e.stat().st_mtime > STALE_TMP_S)
+        except OSError:
+            continue
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
+                removed.append(Path(e.path))
     return removed

@@ -16,8 +16,6 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
 from dualion.errors import DualionUserError
 from dualion.io.run import FINISHED, Run, check_run
 
@@ -29,16 +27,17 @@ def is_site_model_file(path: str | os.PathLike) -> bool:
     p = Path(path)
     if p.suffix.lower() not in (".yaml", ".yml"):
         return False
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError:
+    if not p.is_file():
         return False
+    from dualion.io.text import load_yaml, read_text
+
+    text = read_text(p)  # a binary or undecodable file is one line naming it
     # cheap check first: site-model files are single documents with these top-level keys
     if "configurations:" not in text or "host:" not in text:
         return False
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
+        doc = load_yaml(text, p)
+    except DualionUserError:
         return True  # let the site-model loader report the YAML error with the line number
     return isinstance(doc, Mapping) and "configurations" in doc
 

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dualion.errors import DualionUserError
 from dualion.io.run import FINISHED, Run
 
@@ -61,14 +59,9 @@ def _stoichiometry(value: Any, path: Path, fld: str) -> dict[str, int]:
 def read_vasp_summary(path: str | os.PathLike) -> list[Run]:
     """Read all documents of a ``vasp_summary`` YAML file; errors name the file and document field."""
     p = Path(path)
-    try:
-        docs = list(yaml.safe_load_all(p.read_text(encoding="utf-8")))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(yaml)"
-        raise DualionUserError(f"malformed YAML: {getattr(exc, 'problem', None) or exc}", file=p, field=where) from None
-    except UnicodeDecodeError:
-        raise DualionUserError("not a text (YAML) file", file=p) from None
+    from dualion.io.text import read_yaml_all
+
+    docs = read_yaml_all(p)
     runs: list[Run] = []
     k = 0
     for doc in docs:

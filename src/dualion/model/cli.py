@@ -15,6 +15,7 @@ import typer
 from dualion.errors import DualionUserError
 from dualion.cliutil import option_names, parse_floats as _floats
 from dualion.core import paper
+from dualion.io.outputs import output_command
 
 model_app = typer.Typer(help="Finite-temperature dual-ion insertion model: equilibrium curves and Monte Carlo "
                         "(the galvanostatic cell is the top-level `dualion cell`).",
@@ -69,6 +70,7 @@ def _paper_build(T: float, statistics: str, width: float):
 
 
 @model_app.command("curve")
+@output_command()
 def curve(
     site_model: list[str] | None = _SITE,
     params: str = typer.Option("paper", "--params",
@@ -174,6 +176,7 @@ def mc(
                            "dmu_eV_per_charge": dmu}, indent=2))
 
 
+@output_command()
 def fit(
     targets: Path = typer.Argument(..., help="Targets YAML file (see docs/model.md; bundled example: "
                                               "src/dualion/data/fit/paper_targets.yaml). Use 'paper' for it."),

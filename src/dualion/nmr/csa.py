@@ -1,9 +1,11 @@
 """Spinning-sideband amplitudes tied to a chemical-shift anisotropy (optional; needs mrsimulator).
 
-For a site with anisotropy ``ζ`` (ppm, Haeberlen convention) and asymmetry ``η`` ∈ [0, 1], spinning at
+For a site with chemical-shift anisotropy ``ζ = δ_zz − δ_iso`` (ppm, Haeberlen, δ scale: the convention of
+every shift in dualion) and asymmetry ``η`` ∈ [0, 1], spinning at
 ν_r (Hz) at Larmor frequency ν₀ (MHz), mrsimulator's Bloch-decay simulation gives the stick spectrum of
 the manifold; it is binned one sideband per bin (spectral width = count·ν_r), so bin ``n`` holds the
-integrated intensity of order ``n``. Fractions are normalised to sum to 1 over the simulated orders
+integrated intensity of order ``n``. mrsimulator parameterises the *shielding* tensor, so it is given
+``ζ_σ = −ζ``. Fractions are normalised to sum to 1 over the simulated orders
 (|n| ≤ max(16, 2·n_max)).
 """
 
@@ -42,7 +44,7 @@ def _fractions(zeta_ppm: float, eta: float, mas_Hz: float, larmor_MHz: float, nu
     from mrsimulator.method.lib import BlochDecaySpectrum
     m = max(16, 2 * n_max)
     b0 = larmor_MHz / _isotope_gamma_MHz_T(nucleus)
-    site = Site(isotope=nucleus, isotropic_chemical_shift=0.0, shielding_symmetric={"zeta": zeta_ppm, "eta": eta})
+    site = Site(isotope=nucleus, isotropic_chemical_shift=0.0, shielding_symmetric={"zeta": -zeta_ppm, "eta": eta})
     count = 2 * m
     method = BlochDecaySpectrum(channels=[nucleus], magnetic_flux_density=b0, rotor_frequency=mas_Hz,
                                 spectral_dimensions=[SpectralDimension(count=count, spectral_width=count * mas_Hz,

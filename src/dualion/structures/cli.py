@@ -13,6 +13,7 @@ import typer
 from dualion.cliutil import option_names
 
 from dualion.errors import DualionUserError
+from dualion.io.outputs import check_stem, output_command
 
 #: Library error fields → the options of these commands that set them (errors name the option).
 OPTIONS = {"supercell": "--supercell", "ions": "--ions", "anions": "--anions", "anion_sites": "--anion-sites",
@@ -54,11 +55,27 @@ def _parse_site(text: str) -> list[float]:
     return vals
 
 
+def _references(path: Path) -> dict[str, float]:
+    """``--references`` read through :mod:`dualion.io.text` (encoding detected, duplicate keys refused),
+    then parsed by :func:`dualion.engines.vasp.load_references`; errors name the file."""
+    from dualion.engines.vasp import load_references
+    from dualion.io.text import read_yaml_all, utf8_copy
+
+    if not [d for d in read_yaml_all(path) if d is not None]:
+        raise DualionUserError("empty references file", file=path, field="--references")
+    with utf8_copy(path) as src:
+        try:
+            return load_references(src)
+        except DualionUserError as exc:
+            raise DualionUserError(exc.message, file=str(path), field=exc.field) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main ``dualion`` app."""
 
     @app.command("build")
 
+    @output_command()
     @option_names(OPTIONS)
     def build(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
@@ -85,6 +102,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("vasp-inputs")
 
+    @output_command()
     @option_names(OPTIONS)
     def vasp_inputs(
         site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy | calibration "
@@ -121,9 +139,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Read vasprun.xml files into a site-model file; unconverged runs are kept as status: incomplete."""
         from dualion.engines.vasp import collect_vasp_runs
+        from dualion.io.atomic import check_out_file
         from dualion.thermo.sitemodel import dump_site_model
 
-        model = collect_vasp_runs(run_dir, references=references, host=host, name=name)
+        check_out_file(out, (".yaml", ".yml"))
+        refs = _references(references) if references is not None else None   # validated before the runs
+        model = collect_vasp_runs(run_dir, references=refs, host=host, name=name)
         path = dump_site_model(model, out)
         for c in (model.host, *model.configurations):
             typer.echo(f"{c.label:28s} {c.energy_eV:16.6f} eV  {c.status}")
@@ -137,6 +158,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("distortion")
 
+    @output_command()
     @option_names(OPTIONS)
     def distortion(
         structures: list[Path] = typer.Argument(..., help="Structure files (CIF, POSCAR, ...)."),
@@ -146,18 +168,19 @@ def register(app: typer.Typer) -> None:
         stem: str = typer.Option("distortion", "--stem", help="File stem of the outputs."),
     ) -> None:
         """Fig. 7 table and figure: anion–anion distances across opposite vertices of each V_Ti octahedron."""
-        from dualion.cliutil import warnings_to_stderr
+        from dualion.cliutil import one_line_on_error, warnings_to_stderr
         from dualion.plotting import save
         from dualion.structures.distortion import distortion_table, plot_distortion
         from dualion.structures.writers import read_info_vacancies, read_manifest_vacancies, read_structure
 
+        check_stem(stem)
         sites = [_parse_site(s) for s in site] if site else None
         stems = [p.stem for p in structures]
         names = [p.stem if stems.count(p.stem) == 1 else f"{p.parent.name}/{p.stem}" for p in structures]
         known = None if sites else [read_manifest_vacancies(p.parent).get(p.name) or read_info_vacancies(p)
                                     for p in structures]
         try:
-            with warnings_to_stderr():     # unrelaxed (ideal) structures are reported, not silent
+            with warnings_to_stderr(), one_line_on_error():   # unrelaxed structures are reported, not silent
                 rows = distortion_table([(n, read_structure(p)) for n, p in zip(names, structures)], sites,
                                         sites_per_structure=known)
         except DualionUserError as exc:   # the table names structures; the error names the file

@@ -71,20 +71,33 @@ def write_structures(models: Sequence[Any], out_dir: str | os.PathLike, fmt: str
 
 def read_structure(path: str | os.PathLike):
     """Read a CIF/POSCAR/any pymatgen-readable structure; DualionUserError when it cannot."""
-    from pymatgen.core import Structure
+    from dualion.io.text import utf8_copy
 
     p = Path(path)
     if not p.is_file():
-        raise DualionUserError("file not found", file=p)
+        raise DualionUserError("file not found" if not p.is_dir() else "expected a file, got a folder", file=p)
+    with utf8_copy(p) as src:       # binary data in a text format: one line; UTF-16/Latin-1 decoded
+        return _read_structure(src, p)
+
+
+def _read_structure(src: Path, p: Path):
+    import numpy as np
+    from pymatgen.core import Structure
+
     try:
-        return Structure.from_file(str(p))
+        s = Structure.from_file(str(src))
+        if not (np.isfinite(s.lattice.matrix).all() and np.isfinite(s.frac_coords).all() and s.volume > 0):
+            raise DualionUserError("lattice or coordinates not finite (NaN/inf), or zero cell volume", file=p)
+        return s
+    except DualionUserError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is a user error
         first = exc
     try:  # ASE formats (extended XYZ from `dualion compute --structures`, traj, ...): last frame
         from ase.io import read
         from pymatgen.io.ase import AseAtomsAdaptor
 
-        atoms = read(str(p), index=-1)
+        atoms = read(str(src), index=-1)
         if not atoms.pbc.all():
             raise ValueError("not a periodic structure")
         return AseAtomsAdaptor.get_structure(atoms)
@@ -98,10 +111,9 @@ def read_manifest_vacancies(directory: str | os.PathLike) -> dict[str, list[list
     p = Path(directory) / MANIFEST
     if not p.is_file():
         return {}
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        return {}
+    from dualion.io.text import read_yaml
+
+    doc = read_yaml(p) or {}   # a broken manifest is one line naming it, not silently ignored
     out = {}
     for e in doc.get("structures", []) if isinstance(doc, dict) else []:
         vac = (e.get("meta") or {}).get("vacancies")

@@ -16,6 +16,7 @@ from dualion.errors import DualionUserError
 from dualion.cliutil import option_names, parse_floats as _floats
 from dualion.core import paper
 from dualion.io.atomic import check_out_dir
+from dualion.io.outputs import output_command
 
 #: Library error fields → the options of these commands that set them (errors name the option).
 OPTIONS = {"ions": "--ions", "host": "--host", "per": "--per", "window": "--window", "mu": "--mu",
@@ -115,6 +116,7 @@ def energies(files: list[str] = _FILES, ions: str = _IONS, host: str | None = _H
                         "--allow-incomplete")
 
 
+@output_command()
 def diagram(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS, per: str = _PER,
             window: tuple[float, float, float, float] | None = typer.Option(
                 None, "--window", help="XMIN XMAX YMIN YMAX of (Δμ_x, Δμ_y), eV in the chosen convention."),
@@ -177,6 +179,7 @@ def query(files: list[str] = _FILES, host: str | None = _HOST, ions: str = _IONS
     typer.echo(json.dumps(res, ensure_ascii=False))
 
 
+@output_command()
 def path(files: list[str] = _FILES, host: str | None = _HOST,
          licl: str = typer.Option("0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations (M), comma-separated; "
                                   "0 = Li-free electrolyte (Li configurations excluded)."),

@@ -97,8 +97,6 @@ def read(path: str | os.PathLike, mass_mg: float | None = None, fmt: str | None 
         data = mod.read(path, mass_mg=mass_mg, user_columns=user)
     else:
         data = mod.read(path, mass_mg=mass_mg)
-    from dualion.echem.plausibility import check_specific
-
     if mass_mg is not None:
         data = data.with_mass(mass_mg)
         data.meta["mass_source"] = "user (--mass-mg)"
@@ -106,5 +104,4 @@ def read(path: str | os.PathLike, mass_mg: float | None = None, fmt: str | None 
         data.meta["mass_source"] = "file"
     else:
         data.meta["mass_source"] = "none: absolute units only (give --mass-mg for mA h g-1)"
-    check_specific(data)
     return data

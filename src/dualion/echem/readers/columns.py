@@ -76,7 +76,7 @@ def _e(quantity: str, unit: str | None, *names: str, needs_unit: bool = False) -
 COLUMNS: list[Entry] = [
     *_e("time", "s", "cumulative time", "total time", "test time", "testtime", "test", "run time",
         "elapsed time", "time", "t"),
-    *_e("step_time", "s", "step time", "steptime"),
+    *_e("step_time", "s", "step time", "steptime", "relative time"),
     *_e("step_time", "s", "step", needs_unit=True),
     *_e("voltage", "V", "voltage", "volts", "potential", "ewe", "<ewe>", "ecell", "cell voltage", "e", "u",
         "v"),
@@ -96,7 +96,7 @@ COLUMNS: list[Entry] = [
     *_e("step_type", None, "step type", "status", "step name"),
     *_e("mode", None, "mode"),
     *_e("datetime", None, "date and time", "datetime", "date time", "dpt time", "date", "timestamp",
-        "abs time", "realtime"),
+        "abs time", "absolute time", "realtime", "real time", "system time"),
     *_e("frequency", "Hz", "freq", "frequency"),
 ]
 
@@ -175,7 +175,9 @@ def map_columns(header: list[str], user: list[Entry] | None = None, file=None) -
             u = None if exact else unit
             if e.needs_unit and u is None:
                 continue
-            if u is not None and DIMENSION.get(e.quantity) is not None:
+            if u is not None and DIMENSION.get(e.quantity) == "time" and ":" in u:
+                u = None  # a duration format such as h:min:s.ms: parsed as d hh:mm:ss text
+            elif u is not None and DIMENSION.get(e.quantity) is not None:
                 if norm_unit(u) not in UNITS[DIMENSION[e.quantity]]:
                     continue  # e.g. "Capacity (mAh/g)": a specific capacity, not this quantity
             if u is not None and DIMENSION.get(e.quantity) is None:

@@ -76,27 +76,37 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         from dualion.echem.readers import table
 
         return table.read(path, mass_mg=mass_mg, user_columns=user_columns, fmt="csv")
+    from dualion.io.text import utf8_copy
+
+    with utf8_copy(path) as src:   # UTF-8 in place; BOM / UTF-16 / Latin-1 through a UTF-8 copy; binary refused
+        return _read_plain(src, mass_mg, shown=Path(path))
+
+
+def _read_plain(path: Path, mass_mg: float | None, shown: Path) -> CyclerData:
+    """The plain dualion CSV at ``path`` (UTF-8); errors and ``source`` name ``shown`` (the user's file)."""
+    import pandas as pd
+
     header, nskip = parse_header(path)
     try:
         head = pd.read_csv(path, skiprows=nskip, nrows=0, sep=None if path.suffix.lower() != ".csv" else ",",
                            engine="python" if path.suffix.lower() != ".csv" else "c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DualionUserError(f"cannot parse the CSV header: {str(exc).splitlines()[0]}", file=path) from None
+        raise DualionUserError(f"cannot parse the CSV header: {str(exc).splitlines()[0]}", file=shown) from None
     cols = [str(c).strip() for c in head.columns]
     if len(cols) == 1 and any(d in cols[0] for d in (";", "\t")):
         raise DualionUserError(f"one column {cols[0]!r}: the CSV must be comma-separated (';' or tab found)",
-                               file=path)
+                               file=shown)
     sep = "," if path.suffix.lower() == ".csv" else ("\t" if "\t" in _first_data_line(path, nskip) else ",")
-    tcol, tf = _pick(cols, _TIME, "time", path)
+    tcol, tf = _pick(cols, _TIME, "time", shown)
     vcol = "voltage_V" if "voltage_V" in cols else None
     if vcol is None:
         if "voltage_mV" in cols:
             vcol = "voltage_mV"
         else:
             raise DualionUserError(f"missing voltage column voltage_V; found columns: {', '.join(cols)}",
-                                   file=path, field="voltage_V")
-    icol, if_ = _pick(cols, _CURRENT, "current", path)
-    qcol, qf = _pick(cols, _CAPACITY, "capacity", path, required=False)
+                                   file=shown, field="voltage_V")
+    icol, if_ = _pick(cols, _CURRENT, "current", shown)
+    qcol, qf = _pick(cols, _CAPACITY, "capacity", shown, required=False)
     use = [c for c in (tcol, vcol, icol, qcol, "cycle" if "cycle" in cols else None,
                        "step" if "step" in cols else None, "control" if "control" in cols else None) if c]
     raw_names = {str(c).strip(): c for c in head.columns}
@@ -117,7 +127,7 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         msg = str(exc).splitlines()[0]
         hint = ("every row must have as many fields as the header (a decimal comma?)" if "Expected" in msg
                 else "columns must be numbers")
-        raise DualionUserError(f"cannot parse the CSV ({msg}); {hint}", file=path) from None
+        raise DualionUserError(f"cannot parse the CSV ({msg}); {hint}", file=shown) from None
     df.columns = [str(c).strip() for c in df.columns]
     units = {"time": tcol, "voltage": vcol, "current": icol}
     t = df[tcol].to_numpy(np.float64)
@@ -127,6 +137,8 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
     if vcol == "voltage_mV":
         v = v / 1000.0
     i = df[icol].to_numpy(np.float64)
+    if icol == "current_A":
+        _check_amps(i, mass_mg if mass_mg is not None else _file_mass(header, shown), shown)
     if if_ != 1.0:
         i = i * if_
     sign = header.get("current_sign", "charge_positive").lower()
@@ -135,13 +147,13 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         units["current_sign"] = "flipped (file: discharge positive)"
     elif sign not in ("charge_positive", "oxidation_positive"):
         raise DualionUserError(f"unknown current_sign {sign!r} (charge_positive or discharge_positive)",
-                               file=path, field="current_sign")
+                               file=shown, field="current_sign")
     q = None
     if qcol:
         q = df[qcol].to_numpy(np.float64) * qf
         units["capacity"] = qcol
-    cyc = _int_col(df, "cycle", path)
-    stp = _int_col(df, "step", path)
+    cyc = _int_col(df, "cycle", shown)
+    stp = _int_col(df, "step", shown)
     ctl = None
     if "control" in df.columns:
         cat = df["control"].astype("category")
@@ -149,29 +161,61 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None) -> CyclerD
         bad = [n for n in names if n not in CONTROL_CODES]
         if bad:
             raise DualionUserError(f"unknown control value {bad[0]!r} (one of {', '.join(CONTROL_CODES)})",
-                                   file=path, field="control")
+                                   file=shown, field="control")
         codes = cat.cat.codes.to_numpy()
         if (codes < 0).any():
             raise DualionUserError(f"empty control value at data row {int(np.flatnonzero(codes < 0)[0]) + 1}",
-                                   file=path, field="control")
+                                   file=shown, field="control")
         lut = np.array([CONTROL_CODES[n] for n in names], dtype=np.int8)
         ctl = lut[codes]
         if (ctl == UNKNOWN).all():
             ctl = None
     del df
-    file_mass = None
-    if "mass_mg" in header:
-        try:
-            file_mass = float(header["mass_mg"])
-        except ValueError:
-            raise DualionUserError(f"mass_mg={header['mass_mg']!r} is not a number", file=path,
-                                   field="mass_mg") from None
+    file_mass = _file_mass(header, shown)
     meta = {"vendor": "dualion", "format": "csv", "units": units, "header": header,
             "reference": header.get("reference")}
     if file_mass is not None:
         meta["mass_from_file_mg"] = file_mass
     return make_cycler_data(t, v, i, step=stp, cycle=cyc, control=ctl, capacity_mAh=q,
-                            mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(path), meta=meta)
+                            mass_mg=mass_mg if mass_mg is not None else file_mass, source=str(shown), meta=meta)
+
+
+def _file_mass(header: dict[str, str], shown: Path) -> float | None:
+    if "mass_mg" not in header:
+        return None
+    try:
+        return float(header["mass_mg"])
+    except ValueError:
+        raise DualionUserError(f"mass_mg={header['mass_mg']!r} is not a number", file=shown,
+                               field="mass_mg") from None
+
+
+#: A ``current_A`` column whose typical |I| exceeds this (A) without a known mass looks like mA.
+AMPS_LOOK_LIKE_mA_A = 0.1
+#: ... or, with a mass, whose current density exceeds this (mA g-1, ~30 C for a 300 mA h g-1 electrode).
+AMPS_LOOK_LIKE_mA_mA_g = 1e4
+
+
+def _check_amps(i_A, mass_mg: float | None, shown: Path) -> None:
+    """Warn when a ``current_A`` column holds values that look like mA (one DualionWarning line)."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+
+    a = np.abs(i_A[np.isfinite(i_A)])
+    if not a.size or a.max() == 0:
+        return
+    typ = float(np.median(a[a > 1e-3 * a.max()]))
+    m = None
+    try:
+        m = float(mass_mg) if mass_mg is not None else None
+    except (TypeError, ValueError):
+        m = None
+    dens = typ * 1000.0 / (m / 1000.0) if m and m > 0 else None
+    if (dens is not None and dens > AMPS_LOOK_LIKE_mA_mA_g) or (dens is None and typ > AMPS_LOOK_LIKE_mA_A):
+        what = f"{dens:.3g} mA g-1 for {m:g} mg" if dens is not None else "more than a lab cell draws"
+        warnings.warn(f"{shown}: current_A: typical |I| {typ:.3g} A ({what}): values that look like mA in an A "
+                      "column? (rename the column current_mA if so)", DualionWarning, stacklevel=3)
 
 
 def _surplus_separators(path: Path, nskip: int, ncols: int, sep: str, chunk: int = 1 << 23) -> bool:

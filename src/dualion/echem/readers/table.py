@@ -37,7 +37,7 @@ from dualion.errors import DualionUserError
 _SEPS = ("\t", ";", ",")
 _TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".mpt", ".text", ".maccor")
 _MAX_HEADER_LINE = 400
-_DURATION = re.compile(r"^\s*(?:(?P<d>\d+)\s*(?:d|days?),?\s*)?(?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:[.,]\d*)?)\s*$")
+_DURATION = re.compile(r"^\s*(?:(?P<d>\d+)\s*(?:d|days?|-),?\s*)?(?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:[.,]\d*)?)\s*$")
 
 
 def _unquote(line: str) -> str:
@@ -243,6 +243,11 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None, vendor: st
     meta = _metadata(lines[:k])
     names = [c for c in _split(_unquote(lines[k]), sep)]
     data_lines = [_unquote(x) for x in lines[k + 1:] if x.strip()]
+    lead = next((j for j, c in enumerate(names) if c), 0)
+    levels = None
+    if lead:  # Neware's three-level export: cycle rows, step rows, then record rows under them
+        data_lines, levels = _levels(data_lines, sep, lead)
+        meta["layout"] = f"{lead + 1}-level (records under cycle/step rows)"
     if not data_lines:
         raise DualionUserError("the table has a header but no data rows", file=path)
     decimal, thousands = _number_format(data_lines[:200], sep)
@@ -256,7 +261,44 @@ def read(path: Path, mass_mg: float | None = None, user_columns=None, vendor: st
                          on_bad_lines="skip", low_memory=False, quotechar='"')
     except (ValueError, pd.errors.ParserError) as exc:
         raise DualionUserError(f"cannot parse the table: {str(exc).splitlines()[0]}", file=path) from None
+    if levels is not None:
+        for q, arr in levels.items():
+            if q not in mapped and arr is not None:
+                df[len(names)] = arr
+                names.append(f"({q} from the {q} rows)")
+                mapped[q] = colmap.Mapped(names[-1], q, 1.0, None, False, -1)
     return frame_to_data(df, names, mapped, meta, path, mass_mg)
+
+
+def _levels(lines: list[str], sep: str, lead: int):
+    """Record lines of a multi-level export (those with ``lead`` empty leading cells) and, per record, the
+    cycle / step index and step name of the level rows above it."""
+    keep, cyc, stp, name = [], [], [], []
+    c = s = np.nan
+    nm = ""
+    for line in lines:
+        cells = line.split(sep, lead + 2)
+        depth = next((j for j, x in enumerate(cells) if x.strip()), len(cells))
+        if depth == lead:
+            keep.append(line)
+            cyc.append(c)
+            stp.append(s)
+            name.append(nm)
+        elif depth == 0:
+            c = _float(cells[0])
+        elif depth == 1 and lead >= 2:
+            s = _float(cells[1])
+            nm = cells[2].strip() if len(cells) > 2 else ""
+    out = {"cycle": np.array(cyc), "step": np.array(stp), "step_type": np.array(name, dtype=object)}
+    return keep, {k: (None if (v.dtype.kind == "f" and not np.isfinite(v).any()) or
+                      (v.dtype == object and not any(v)) else v) for k, v in out.items()}
+
+
+def _float(x: str) -> float:
+    try:
+        return float(x.strip().strip('"'))
+    except ValueError:
+        return float("nan")
 
 
 def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
@@ -295,6 +337,19 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
         units["time"] = f"{mapped['datetime'].column} (date-time → s from the first row)"
     else:
         raise DualionUserError("no usable time column", file=path, field="time")
+    t_fin = t[np.isfinite(t)]
+    if t_fin.size > 1 and (np.diff(t_fin) < 0).any():  # time restarts: a step time; rebuild the test time
+        step_idx = _int_or_none(col("step"))
+        if dts is None and "datetime" in mapped:
+            dts = _datetime_s(col("datetime"))
+        stamp = dts if dts is not None else np.full(t.size, np.nan)
+        n_back = int((np.diff(t_fin) < 0).sum())
+        t = _rebuild_test_time(t, stamp, step_idx)
+        if step_idx is None or n_back > len(np.unique(step_idx)):
+            _note(meta, f"the time column goes back {n_back} time(s) (not only at step starts): read as a "
+                  "time that restarts, and the test time rebuilt; check the file (concatenated exports?)", path)
+        units["time"] += "; restarts at each step: test time rebuilt (step starts from the date-time column, " \
+                         "else at the previous row)"
     v = _numeric(col("voltage"))
     mv = mapped["voltage"]
     vf = mv.factor
@@ -330,8 +385,14 @@ def frame_to_data(df, names: list[str], mapped: dict, meta: dict, path: Path,
                 k = int(np.flatnonzero(lost)[0])
                 q = "state" if "state" in mapped else "step_type"
                 lab = str(col(q).iloc[k])
-                raise DualionUserError(f"{mapped[q].column} {lab!r} at data row {k + 1} has a non-zero unsigned "
-                                       "current: direction unknown", file=path, field=mapped[q].column)
+                signed = (labels_dir != 0) & (i != 0)
+                if not signed.any():
+                    raise DualionUserError(f"{mapped[q].column} {lab!r} at data row {k + 1} has a non-zero unsigned "
+                                           "current: direction unknown", file=path, field=mapped[q].column)
+                # some rows of another state (e.g. Maccor 'O'): never counted, said so
+                labels_ctl = np.where(lost, OCV, labels_ctl).astype(np.int8)
+                _note(meta, f"{int(lost.sum())} row(s) with {mapped[q].column} such as {lab!r} carry an unsigned "
+                      "current of unknown direction: not counted in any half-cycle", path)
             i = np.where(labels_dir < 0, -i, i)
             units["current_sign"] = "unsigned in the file; sign from the state / step type (discharge −)"
     else:
