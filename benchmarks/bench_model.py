@@ -65,6 +65,38 @@ def main() -> None:
     t = _time(lambda: m3.chemical_potentials(X), 3)
     rows.append(("chemical_potentials, 1000 points vectorised", f"{t * 1e3:.1f} ms", ""))
 
+    # issue 13: the paper set (anion environments + disorder quadrature + pairs) and the interacting TiO2 model;
+    # compiled η kernel (numba) vs the NumPy solver, interleaved, min / median of the repeats
+    from dualion.model import paper_set as ps
+    from dualion.model.kernels import HAVE_NUMBA
+
+    mp, st = ps.defective_model(), ps.stoichiometric_model()
+    el = ps.electrolyte(0.2)
+    cases = {"paper set (disorder), 1000 V": lambda: mp.curve(V, li_activity=0.2, delta_e_ref_V=el.delta_e_ref_V,
+                                                              activity_exponent=el.activity_exponent),
+             "TiO2 with 4b Li-Li attraction (two-phase), 1000 V": lambda: st.curve(V, li_activity=1.0)}
+    for name, fn in cases.items():
+        model = mp if "paper" in name else st
+        times = {True: [], False: []}
+        for use in (True, False):
+            model._solver.use_kernel = use
+            fn()                                          # warm-up (compilation, caches)
+        for _ in range(max(3, args.repeat // 3)):
+            for use in ((True, False) if HAVE_NUMBA else (False,)):
+                model._solver.use_kernel = use
+                t0 = time.perf_counter()
+                fn()
+                times[use].append(time.perf_counter() - t0)
+        model._solver.use_kernel = HAVE_NUMBA
+        npy = times[False]
+        if HAVE_NUMBA:
+            k = times[True]
+            rows.append((f"{name}: numba kernel (target <= 100 ms)", f"{min(k) * 1e3:.0f} / {statistics.median(k) * 1e3:.0f} ms",
+                         f"NumPy {min(npy) * 1e3:.0f} / {statistics.median(npy) * 1e3:.0f} ms (min / median); "
+                         f"ratio of medians {statistics.median(npy) / statistics.median(k):.1f}x"))
+        else:
+            rows.append((f"{name}: NumPy (numba not installed)", f"{statistics.median(npy) * 1e3:.0f} ms", ""))
+
     site = SiteType("s", 1.0, (("Li", {"Li": 1}, -1.5, 1), ("Mg", {"Mg": 1}, -2.2, 1)))
     for shape, J in (((12, 12, 12), 0.0), ((12, 12, 12), 0.03), ((32, 32), 0.03)):
         r = run_gcmc(site, {"Li": -1.5, "Mg": -1.15}, shape=shape, interactions={"Li-Li": J, "Li-Mg": J, "Mg-Mg": J},
@@ -74,7 +106,8 @@ def main() -> None:
 
     w = max(len(r[0]) for r in rows)
     print(f"# bench_model — {platform.node()} ({os.cpu_count()} CPUs, {platform.processor() or platform.machine()}), "
-          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, numpy {np.__version__}, median of {args.repeat}")
+          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, numpy {np.__version__}, median of {args.repeat}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"| {'case'.ljust(w)} | time | note |")
     print(f"|{'-' * (w + 2)}|------|------|")
     for a, b, c in rows:

@@ -34,13 +34,30 @@ _J0MG = typer.Option(2e-6, "--j0-Mg", help="Mg exchange current density at half 
 _MASS = typer.Option(paper.ACTIVE_MASS_MG, "--mass-mg", help="Active mass (mg), for currents in mA.")
 _VMIN = typer.Option(paper.V_WINDOW_V[0], "--v-min", help="Lower cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
 _VMAX = typer.Option(paper.V_WINDOW_V[1], "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
+_PARAMS = typer.Option("paper", "--params",
+                       help="Equilibrium model and electrolyte: 'paper' (the fitted paper set, dualion.model.paper_set) "
+                            "or 'dft' (bare DFT site energies, ideal Li+ activity, ΔE_ref = 0.74 V).")
 
 
-def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max):
+def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params="dft"):
     from dualion.cell import CellParameters
 
-    return CellParameters(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
-                          j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
+    kw = dict(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
+              j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
+    if params == "paper":
+        return CellParameters.paper(**kw)
+    if params != "dft":
+        raise DualionUserError(f"--params must be 'paper' or 'dft', got {params!r}", field="--params")
+    return CellParameters(**kw)
+
+
+def _equilibrium(params: str):
+    """The cell's equilibrium source: the paper set's defective host, or None (the cell's DFT default)."""
+    if params == "paper":
+        from dualion.model.paper_set import defective_model
+
+        return defective_model()
+    return None
 
 
 def _parse_rates(text: str) -> list[float]:
@@ -62,15 +79,15 @@ def _parse_rates(text: str) -> list[float]:
 def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Current density magnitude (mA g-1)."),
                   licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
                   j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
-                  v_max: float = _VMAX, out: Path = _OUT) -> None:
+                  v_max: float = _VMAX, params: str = _PARAMS, out: Path = _OUT) -> None:
     """One discharge–charge at one rate; writes the curve as a plain cycler CSV plus figure and summary."""
     from dualion.core.records import dump
     from dualion import cell
     from dualion.cell.plots import plot_rate_curves
     from dualion.plotting import figure_style, save
 
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
-    res = cell.discharge_charge(p, rate_mA_g)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params)
+    res = cell.discharge_charge(p, rate_mA_g, equilibrium=_equilibrium(params))
     pt = cell.summarize(res)
     ensure_dir(out)
     cell.write_cycler_csv(res, out / "cell_discharge_charge.csv")
@@ -92,24 +109,27 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
                                            help="Comma-separated current densities (mA g-1)."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
-             v_max: float = _VMAX, out: Path = _OUT) -> None:
-    """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate."""
+             v_max: float = _VMAX, params: str = _PARAMS, out: Path = _OUT) -> None:
+    """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate; every curve
+    in cell_rate_curves.csv (rate, step, time, current, voltage, capacity, x_Li, x_Mg)."""
     from dualion import cell
-    from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_records
+    from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_curve_records, rate_records
     from dualion.plotting import figure_style, save, write_table
     from dualion.progress import make_progress
 
     rates = _parse_rates(rate_mA_g)
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params)
+    eq = _equilibrium(params)
     with make_progress() as prog:
         task = prog.add_task("rates", total=len(rates))
-        pts, results = cell.rate_capability(p, rates, progress=lambda r: prog.advance(task))
+        pts, results = cell.rate_capability(p, rates, equilibrium=eq, progress=lambda r: prog.advance(task))
     ensure_dir(out)
     rec, payload = rate_records(pts)
     with figure_style():
         save(plot_rate_curves(results, title=f"{licl:g} M LiCl"), out, "cell_rate_curves")
         save(plot_capacity_vs_rate({f"{licl:g} M LiCl": pts}), out, "cell_capacity_vs_rate")
     write_table(rec, out, "cell_rate", json_payload=payload)
+    write_table(rate_curve_records(results), out, "cell_rate_curves")
     for pt in pts:
         typer.echo(f"{pt.rate_mA_g:8g} mA g-1: {pt.discharge_capacity_mAh_g:6.1f} mA h g-1  "
                    f"x_Li {pt.x_Li_discharged:.3f}  x_Mg {pt.x_Mg_discharged:.3f}")
@@ -127,7 +147,7 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
              max_pulses: int = typer.Option(60, "--max-pulses", help="Stop after this many pulses."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
-             out: Path = _OUT) -> None:
+             params: str = _PARAMS, out: Path = _OUT) -> None:
     """Simulated first-discharge GITT (the paper's 10 mA g-1 × 1 h, 10 h rest, to 0.05 V) → plain cycler CSV."""
     from dualion import cell
     from dualion.cell.plots import gitt_records, plot_gitt
@@ -136,8 +156,9 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
     for opt, v in (("--pulse-s", pulse_s), ("--rest-s", rest_s), ("--pulse-mA-g", pulse_mA_g)):
         if not v > 0:
             raise DualionUserError(f"must be a positive number, got {v!r}", field=opt)
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1])
-    res = cell.simulate_gitt(p, pulse_mA_g=pulse_mA_g, pulse_s=pulse_s, rest_s=rest_s, max_pulses=max_pulses)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1], params)
+    res = cell.simulate_gitt(p, equilibrium=_equilibrium(params), pulse_mA_g=pulse_mA_g, pulse_s=pulse_s,
+                             rest_s=rest_s, max_pulses=max_pulses)
     pts = cell.gitt_points(res)
     ensure_dir(out)
     label = f"{licl:g} M LiCl" if licl > 0 else "Li-free"

@@ -59,14 +59,28 @@ class CellParameters:
     counter_i0_mA: float | None = None
     v_min_V: float = V_WINDOW_V[0]
     v_max_V: float = V_WINDOW_V[1]
+    activity_exponent: float = 1.0
 
     def __post_init__(self) -> None:
         validate_parameters(self)
 
+    @classmethod
+    def paper(cls, **changes) -> CellParameters:
+        """The paper set (:mod:`dualion.model.paper_set`): fitted ΔE_ref and Li+ activity exponent, the paper's
+        temperature; other fields as given (defaults otherwise)."""
+        from dualion.model.paper_set import value
+
+        kw = {"delta_e_ref_V": value("delta_e_ref_V"), "activity_exponent": value("activity_exponent"),
+              "T_K": value("T_K")}
+        kw.update(changes)
+        return cls(**kw)
+
     @property
     def electrolyte(self) -> Electrolyte:
-        """The electrolyte: ``licl_M`` (0 = Li-free), ΔE_ref, T (:class:`dualion.core.Electrolyte`)."""
-        return Electrolyte.licl(self.licl_M, delta_e_ref_V=self.delta_e_ref_V, T_K=self.T_K)
+        """The electrolyte: ``licl_M`` (0 = Li-free), ΔE_ref, T and the apparent Li+ activity exponent ν
+        (a = (c/1 M)^ν; :class:`dualion.core.Electrolyte`)."""
+        return Electrolyte.licl(self.licl_M, delta_e_ref_V=self.delta_e_ref_V, T_K=self.T_K,
+                                activity_exponent=self.activity_exponent)
 
     @property
     def specific_area_cm2_g(self) -> float:
@@ -107,6 +121,7 @@ def validate_parameters(p: CellParameters) -> None:
     _positive("temperature (K)", p.T_K, "T_K")
     if not (0.0 < p.alpha < 1.0):
         raise DualionUserError(f"transfer coefficient alpha must be in (0, 1), got {p.alpha!r}", field="alpha")
+    _positive("activity exponent", p.activity_exponent, "activity_exponent")
     if not (math.isfinite(p.licl_M) and p.licl_M >= 0):
         raise DualionUserError(f"LiCl concentration must be >= 0 M (0 = Li-free), got {p.licl_M!r}", field="licl_M")
     if not (isinstance(p.n_shells, int) and 3 <= p.n_shells <= 400):

@@ -31,6 +31,9 @@ SATURATION_LOGIT = 30.0
 #: ion still carries current: its surface is then held (quasi-steady) and passes on the diffusive supply
 #: (θ within e^-30 ≈ 1e-13 of empty/full: the neglected surface content is < 1e-13 ions per fu).
 EXHAUSTED_LOGIT = SATURATION_LOGIT
+#: A step whose time stops advancing this close to its voltage cutoff (V) ends there (the capacity left is
+#: negligible: the voltage is diving to the cutoff); further away it is an integration failure.
+STALL_NEAR_CUTOFF_V = 0.03
 
 
 def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: float | None, direction: int,
@@ -82,6 +85,12 @@ def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: 
                 if solver.status == "finished":
                     break
                 if stuck > 50:
+                    gap = direction * (cut - voltage(ts[-1], ys[-1])) if cut is not None else math.inf
+                    if interps and gap <= STALL_NEAR_CUTOFF_V:
+                        # the step size collapses within a few mV of the cutoff (a surface exhausted in the
+                        # direction of the current, V diving to the cutoff): end the step here, saying so
+                        return _Sol(np.array(ts), np.array(ys).T, OdeSolution(np.array(ts), interps), 2,
+                                    f"stalled {1e3 * gap:.0f} mV before the cutoff (surface exhausted)")
                     return _Sol(np.array(ts), np.array(ys).T, None, -1, "time does not advance")
                 continue
             stuck = 0
@@ -417,7 +426,7 @@ class SingleParticleCell:
             if sol.status == 1:
                 reasons.append(f"step {k}: voltage cutoff at {t_end:.1f} s")
             elif sol.status == 2:
-                reasons.append(f"step {k}: voltage cutoff at {t_end:.1f} s (surface saturated)")
+                reasons.append(f"step {k}: voltage cutoff at {t_end:.1f} s ({sol.message})")
             else:
                 reasons.append(f"step {k}: duration {t_end:.1f} s")
         cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}

@@ -106,3 +106,18 @@ def gitt_records(points: Sequence[GittPoint]) -> tuple[list[dict], dict]:
                          "eta_V": "V_pulse_end - V_relaxed (V; < 0 on discharge)", "x": "ions per formula unit"},
                "points": rec}
     return rec, payload
+
+
+def rate_curve_records(results: Sequence[CellResult]) -> list[dict]:
+    """Every recorded point of every rate's discharge–charge as rows: rate (mA g-1), step, time (s), current
+    (mA g-1; < 0 discharge), voltage (V vs Mg2+/Mg), capacity passed within the step (mA h g-1, positive) and the
+    particle-average x_Li, x_Mg (per formula unit)."""
+    rows = []
+    for res in results:
+        q = capacity_axis(res)
+        rate = float(abs(res.current_mA_g[0]))
+        for j in range(res.time_s.size):
+            rows.append({"rate_mA_g": rate, "step": int(res.step[j]), "time_s": float(res.time_s[j]),
+                         "current_mA_g": float(res.current_mA_g[j]), "voltage_V": float(res.voltage_V[j]),
+                         "capacity_mAh_g": float(q[j]), "x_Li": float(res.x_Li[j]), "x_Mg": float(res.x_Mg[j])})
+    return rows

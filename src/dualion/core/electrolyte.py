@@ -44,6 +44,10 @@ class Electrolyte(Record):
     ``licl_M``: LiCl concentration (mol L-1; gives a = c / 1 M); ``li_activity``: the Li+ activity itself
     (wins over ``licl_M``); ``li_free``: no Li+ at all (then neither may be > 0). A zero concentration or
     activity is only accepted with ``li_free=True`` — use :meth:`licl` / :meth:`activity`, which set it.
+    ``activity_exponent`` ν: apparent (non-ideal) activity of LiCl in APC/THF, a = (c / 1 M)^ν (ν = 1 ideal;
+    the Nernst slope becomes ν k_BT/e per e-fold of c, i.e. an apparent electron number 1/ν); applies to
+    ``licl_M`` only (a given ``li_activity`` is used as is). A constant activity coefficient is not a separate
+    parameter: it shifts every Li potential like ΔE_ref and is absorbed in it.
     """
 
     licl_M: float | None = None
@@ -51,8 +55,13 @@ class Electrolyte(Record):
     li_free: bool = False
     delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V
     T_K: float = T_DEFAULT_K
+    activity_exponent: float = 1.0
 
     def __post_init__(self) -> None:
+        nu = self.activity_exponent
+        if not (isinstance(nu, (int, float)) and math.isfinite(nu) and nu > 0):
+            raise DualionUserError(f"activity_exponent must be a finite number > 0, got {nu!r}",
+                                   field="activity_exponent")
         for name in ("licl_M", "li_activity"):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
@@ -90,7 +99,9 @@ class Electrolyte(Record):
         """Li+ activity (0 when Li-free): ``li_activity`` if given, else c / 1 M."""
         if self.li_free:
             return 0.0
-        return float(self.li_activity) if self.li_activity is not None else float(self.licl_M) / C_STANDARD_M
+        if self.li_activity is not None:
+            return float(self.li_activity)
+        return (float(self.licl_M) / C_STANDARD_M) ** float(self.activity_exponent)
 
     @property
     def kT_eV(self) -> float:
@@ -154,10 +165,10 @@ class Electrolyte(Record):
     # ------------------------------------------------------------------ record
     def to_dict(self) -> dict[str, Any]:
         return {"licl_M": self.licl_M, "li_activity": self.li_activity, "li_free": self.li_free,
-                "delta_e_ref_V": self.delta_e_ref_V, "T_K": self.T_K}
+                "delta_e_ref_V": self.delta_e_ref_V, "T_K": self.T_K, "activity_exponent": self.activity_exponent}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Electrolyte:
         return cls(licl_M=d.get("licl_M"), li_activity=d.get("li_activity"), li_free=bool(d.get("li_free", False)),
                    delta_e_ref_V=float(d.get("delta_e_ref_V", DELTA_E_REF_DEFAULT_V)),
-                   T_K=float(d.get("T_K", T_DEFAULT_K)))
+                   T_K=float(d.get("T_K", T_DEFAULT_K)), activity_exponent=float(d.get("activity_exponent", 1.0)))

@@ -28,6 +28,7 @@ from typing import Any
 
 from dualion.core import paper
 from dualion.errors import DualionUserError
+from dualion.model.disorder import ANION_ENVIRONMENTS
 from dualion.model.equilibrium import EquilibriumModel, SiteState, SiteType
 from dualion.reference import T_DEFAULT_K
 from dualion.thermo.grand import insertion_energy_eV
@@ -36,15 +37,6 @@ from dualion.thermo.sitemodel import SiteModel
 #: The paper's cation-deficient anatase (:data:`dualion.core.paper.FORMULA`).
 PAPER_FORMULA = paper.FORMULA
 
-#: Public-DFT host titles of the single-vacancy anion environments (number of F, label, host title).
-ANION_ENVIRONMENTS: tuple[tuple[int, str, str], ...] = (
-    (4, "4F", "TiO2 4F stoichiometric"),
-    (3, "3F+1OH", "TiO2 3F+1OH stoichiometric"),
-    (2, "2F+2OH cis", "TiO2 2F+2OH cis stoichiometric"),
-    (2, "2F+2OH trans", "TiO2 2F+2OH trans stoichiometric"),
-    (1, "1F+3OH", "TiO2 1F+3OH stoichiometric"),
-    (0, "4OH", "TiO2 4OH stoichiometric"),
-)
 
 
 def _multiplicity(counts: Mapping[str, int], positions: int) -> float:
@@ -141,9 +133,42 @@ def _environment_models(ions: tuple[str, ...]) -> dict[str, SiteModel]:
     return {label: select_model(models, host) for _, label, host in ANION_ENVIRONMENTS}
 
 
+def environment_weights(n_F: float, n_OH: float, populations: str = "binomial",
+                        T_freeze_K: float | None = None) -> dict[str, float]:
+    """Single-vacancy environment weights (sum 1): ``"binomial"`` (random F/OH, :func:`anion_weights`) or
+    ``"boltzmann"`` (frozen in at ``T_freeze_K`` from the DFT host energies,
+    :func:`dualion.model.disorder.boltzmann_populations`; default the synthesis temperature 363.15 K)."""
+    if populations == "binomial":
+        return anion_weights(n_F, n_OH)
+    if populations == "boltzmann":
+        from dualion.model.disorder import T_FREEZE_K, boltzmann_populations, environment_host_energies_eV
+
+        anion_weights(n_F, n_OH)                                  # validates the amounts
+        return boltzmann_populations(environment_host_energies_eV(), n_F / (n_F + n_OH),
+                                     T_FREEZE_K if T_freeze_K is None else float(T_freeze_K))
+    raise DualionUserError(f"populations must be 'binomial' or 'boltzmann', got {populations!r}", field="populations")
+
+
+def stoichiometric_model(interaction: Any = None, T_K: float = T_DEFAULT_K, ions: Sequence[str] = ("Li",),
+                         include_incomplete: bool = False, **model_kwargs: Any) -> EquilibriumModel:
+    """Stoichiometric anatase TiO2: one 4b interstitial site per TiO2 (public-DFT energies; Mg left out: its run
+    is ``incomplete``), redox limit 1 Ti per fu, M = M(TiO2). ``interaction``: e.g. a
+    :class:`~dualion.model.interactions.LatticeInteraction` on ``"interstitial"`` (the Li–Li attraction behind the
+    anatase → Li-titanate plateau)."""
+    from dualion.composition.sites import site_inventory
+
+    ions = tuple(ions)
+    inv = site_inventory("TiO2")
+    st = site_type_from_model(_bundled("interstitial", ions), "interstitial", inv.interstitial_4b, ions,
+                              include_incomplete)
+    return EquilibriumModel([st], n_redox_per_fu=inv.ti, T_K=T_K, molar_mass_g_mol=inv.molar_mass_g_mol,
+                            name="TiO2 (anatase, interstitial 4b)", interaction=interaction, **model_kwargs)
+
+
 def paper_model(formula: str = PAPER_FORMULA, T_K: float = T_DEFAULT_K, pair_fraction: float = 0.0,
                 split_anions: bool = False, include_incomplete: bool = False,
                 ions: Sequence[str] = ("Li", "Mg"), offsets: Mapping[str, float] | None = None,
+                populations: str = "binomial", T_freeze_K: float | None = None,
                 **model_kwargs: Any) -> EquilibriumModel:
     """The paper's electrode (default Ti0.78□0.22O1.12F0.40(OH)0.48) with three kinds of sites:
 
@@ -151,7 +176,8 @@ def paper_model(formula: str = PAPER_FORMULA, T_K: float = T_DEFAULT_K, pair_fra
       the Mg run is ``incomplete`` and left out unless ``include_incomplete`` — then Mg enters 4b at
       0.51 V vs Mg, which the experiments do not see);
     * ``vacancy``: single Ti vacancies [V_Ti + 4F_O] (public DFT), or with ``split_anions`` one site type per
-      anion environment ``vacancy[4F]``, ``vacancy[3F+1OH]``, ... (binomial weights from F/OH);
+      anion environment ``vacancy[4F]``, ``vacancy[3F+1OH]``, ... (weights from F/OH: ``populations``
+      ``"binomial"`` or ``"boltzmann"`` at ``T_freeze_K``, :func:`environment_weights`);
     * ``pair`` (when ``pair_fraction`` > 0): vacancy pairs [2V_Ti + 8F_O] (energies from the paper's
       Fig. 6c thresholds, see the bundled file).
 
@@ -172,7 +198,7 @@ def paper_model(formula: str = PAPER_FORMULA, T_K: float = T_DEFAULT_K, pair_fra
             env_models = _environment_models(ions)
             n_F = inv.anions.get("F", 0.0)
             n_OH = inv.anions.get("(OH)", 0.0)
-            for label, w in anion_weights(n_F, n_OH).items():
+            for label, w in environment_weights(n_F, n_OH, populations, T_freeze_K).items():
                 types.append(site_type_from_model(env_models[label], f"vacancy[{label}]", n_single * w, ions, include_incomplete))
         else:
             types.append(site_type_from_model(_bundled("single-vacancy", ions), "vacancy", n_single, ions,

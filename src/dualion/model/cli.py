@@ -62,14 +62,28 @@ def _build(site_model: list[str] | None, formula: str, T: float, pairs: float, s
                             width_factor=width)
 
 
+def _paper_build(T: float, statistics: str, width: float):
+    """The paper set's defective host (:mod:`dualion.model.paper_set`) at temperature T."""
+    from dualion.model.paper_set import defective_model
+
+    return defective_model({"T_K": T}, electron_statistics=statistics, width_factor=width)
+
+
 @model_app.command("curve")
 @output_command()
 def curve(
     site_model: list[str] | None = _SITE,
+    params: str = typer.Option("paper", "--params",
+                               help="'paper': the fitted paper set (anion environments, disorder, pairs, Li+ "
+                                    "activity, ΔE_ref, 400 µL electrolyte; dualion.model.paper_set); 'dft': the bare "
+                                    "DFT model shaped by --pairs/--split-anions (also implied by --site-model)."),
     licl: str = typer.Option("0,0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations, mol L-1 (0 = Li-free)."),
     T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
-    delta_e_ref: float = typer.Option(paper.DELTA_E_REF_V, "--delta-e-ref", help="E(Mg2+/Mg) − E(Li+/Li), V."),
-    electrolyte_uL: float | None = typer.Option(None, "--electrolyte-uL", help="Finite electrolyte volume, µL."),
+    delta_e_ref: float | None = typer.Option(None, "--delta-e-ref",
+                                             help="E(Mg2+/Mg) − E(Li+/Li), V (default: the paper set's fit, or "
+                                                  f"{paper.DELTA_E_REF_V} with --params dft)."),
+    electrolyte_uL: float | None = typer.Option(None, "--electrolyte-uL", help="Finite electrolyte volume, µL "
+                                                "(--params paper: 400 µL unless given)."),
     mass_mg: float | None = typer.Option(None, "--mass-mg", help="Active-material mass, mg (with --electrolyte-uL)."),
     formula: str = typer.Option(paper.FORMULA, "--formula",
                                 help="Host formula: site counts, Ti4+/Ti3+ limit and molar mass."),
@@ -89,10 +103,25 @@ def curve(
     from dualion.core.records import jsonable
     from dualion.model.report import compute_curves, write_curve_outputs
 
+    if params not in ("paper", "dft"):
+        raise DualionUserError(f"--params must be 'paper' or 'dft', got {params!r}", field="--params")
+    use_paper = params == "paper" and not site_model and formula == paper.FORMULA
+    nu = 1.0
     with option_names(OPTIONS):
-        model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
+        if use_paper:
+            from dualion.model.paper_set import value
+
+            model = _paper_build(T, statistics, width)
+            delta_e_ref = value("delta_e_ref_V") if delta_e_ref is None else delta_e_ref
+            nu = value("activity_exponent")
+            if electrolyte_uL is None and mass_mg is None:
+                electrolyte_uL, mass_mg = value("electrolyte_volume_uL"), value("active_mass_mg")
+        else:
+            model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
+            delta_e_ref = paper.DELTA_E_REF_V if delta_e_ref is None else delta_e_ref
         cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n,
-                            delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg)
+                            delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg,
+                            activity_exponent=nu)
     paths = write_curve_outputs(cs, out)
     rows = cs.endpoints()
     if as_json:

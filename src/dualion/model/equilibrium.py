@@ -52,6 +52,7 @@ import numpy as np
 from dualion.core import charge
 from dualion.errors import DualionUserError
 from dualion.ions import formal_charge
+from dualion.model.curve import EquilibriumCurve, Uptake, capacity_mAh_g, dqdv_peaks
 from dualion.model.solver import ReservoirSolver
 from dualion.core.constants import DELTA_E_REF_DEFAULT_V, K_B_EV_PER_K, T_DEFAULT_K
 from dualion.core.conventions import Per
@@ -145,46 +146,6 @@ class SiteType:
         return replace(self, states=tuple(s for s in self.states if not drop & set(s.counts)))
 
 
-@dataclass(frozen=True, eq=False)
-class Uptake(Mapping):
-    """Equilibrium uptake; arrays have the broadcast shape of the Δμ inputs.
-
-    ``x``: ions per formula unit ({ion: array}); ``x_site``: {site: {ion: ions per fu on that site
-    type}}; ``occupancy``: {site: {state label: probability per site}}; ``electrons``: transferred
-    e- per fu (Σ z_i x_i); ``eta_eV``: electron chemical-potential shift η (eV) that enforces the
-    redox limit; ``dmu_per_charge``: the Δμ used, eV per transferred charge.
-    """
-
-    x: dict[str, np.ndarray]
-    x_site: dict[str, dict[str, np.ndarray]]
-    occupancy: dict[str, dict[str, np.ndarray]]
-    electrons: np.ndarray
-    eta_eV: np.ndarray
-    dmu_per_charge: dict[str, np.ndarray]
-
-    # Mapping protocol: ``uptake[ion]`` is ``uptake.x[ion]`` (ions per formula unit).
-    def __getitem__(self, ion: str) -> np.ndarray:
-        return self.x[ion]
-
-    def __iter__(self):
-        return iter(self.x)
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"x": self.x, "x_site": self.x_site, "occupancy": self.occupancy, "electrons": self.electrons,
-                "eta_eV": self.eta_eV, "dmu_per_charge": self.dmu_per_charge}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Uptake:
-        def nested(m: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
-            return {k: {kk: floats(vv) for kk, vv in v.items()} for k, v in m.items()}
-        return cls(x={k: floats(v) for k, v in d["x"].items()}, x_site=nested(d["x_site"]),
-                   occupancy=nested(d["occupancy"]), electrons=floats(d["electrons"]), eta_eV=floats(d["eta_eV"]),
-                   dmu_per_charge={k: floats(v) for k, v in d["dmu_per_charge"].items()})
-
-
 @dataclass(frozen=True)
 class FiniteElectrolyte:
     """A finite electrolyte reservoir: Li inserted into the electrode is taken out of it.
@@ -215,101 +176,12 @@ class FiniteElectrolyte:
         return self.licl_M * self.volume_uL * 1e-6 / (self.mass_mg * 1e-3 / molar_mass_g_mol)
 
 
-def capacity_mAh_g(x: Mapping[str, Any], charges: Mapping[str, int], molar_mass_g_mol: float) -> np.ndarray:
-    """Q = F Σ_i z_i x_i / (3.6 M): capacity in mA h g-1 for x ions per formula unit of mass M (g mol-1)."""
-    total = sum(charges[i] * np.asarray(v, dtype=float) for i, v in x.items())
-    return np.asarray(charge.capacity_mAh_g(total, molar_mass_g_mol))
+def _interaction_from_dict(d: Mapping[str, Any] | None) -> Any:
+    if not d:
+        return None
+    from dualion.model.interactions import LatticeInteraction
 
-
-def dqdv_peaks(V: np.ndarray, dqdv: np.ndarray, prominence_frac: float = 0.05) -> list[dict[str, float]]:
-    """Peaks of a −dQ/dV curve (mA h g-1 V-1) on a voltage grid; position refined by a parabola
-    through the three grid points around each maximum. Returns [{V, height, prominence}], highest first."""
-    from scipy.signal import find_peaks
-
-    V = np.asarray(V, float)
-    y = np.asarray(dqdv, float)
-    if y.size < 3 or not np.any(np.isfinite(y)) or np.nanmax(y) <= 0:
-        return []
-    y = np.nan_to_num(y, nan=0.0)
-    ypad = np.concatenate([[0.0], y, [0.0]])  # allow peaks at the ends of the window
-    idx, props = find_peaks(ypad, prominence=prominence_frac * float(np.max(y)))
-    out = []
-    for j, prom in zip(idx - 1, props["prominences"]):
-        vj = float(V[j])
-        if 0 < j < len(y) - 1:
-            y0, y1, y2 = y[j - 1], y[j], y[j + 1]
-            den = y0 - 2 * y1 + y2
-            if den < 0:
-                d = 0.5 * (y0 - y2) / den
-                if abs(d) <= 1:
-                    vj = float(V[j] + d * (V[j + 1] - V[j - 1]) / 2)
-        out.append({"V": vj, "height": float(y[j]), "prominence": float(prom)})
-    out.sort(key=lambda p: -p["height"])
-    return out
-
-
-@register("model.curve")
-@dataclass(frozen=True, eq=False)
-class EquilibriumCurve(Record):
-    """An equilibrium discharge curve on a voltage grid (V vs Mg2+/Mg, descending or ascending).
-
-    ``x``/``x_site``: ions per fu; ``Q_mAh_g``: capacity (mA h g-1); ``dqdv``: −dQ/dV (mA h g-1 V-1,
-    positive on discharge); ``peaks``: :func:`dqdv_peaks`; ``li_activity``: the Li+ activity at each
-    point (varies with a finite electrolyte); ``delta_e_ref_V``, ``T_K``: conditions; chemical
-    potentials in ``uptake.dmu_per_charge`` are per charge.
-    """
-
-    V: np.ndarray
-    li_activity: np.ndarray
-    x: dict[str, np.ndarray]
-    x_site: dict[str, dict[str, np.ndarray]]
-    electrons: np.ndarray
-    eta_eV: np.ndarray
-    Q_mAh_g: np.ndarray
-    dqdv: np.ndarray
-    peaks: list[dict[str, float]]
-    delta_e_ref_V: float
-    T_K: float
-    uptake: Uptake
-
-    def V_of_Q(self, Q_mAh_g: Any) -> np.ndarray:
-        """Equilibrium voltage (V vs Mg2+/Mg) at capacity Q (mA h g-1), by interpolation (NaN outside)."""
-        order = np.argsort(self.Q_mAh_g, kind="stable")
-        q, v = self.Q_mAh_g[order], self.V[order]
-        keep = np.concatenate([[True], np.diff(q) > 0])
-        return np.interp(Q_mAh_g, q[keep], v[keep], left=np.nan, right=np.nan)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"V_vs_Mg": self.V, "li_activity": self.li_activity, "x": self.x, "x_site": self.x_site,
-                "electrons_per_fu": self.electrons, "eta_eV": self.eta_eV, "Q_mAh_g": self.Q_mAh_g,
-                "minus_dQdV_mAh_g_V": self.dqdv, "peaks": self.peaks, "delta_e_ref_V": self.delta_e_ref_V,
-                "T_K": self.T_K, "uptake": self.uptake.to_dict()}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> EquilibriumCurve:
-        u = Uptake.from_dict(d["uptake"])
-        return cls(V=floats(d["V_vs_Mg"]), li_activity=floats(d["li_activity"]),
-                   x={k: floats(v) for k, v in d["x"].items()},
-                   x_site={k: {i: floats(a) for i, a in v.items()} for k, v in d["x_site"].items()},
-                   electrons=floats(d["electrons_per_fu"]), eta_eV=floats(d["eta_eV"]), Q_mAh_g=floats(d["Q_mAh_g"]),
-                   dqdv=floats(d["minus_dQdV_mAh_g_V"]),
-                   peaks=[{k: num(v) for k, v in p.items()} for p in d.get("peaks", [])],
-                   delta_e_ref_V=float(d["delta_e_ref_V"]), T_K=float(d["T_K"]), uptake=u)
-
-    def to_records(self) -> list[dict[str, float]]:
-        """One row per voltage: V, a_Li, x per ion, x per site type and ion, e-, η, Q, −dQ/dV."""
-        rows = []
-        for j in range(self.V.size):
-            r = {"V_vs_Mg": float(self.V[j]), "li_activity": float(self.li_activity[j])}
-            for ion, v in self.x.items():
-                r[f"x_{ion}"] = float(v[j])
-            for site, d in self.x_site.items():
-                for ion, v in d.items():
-                    r[f"x_{ion}[{site}]"] = float(v[j])
-            r.update({"electrons_per_fu": float(self.electrons[j]), "eta_eV": float(self.eta_eV[j]),
-                      "Q_mAh_g": float(self.Q_mAh_g[j]), "minus_dQdV_mAh_g_V": float(self.dqdv[j])})
-            rows.append(r)
-        return rows
+    return LatticeInteraction(**dict(d))
 
 
 @register("model.equilibrium_model")
@@ -335,13 +207,23 @@ class EquilibriumModel(Record):
         ``"availability"`` (default), ``"fermi"`` or ``"none"``; see the module docstring.
     width_factor:
         ω, multiplies k_BT in the site occupancies (1 = ideal; >1 broadens, phenomenological disorder).
+    disorder, disorder_nodes:
+        {site type or family: σ (eV per transferred charge)}: Gaussian site-energy disorder integrated by
+        quadrature (``disorder_nodes``: Gauss–Hermite order; None: automatic, accurate to ~1e-5) (:mod:`dualion.model.disorder`); σ = 0 / absent: none.
+    interaction:
+        A :class:`~dualion.model.interactions.LatticeInteraction` (nearest-neighbour ion–ion interaction on one site
+        type, solved self-consistently with the two-phase construction), or None.
     """
 
     def __init__(self, site_types: Sequence[SiteType], n_redox_per_fu: float | None = None,
                  charges: Mapping[str, int] | None = None, T_K: float = T_DEFAULT_K,
                  molar_mass_g_mol: float | None = None, electron_statistics: ElectronStatistics = "availability",
-                 width_factor: float = 1.0, name: str = "") -> None:
+                 width_factor: float = 1.0, name: str = "", disorder: Mapping[str, float] | None = None,
+                 disorder_nodes: int | None = None, interaction: Any = None) -> None:
         self.site_types = tuple(site_types)
+        self.disorder = {str(k): float(v) for k, v in dict(disorder or {}).items()}
+        self.disorder_nodes = None if disorder_nodes is None else int(disorder_nodes)
+        self.interaction = interaction
         if not self.site_types:
             raise DualionUserError("an equilibrium model needs at least one site type", field="site_types")
         names = [s.name for s in self.site_types]
@@ -376,9 +258,20 @@ class EquilibriumModel(Record):
     # ------------------------------------------------------------------ construction helpers
     def _build(self) -> None:
         """Compile the states into the solver's arrays (:class:`~dualion.model.solver.ReservoirSolver`)."""
+        from dualion.model.disorder import resolve_widths
+
+        widths = resolve_widths(self.site_types, self.disorder, self.disorder_nodes)
         self._solver = ReservoirSolver(self.site_types, self.ions, self.charges, self.n_redox_per_fu,
-                                       self.electron_statistics, self.T_K, self.width_factor)
+                                       self.electron_statistics, self.T_K, self.width_factor, widths)
         self._counts, self._z, self._N = self._solver._counts, self._solver._z, self._solver._N
+        self._interacting = None
+        if self.interaction is not None and self.interaction.J_eV != 0:
+            from dualion.model.selfconsistent import InteractingSites
+
+            if self.interaction.site not in [s.name for s in self.site_types] or self.interaction.ion not in self.ions:
+                raise DualionUserError(f"interaction on unknown site type {self.interaction.site!r} or ion "
+                                       f"{self.interaction.ion!r}", field="interaction")
+            self._interacting = InteractingSites(self._solver, self.interaction, [s.name for s in self.site_types])
 
 
     def replace(self, **changes: Any) -> EquilibriumModel:
@@ -386,7 +279,8 @@ class EquilibriumModel(Record):
         kw = dict(site_types=self.site_types, n_redox_per_fu=self.n_redox_per_fu, charges=self.charges,
                   T_K=self.T_K, molar_mass_g_mol=self.molar_mass_g_mol,
                   electron_statistics=self.electron_statistics if self.n_redox_per_fu is not None else "availability",
-                  width_factor=self.width_factor, name=self.name)
+                  width_factor=self.width_factor, name=self.name, disorder=self.disorder,
+                  disorder_nodes=self.disorder_nodes, interaction=self.interaction)
         kw.update(changes)
         return EquilibriumModel(**kw)
 
@@ -436,6 +330,8 @@ class EquilibriumModel(Record):
             "name": self.name, "ions": list(self.ions), "charges": dict(self.charges), "T_K": self.T_K,
             "n_redox_per_fu": self.n_redox_per_fu, "electron_statistics": self.electron_statistics,
             "molar_mass_g_mol": self.molar_mass_g_mol, "width_factor": self.width_factor,
+            "disorder_eV": dict(self.disorder), "disorder_nodes": self.disorder_nodes,
+            "interaction": None if self.interaction is None else self.interaction.describe(),
             "energy_convention": "dE_eV: total insertion energy of the state vs empty site + metals (eV); "
                                  "offsets in eV per transferred charge",
             "site_types": [{"name": s.name, "sites_per_fu": s.sites_per_fu, "offset_eV": s.offset_eV,
@@ -461,7 +357,9 @@ class EquilibriumModel(Record):
         return cls(sts, n_redox_per_fu=None if n_redox is None else num(n_redox), charges=dict(d["charges"]),
                    T_K=float(d["T_K"]), molar_mass_g_mol=d.get("molar_mass_g_mol"),
                    electron_statistics=d.get("electron_statistics", "availability"),
-                   width_factor=float(d.get("width_factor", 1.0)), name=d.get("name", ""))
+                   width_factor=float(d.get("width_factor", 1.0)), name=d.get("name", ""),
+                   disorder=d.get("disorder_eV") or None, disorder_nodes=d.get("disorder_nodes"),
+                   interaction=_interaction_from_dict(d.get("interaction")))
 
     # ------------------------------------------------------------------ core evaluation
     def _mu_array(self, dmu: Mapping[str, Any], per: str) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -484,15 +382,19 @@ class EquilibriumModel(Record):
         per transferred charge by default, ``per="atom"`` for per atom). Vectorised: arrays broadcast;
         an ion given as −inf is excluded (its states are empty)."""
         mu, shape = self._mu_array(dmu, per)
-        eta, P = self._solver.evaluate(mu)
-        x_site_arr = np.einsum("psk,ski->psi", P, self._counts)   # ions per site
+        extra = None
+        if self._interacting is not None:
+            br = self._interacting.branches(mu)
+            extra = self._interacting.extra(self.interaction.field(br.theta, self.kT))
+        eta, P_type, x_type = self._solver.type_averages(mu, extra=extra)   # per site of each type
+        N_type = np.array([s.sites_per_fu for s in self.site_types])
         x_site: dict[str, dict[str, np.ndarray]] = {}
         occ: dict[str, dict[str, np.ndarray]] = {}
         for a, s in enumerate(self.site_types):
-            x_site[s.name] = {ion: (s.sites_per_fu * x_site_arr[:, a, i]).reshape(shape)
+            x_site[s.name] = {ion: (s.sites_per_fu * x_type[:, a, i]).reshape(shape)
                               for i, ion in enumerate(self.ions)}
-            occ[s.name] = {st.label: P[:, a, k].reshape(shape) for k, st in enumerate(s.states)}
-        x = {ion: np.einsum("ps,s->p", x_site_arr[:, :, i], self._N).reshape(shape) for i, ion in enumerate(self.ions)}
+            occ[s.name] = {st.label: P_type[:, a, k].reshape(shape) for k, st in enumerate(s.states)}
+        x = {ion: (x_type[:, :, i] @ N_type).reshape(shape) for i, ion in enumerate(self.ions)}
         electrons = sum(self.charges[i] * x[i] for i in self.ions) if self.ions else np.zeros(shape)
         dmu_c = {ion: mu[:, i].reshape(shape) for i, ion in enumerate(self.ions)}
         return Uptake(x=x, x_site=x_site, occupancy=occ, electrons=np.asarray(electrons),
@@ -503,7 +405,12 @@ class EquilibriumModel(Record):
         electron constraint eliminated). Symmetric for ``per="atom"`` (Maxwell relation); for
         ``per="charge"`` column j is multiplied by z_j."""
         mu, shape = self._mu_array(dmu, per)
-        _, J = self._solver.x_and_jac(mu)
+        if self._interacting is not None:
+            from dualion.model.selfconsistent import numerical_jacobian
+
+            J = numerical_jacobian(self, mu)
+        else:
+            _, J = self._solver.x_and_jac(mu)
         if per == "charge":
             J = J * self._z[None, None, :]
         return J.reshape(shape + (len(self.ions), len(self.ions)))
@@ -517,6 +424,10 @@ class EquilibriumModel(Record):
         scalar calls start from the previous scalar solution (fast for ODE solvers). Unattainable targets
         (x ≤ 0, beyond the sites or the electron limit) raise :class:`DualionUserError` (``strict``) or give NaN."""
         per = Per.parse(per)
+        if self._interacting is not None:
+            raise DualionUserError("chemical_potentials(x) is not available with an ion-ion interaction (the "
+                                   "inverse of a two-phase isotherm is not unique); use uptake() / curve()",
+                                   field="interaction")
         missing = [i for i in self.ions if i not in x]
         if missing:
             raise DualionUserError(f"missing uptake for {missing} (ions per formula unit)", field="x")
@@ -545,15 +456,23 @@ class EquilibriumModel(Record):
 
     def curve(self, V_vs_Mg: Any, li_activity: float = 1.0, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
               finite_electrolyte: FiniteElectrolyte | None = None,
-              electrolyte: Electrolyte | None = None) -> EquilibriumCurve:
+              electrolyte: Electrolyte | None = None, activity_exponent: float = 1.0) -> EquilibriumCurve:
         """Equilibrium discharge curve on a voltage grid ``V_vs_Mg`` (V vs Mg2+/Mg).
 
-        ``electrolyte`` (:class:`dualion.core.Electrolyte`) gives the Li+ activity (or ``li_free``), ΔE_ref and
-        T of the Δμ(V) mapping; without it, ``li_activity`` (≈ c/1 M; 0 = Li-free) and ``delta_e_ref_V`` at
-        the model's temperature. ``finite_electrolyte``: its ``licl_M`` sets the initial activity and the Li
-        taken up by the electrode depletes it, solved self-consistently at every voltage (unique: x_Li rises
-        with a_Li, a_Li falls with x_Li).
+        ``electrolyte`` (:class:`dualion.core.Electrolyte`) gives the Li+ activity (or ``li_free``), ΔE_ref, T and
+        the apparent activity exponent of the Δμ(V) mapping; without it, ``li_activity`` (≈ c/1 M; 0 = Li-free)
+        with a = (c/1 M)^ν (ν = ``activity_exponent``, 1 = ideal) and ``delta_e_ref_V`` at the model's
+        temperature. ``finite_electrolyte``: its ``licl_M`` sets the initial activity and the Li taken up by the
+        electrode depletes it, solved self-consistently at every voltage (unique: x_Li rises with a_Li, a_Li
+        falls with x_Li). With an interaction the curve is the equilibrium (lower-Ω) branch and ``plateaus``
+        lists the two-phase plateaus (Maxwell construction) with the metastable (spinodal) ranges.
         """
+        if not (math.isfinite(activity_exponent) and activity_exponent > 0):
+            raise DualionUserError(f"activity_exponent must be > 0, got {activity_exponent!r}",
+                                   field="activity_exponent")
+        if finite_electrolyte is not None and self._interacting is not None:
+            raise DualionUserError("a finite electrolyte with an ion-ion interaction is not supported; use an "
+                                   "infinite reservoir (li_activity)", field="finite_electrolyte")
         V = np.atleast_1d(np.asarray(V_vs_Mg, dtype=float))
         if V.ndim != 1 or V.size == 0 or not np.all(np.isfinite(V)):
             raise DualionUserError("voltages must be a non-empty 1-D array of finite numbers (V vs Mg)",
@@ -562,7 +481,8 @@ class EquilibriumModel(Record):
             a0 = finite_electrolyte.licl_M if finite_electrolyte is not None else li_activity
             if not (isinstance(a0, (int, float)) and math.isfinite(a0) and a0 >= 0):
                 raise DualionUserError(f"Li+ activity must be >= 0, got {a0!r}", field="li_activity")
-            electrolyte = Electrolyte.activity(float(a0), delta_e_ref_V=delta_e_ref_V, T_K=self.T_K)
+            electrolyte = Electrolyte.licl(float(a0), delta_e_ref_V=delta_e_ref_V, T_K=self.T_K,
+                                           activity_exponent=activity_exponent)
         has_li = "Li" in self.ions
         if finite_electrolyte is None or electrolyte.li_free or not has_li:
             dmu = electrolyte.delta_mu(V)
@@ -579,9 +499,15 @@ class EquilibriumModel(Record):
              else np.full_like(V, np.nan))
         dqdv = -np.gradient(Q, V) if V.size > 1 else np.zeros_like(V)
         peaks = dqdv_peaks(V, dqdv)
+        plateaus: list[dict[str, float]] = []
+        if self._interacting is not None and not electrolyte.li_free and has_li:
+            from dualion.model.selfconsistent import two_phase_plateaus
+
+            plateaus = two_phase_plateaus(self, V, electrolyte)
         return EquilibriumCurve(V=V, li_activity=a, x=u.x, x_site=u.x_site, electrons=u.electrons,
                                 eta_eV=u.eta_eV, Q_mAh_g=np.asarray(Q), dqdv=dqdv, peaks=peaks,
-                                delta_e_ref_V=float(electrolyte.delta_e_ref_V), T_K=self.T_K, uptake=u)
+                                delta_e_ref_V=float(electrolyte.delta_e_ref_V), T_K=self.T_K, uptake=u,
+                                plateaus=plateaus)
 
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         sites = ", ".join(f"{s.name}×{s.sites_per_fu:g}" for s in self.site_types)

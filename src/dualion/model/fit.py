@@ -66,7 +66,8 @@ class Evaluator:
         base_p = ms.pair_fraction if not fit_pairs else 0.5
         self.base = paper_model(formula=ms.formula, T_K=ms.T_K, pair_fraction=base_p, split_anions=ms.split_anions,
                                 include_incomplete=ms.include_incomplete, electron_statistics=ms.electron_statistics,
-                                width_factor=ms.width_factor)
+                                width_factor=ms.width_factor, populations=ms.populations, T_freeze_K=ms.T_freeze_K,
+                                disorder=ms.disorder, disorder_nodes=ms.disorder_nodes)
         from dualion.composition.sites import site_inventory
 
         self.vacancies = site_inventory(ms.formula).ti_vacancies
@@ -83,6 +84,12 @@ class Evaluator:
                 if len(rest) > 1 or (rest and rest[0] not in self.base.ions):
                     raise DualionUserError(f"{key!r}: expected offset:SITE or offset:SITE:ION with ION one of "
                                            f"{', '.join(self.base.ions)}", field=where)
+        for key in [n for n in self.names if n.startswith("disorder:")] + [f"disorder:{k}" for k in ms.disorder]:
+            site = key.split(":", 1)[1]
+            if not any(n == site or n.startswith(site + "[") for n in sites):
+                raise DualionUserError(f"unknown site type {site!r} in {key!r} (this model has: "
+                                       f"{', '.join(sorted(sites))})",
+                                       field=f"parameters.{key}" if key in self.names else f"model.disorder.{site}")
         for k, t in enumerate(spec.targets):
             if t.kind.startswith("rate_") and not 0.05 <= spec.cutoff_V < spec.V_max <= 2.3:
                 raise DualionUserError(f"rate targets need 0.05 <= cutoff_V < V_max <= 2.3 V (the cell's window), got "
@@ -91,7 +98,7 @@ class Evaluator:
                 raise DualionUserError(f"ion {t.ion!r} is not in the model ({', '.join(self.base.ions)})",
                                        field=f"targets.{k}.ion")
         self.V = np.linspace(spec.V_max, spec.cutoff_V, spec.n_voltages)
-        self.licl = sorted({t.licl_M for t in spec.targets if not t.kind.startswith("rate_")})
+        self.licl = sorted({t.licl_M for t in spec.targets if not t.kind.startswith("rate_") and t.kind != "plateau_V"})
 
     def model_for(self, p: Mapping[str, float]) -> tuple[EquilibriumModel, float]:
         ms = self.spec.model
@@ -113,8 +120,33 @@ class Evaluator:
         offsets = {k.removeprefix("offset:"): v for k, v in offsets.items()}
         if offsets:
             model = model.with_offsets(offsets)
+        disorder = dict(ms.disorder)
+        disorder.update({k.removeprefix("disorder:"): max(float(v), 0.0) for k, v in p.items()
+                         if k.startswith("disorder:")})
+        if disorder != model.disorder:
+            model = model.replace(disorder=disorder)
         dE_ref = float(p.get("delta_e_ref_V", ms.delta_e_ref_V))
         return model, dE_ref
+
+    def nu(self, p: Mapping[str, float]) -> float:
+        """Apparent Li+ activity exponent ν (a = (c/1 M)^ν)."""
+        return float(p.get("activity_exponent", self.spec.model.activity_exponent))
+
+    def plateau_value(self, t: TargetSpec, p: Mapping[str, float]) -> float:
+        """Stoichiometric TiO2 at ``t.licl_M``: the two-phase plateau voltage (V vs Mg) when there is one, else the
+        main −dQ/dV peak (continuous in J as the plateau forms)."""
+        from dualion.model.builders import stoichiometric_model
+        from dualion.model.interactions import LatticeInteraction
+
+        ms = self.spec.model
+        J = float(p.get("J_LiLi_eV", ms.J_LiLi_eV))
+        model = stoichiometric_model(LatticeInteraction("interstitial", J, coordination=ms.coordination,
+                                                        approximation=ms.approximation), T_K=ms.T_K)
+        c = model.curve(self.V, li_activity=t.licl_M, delta_e_ref_V=float(p.get("delta_e_ref_V", ms.delta_e_ref_V)),
+                        activity_exponent=self.nu(p))
+        if c.plateaus:
+            return float(max(c.plateaus, key=lambda q: q["width_mAh_g"])["V"])
+        return float(c.peaks[0]["V"]) if c.peaks else float("nan")
 
     def curves(self, p: Mapping[str, float]) -> dict[float, Any]:
         model, dE_ref = self.model_for(p)
@@ -123,9 +155,9 @@ class Evaluator:
         for c in self.licl:
             if el is not None and c > 0:
                 fe = FiniteElectrolyte(volume_uL=el.volume_uL, licl_M=c, mass_mg=el.mass_mg, mg_M=el.mg_M)
-                out[c] = model.curve(self.V, delta_e_ref_V=dE_ref, finite_electrolyte=fe)
+                out[c] = model.curve(self.V, delta_e_ref_V=dE_ref, finite_electrolyte=fe, activity_exponent=self.nu(p))
             else:
-                out[c] = model.curve(self.V, li_activity=c, delta_e_ref_V=dE_ref)
+                out[c] = model.curve(self.V, li_activity=c, delta_e_ref_V=dE_ref, activity_exponent=self.nu(p))
         return out
 
     def cell_parameters(self, p: Mapping[str, float], licl_M: float, dE_ref: float):
@@ -156,9 +188,10 @@ class Evaluator:
         return pt.x_Li_discharged if t.ion == "Li" else pt.x_Mg_discharged
 
     def values(self, p: Mapping[str, float]) -> np.ndarray:
-        eq = [t for t in self.spec.targets if not t.kind.startswith("rate_")]
+        eq = [t for t in self.spec.targets if not t.kind.startswith("rate_") and t.kind != "plateau_V"]
         cs = self.curves(p) if eq else {}
         return np.array([self.rate_value(t, p) if t.kind.startswith("rate_") else
+                         self.plateau_value(t, p) if t.kind == "plateau_V" else
                          target_value(t, cs[t.licl_M], self.spec.cutoff_V) for t in self.spec.targets])
 
 
@@ -237,9 +270,11 @@ def fit_targets(spec: TargetsFile, diff_step: float = 1e-3, max_nfev: int = 200)
     y = np.array([t.value for t in spec.targets])
     s = np.array([t.sigma for t in spec.targets])
 
+    rel = np.array([t.relation for t in spec.targets])
+
     def resid(x: np.ndarray) -> np.ndarray:
         vals = ev.values(dict(zip(names, x)))
-        r = (vals - y) / s
+        r = _bounded((vals - y) / s, rel)
         return np.where(np.isfinite(r), r, _PENALTY)
 
     res = least_squares(resid, x0, bounds=(lo, hi), method="trf", diff_step=diff_step, max_nfev=max_nfev,
@@ -275,7 +310,8 @@ def fit_targets(spec: TargetsFile, diff_step: float = 1e-3, max_nfev: int = 200)
     vals = ev.values(dict(zip(names, res.x)))
     rows = []
     for t, v in zip(spec.targets, vals):
-        r = (v - t.value) / t.sigma if np.isfinite(v) else float("nan")
+        r = float(_bounded(np.array([(v - t.value) / t.sigma]), np.array([t.relation]))[0]) if np.isfinite(v) \
+            else float("nan")
         rows.append({"target": t.label(), "kind": t.kind, "licl_M": t.licl_M, "value": t.value, "sigma": t.sigma,
                      "model": float(v), "residual_sigma": float(r),
                      "met": bool(np.isfinite(r) and abs(r) <= 2.0)})
@@ -293,6 +329,11 @@ def fit_targets(spec: TargetsFile, diff_step: float = 1e-3, max_nfev: int = 200)
                      chi2=float(2 * res.cost), success=bool(res.success), message=str(res.message),
                      n_evaluations=int(res.nfev), covariance=np.where(np.isfinite(cov), cov, np.nan).tolist(),
                      model={**model.describe(), "delta_e_ref_V": dE_ref})
+
+
+def _bounded(r: np.ndarray, relation: np.ndarray) -> np.ndarray:
+    """Residuals (σ) of bound targets: zero when a '>=' / '<=' target is satisfied."""
+    return np.where(relation == ">=", np.minimum(r, 0.0), np.where(relation == "<=", np.maximum(r, 0.0), r))
 
 
 def _central_jacobian(f: Any, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, rel: float = 5e-3) -> np.ndarray:
@@ -357,7 +398,7 @@ def explain(spec: TargetsFile, rows: Sequence[Mapping[str, Any]], model: Equilib
                     why.append(f"the uptakes at {t.licl_M:g} M sum to {e:.2f} e- per fu, above the Ti4+/Ti3+ limit "
                                f"{n_redox:g}: they cannot all be met (the paper assigns the excess to electrolyte "
                                "decomposition)")
-        if t.kind == "dqdv_peak":
+        if t.kind == "dqdv_peak" and "activity_exponent" not in spec.parameters and spec.model.activity_exponent == 1:
             peaks = [u for u in spec.targets if u.kind == "dqdv_peak" and u.licl_M > 0]
             if len(peaks) >= 2:
                 a, b = min(peaks, key=lambda u: u.licl_M), max(peaks, key=lambda u: u.licl_M)

@@ -92,10 +92,12 @@ class CurveSet(Record):
 
 
 def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LICL,
-                   V_min: float = paper.V_WINDOW_V[0], V_max: float = paper.V_WINDOW_V[1], n: int = 461, delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V,
-                   electrolyte_uL: float | None = None, mass_mg: float | None = None, mg_M: float = 0.2) -> CurveSet:
+                   V_min: float = paper.V_WINDOW_V[0], V_max: float = paper.V_WINDOW_V[1], n: int = 461,
+                   delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V, electrolyte_uL: float | None = None,
+                   mass_mg: float | None = None, mg_M: float = 0.2, activity_exponent: float = 1.0) -> CurveSet:
     """Curves on a grid from ``V_max`` down to ``V_min`` for each LiCl concentration. With
-    ``electrolyte_uL`` and ``mass_mg`` the Li reservoir is finite (depleted by insertion)."""
+    ``electrolyte_uL`` and ``mass_mg`` the Li reservoir is finite (depleted by insertion); Li+ activity
+    a = (c/1 M)^ν with ν = ``activity_exponent``."""
     if not V_min < V_max:
         raise DualionUserError(f"need V_min < V_max, got {V_min} and {V_max}", field="V_min/V_max")
     if n < 3:
@@ -109,9 +111,10 @@ def compute_curves(model: EquilibriumModel, licl_M: Sequence[float] = DEFAULT_LI
     for c in licl_M:
         if electrolyte_uL is not None and c > 0:
             fe = FiniteElectrolyte(volume_uL=electrolyte_uL, licl_M=c, mass_mg=mass_mg, mg_M=mg_M)
-            curves[c] = model.curve(V, delta_e_ref_V=delta_e_ref_V, finite_electrolyte=fe)
+            curves[c] = model.curve(V, delta_e_ref_V=delta_e_ref_V, finite_electrolyte=fe,
+                                    activity_exponent=activity_exponent)
         else:
-            curves[c] = model.curve(V, li_activity=c, delta_e_ref_V=delta_e_ref_V)
+            curves[c] = model.curve(V, li_activity=c, delta_e_ref_V=delta_e_ref_V, activity_exponent=activity_exponent)
     el = None if electrolyte_uL is None else {"volume_uL": electrolyte_uL, "mass_mg": mass_mg, "mg_M": mg_M}
     return CurveSet(model, tuple(licl_M), curves, float(delta_e_ref_V), el)
 

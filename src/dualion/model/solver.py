@@ -29,14 +29,21 @@ class ReservoirSolver:
     """
 
     def __init__(self, site_types: Sequence, ions: Sequence[str], charges: Mapping[str, int],
-                 n_redox_per_fu: float | None, electron_statistics: str, T_K: float, width_factor: float) -> None:
+                 n_redox_per_fu: float | None, electron_statistics: str, T_K: float, width_factor: float,
+                 disorder: Sequence[tuple[float, int]] | None = None) -> None:
         self.site_types = tuple(site_types)
+        #: per site type (σ in eV per transferred charge, Gauss–Hermite nodes); σ = 0 → one node (no disorder)
+        self.disorder = tuple(disorder) if disorder is not None else tuple((0.0, 1) for _ in self.site_types)
         self.ions = tuple(ions)
         self.charges = dict(charges)
         self.n_redox_per_fu = n_redox_per_fu
         self.electron_statistics = electron_statistics
         self.T_K = float(T_K)
         self.width_factor = float(width_factor)
+        from dualion.model.kernels import HAVE_NUMBA
+
+        #: compiled η kernel (numba) instead of the NumPy loop; same results to rounding
+        self.use_kernel = HAVE_NUMBA
         self._warm: np.ndarray | None = None       # last scalar inverse (per-atom μ)
         self._eta_warm: float | None = None        # last scalar η
         self.build()
@@ -48,13 +55,27 @@ class ReservoirSolver:
 
     # ------------------------------------------------------------------ compiled arrays
     def build(self) -> None:
-        S = len(self.site_types)
+        """Compile the states into arrays over *nodes*: a site type without disorder is one node; with a
+        Gaussian site-energy width σ (eV per transferred charge) it is ``n`` quadrature nodes
+        φ_j (weights w_j, :func:`dualion.model.disorder.quadrature`), each holding N_s w_j sites with every state
+        shifted by φ_j n_e,k — the quadrature of the occupancies over the Gaussian (``node_site``: node → site type,
+        ``node_weight``: its fraction of the type's sites)."""
+        from dualion.model.disorder import quadrature
+
+        nodes = []                                   # (site index, weight, shift per charge)
+        for a, (sigma, n) in enumerate(self.disorder):
+            t, w = quadrature(sigma, self.width_factor * self.kT, n)
+            nodes += [(a, float(wj), float(tj)) for tj, wj in zip(t, w)]
+        S = len(nodes)
         K = max(len(s.states) for s in self.site_types)
         I = len(self.ions)
         counts = np.zeros((S, K, I))
         dE = np.zeros((S, K))
         logm = np.full((S, K), -np.inf)
-        for a, s in enumerate(self.site_types):
+        self.node_site = np.array([a for a, _, _ in nodes], int)
+        self.node_weight = np.array([w for _, w, _ in nodes], float)
+        for a, (site_index, _, shift) in enumerate(nodes):
+            s = self.site_types[site_index]
             for k, st in enumerate(s.states):
                 ne = 0.0
                 off = 0.0
@@ -63,7 +84,7 @@ class ReservoirSolver:
                     z = self.charges[ion]
                     ne += n * z
                     off += n * z * s.ion_offsets_eV.get(ion, 0.0)
-                dE[a, k] = st.dE_eV + s.offset_eV * ne + off
+                dE[a, k] = st.dE_eV + (s.offset_eV + shift) * ne + off
                 logm[a, k] = math.log(st.multiplicity)
         self._counts = counts
         self._z = np.array([self.charges[i] for i in self.ions], float)
@@ -71,10 +92,14 @@ class ReservoirSolver:
         self._dE = dE
         self._logm = logm
         self._valid = np.isfinite(logm)
-        self._N = np.array([s.sites_per_fu for s in self.site_types], float)
+        self._N = np.array([self.site_types[a].sites_per_fu for a in self.node_site], float) * self.node_weight
+        # (S_types, S_nodes): average over a type's nodes (per site of the type)
+        self.aggregate = np.zeros((len(self.site_types), S))
+        self.aggregate[self.node_site, np.arange(S)] = self.node_weight
 
-    def omega(self, mu: np.ndarray) -> np.ndarray:
-        """Ω (P, S, K), eV; states of invalid padding or with a Δμ = −∞ ion → +inf."""
+    def omega(self, mu: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """Ω (P, S, K), eV; states of invalid padding or with a Δμ = −∞ ion → +inf. ``extra`` (broadcast to
+        (P, S, K), eV) is added (the mean field of :mod:`dualion.model.interactions`)."""
         zmu = mu * self._z                                   # (P, I) eV per ion
         finite = np.isfinite(zmu)
         zmu_f = np.where(finite, zmu, 0.0)
@@ -82,6 +107,8 @@ class ReservoirSolver:
         if not finite.all():
             blocked = np.einsum("ski,pi->psk", self._counts, (~finite).astype(float)) > 0
             om = np.where(blocked, np.inf, om)
+        if extra is not None:
+            om = om + extra
         return np.where(self._valid[None], om, np.inf)
 
     def probabilities(self, A: np.ndarray, eta: np.ndarray) -> np.ndarray:
@@ -102,7 +129,8 @@ class ReservoirSolver:
         f = 0.5 * (1.0 + np.tanh(eta / (2 * kT)))
         return L * f, L * f * (1 - f) / kT
 
-    def solve_eta(self, A: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def solve_eta(self, A: np.ndarray, eta0: np.ndarray | None = None, want_P: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
         """Solve Σ_s N_s <n_e>_s(η) = N_redox f(η) per point; safeguarded Newton in η. Returns (η, P)."""
         P_ = A.shape[0]
         if self.electron_statistics == "none" or P_ == 0:
@@ -130,6 +158,15 @@ class ReservoirSolver:
         elif P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
             eta = np.clip(np.array([warm]), lo, hi)
         L = self.n_redox_per_fu
+        if self.use_kernel:
+            from dualion.model.kernels import solve_eta_kernel
+
+            eta = solve_eta_kernel(np.ascontiguousarray(A, dtype=float), np.ascontiguousarray(ne, dtype=float),
+                                   self._N, float(L), 1 if self.electron_statistics == "availability" else 2, kTw,
+                                   self.kT, np.ascontiguousarray(eta, dtype=float), True)
+            if P_ == 1:
+                self._eta_warm = float(eta[0])
+            return eta, (self.probabilities(A, eta) if want_P else None)
         for _ in range(200):
             P = self.probabilities(A, eta)
             mean_ne = np.sum(P * ne[None], axis=2)                 # (P, S)
@@ -154,16 +191,35 @@ class ReservoirSolver:
             self._eta_warm = float(eta[0])
         return eta, self.probabilities(A, eta)
 
-    def evaluate(self, mu: np.ndarray, eta0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        om = self.omega(mu)
+    def evaluate(self, mu: np.ndarray, eta0: np.ndarray | None = None,
+                 extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        om = self.omega(mu, extra)
         A = self._logm[None] - om / (self.width_factor * self.kT)
         A = np.where(np.isfinite(A), A, -np.inf)
         return self.solve_eta(A, eta0)
 
+    def type_averages(self, mu: np.ndarray, extra: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """η (P,), occupancies per site of each site type (P, T, K) and ions per site of each type (P, T, I)."""
+        om = self.omega(mu, extra)
+        kTw = self.width_factor * self.kT
+        A = self._logm[None] - om / kTw
+        A = np.where(np.isfinite(A), A, -np.inf)
+        if self.use_kernel:
+            from dualion.model.kernels import type_averages_kernel
+
+            eta, _ = self.solve_eta(A, want_P=False)
+            Pt, xt = type_averages_kernel(A, self._ne.astype(float), eta, kTw, self.node_site, self.node_weight,
+                                          self._counts, len(self.site_types))
+            return eta, Pt, xt
+        eta, P = self.solve_eta(A)
+        return eta, np.einsum("tn,pnk->ptk", self.aggregate, P), \
+            np.einsum("tn,pni->pti", self.aggregate, np.einsum("pnk,nki->pni", P, self._counts))
+
     def x_and_jac(self, mu: np.ndarray, eta0: np.ndarray | None = None,
-                   want_eta: bool = False) -> Any:
+                  want_eta: bool = False, extra: np.ndarray | None = None) -> Any:
         """x (P, I) and ∂x/∂μ^atom (P, I, I) at per-charge μ (P, I) (and η with ``want_eta``)."""
-        eta, P = self.evaluate(mu, eta0)
+        eta, P = self.evaluate(mu, eta0, extra)
         kTw = self.width_factor * self.kT
         c = self._counts                                       # (S, K, I)
         ne = self._ne
@@ -185,10 +241,10 @@ class ReservoirSolver:
             J = J - (Cne[:, :, None] * Cne[:, None, :]) / kTw ** 2 / denom[:, None, None]
         return (x, J, eta) if want_eta else (x, J)
 
-    def log_xi(self, mu_atom: np.ndarray) -> np.ndarray:
+    def log_xi(self, mu_atom: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
         """k_BT ln Ξ(μ) (eV per fu) for per-atom μ (P, I): convex; its gradient is x."""
         mu_c = mu_atom / self._z
-        om = self.omega(mu_c)
+        om = self.omega(mu_c, extra)
         A = self._logm[None] - om / (self.width_factor * self.kT)
         A = np.where(np.isfinite(A), A, -np.inf)
         eta, _ = self.solve_eta(A)
@@ -324,20 +380,22 @@ class ReservoirSolver:
         return mu, conv
 
     def finite_li(self, V: np.ndarray, electrolyte: Any, avail: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per-charge μ (P, I) and Li+ activity (P,) with a finite electrolyte: solve x = x_Li(V, a0 (1 − x/avail))
-        per voltage (x: Li per fu) by safeguarded Newton in x; a0 and the Δμ(V, a) mapping are the
-        ``electrolyte``'s (:meth:`dualion.core.Electrolyte.delta_mu`), ``avail`` its Li per fu at the start.
+        """Per-charge μ (P, I) and Li+ activity (P,) with a finite electrolyte: solve x = x_Li(V, a(x)) per voltage
+        (x: Li per fu), a(x) = a0 (1 − x/avail)^ν by safeguarded Newton in x; a0, ν (``activity_exponent``: the
+        apparent activity (c/1 M)^ν, 1 = ideal) and the Δμ(V, a) mapping are the ``electrolyte``'s
+        (:meth:`dualion.core.Electrolyte.delta_mu`), ``avail`` its Li per fu at the start.
 
         g(x) = x − x_Li(μ_Li(x)) is increasing (x_Li rises with a, a falls with x), g(0) ≤ 0 < g(avail);
-        dg/dx = 1 + (∂x_Li/∂Δμ_Li) k_BT/(avail − x) with the analytic Jacobian."""
-        kT = electrolyte.kT_eV                    # d Δμ_Li / dx = −k_BT / (avail − x)
+        dg/dx = 1 + (∂x_Li/∂Δμ_Li) ν k_BT/(avail − x) with the analytic Jacobian."""
+        nu = float(getattr(electrolyte, "activity_exponent", 1.0))
+        kT = nu * electrolyte.kT_eV               # d Δμ_Li / dx = −ν k_BT / (avail − x)
         a0 = electrolyte.a_li
         iLi = self.ions.index("Li")
         lo = np.zeros_like(V)
         hi = np.full_like(V, avail)
 
         def mu_of(xli: np.ndarray) -> np.ndarray:
-            dmu = electrolyte.delta_mu(V, a_li=a0 * np.maximum(1.0 - xli / avail, 1e-300))
+            dmu = electrolyte.delta_mu(V, a_li=a0 * np.maximum(1.0 - xli / avail, 1e-300) ** nu)
             return np.stack([np.asarray(dmu[ion]) if ion in dmu else np.full_like(V, -np.inf)
                              for ion in self.ions], axis=-1)
 
@@ -356,4 +414,4 @@ class ReservoirSolver:
             x = np.where(np.abs(g) <= 1e-14, x, new)
             if np.all(done):
                 break
-        return mu_of(x), a0 * np.maximum(1.0 - x / avail, 0.0)
+        return mu_of(x), a0 * np.maximum(1.0 - x / avail, 0.0) ** nu

@@ -46,6 +46,14 @@ class ModelSpec(_Strict):
     delta_e_ref_V: float = DELTA_E_REF_DEFAULT_V
     offsets: dict[str, float] = Field(default_factory=dict)
     electrolyte: ElectrolyteSpec | None = None
+    populations: Literal["binomial", "boltzmann"] = "binomial"
+    T_freeze_K: float = Field(363.15, gt=0, description="freezing temperature of the anion environments, K")
+    disorder: dict[str, float] = Field(default_factory=dict, description="{site or family: σ, eV per charge}")
+    disorder_nodes: int | None = Field(None, ge=1, le=201)
+    activity_exponent: float = Field(1.0, gt=0)
+    J_LiLi_eV: float = Field(0.0, description="4b Li–Li pair energy of stoichiometric TiO2 (plateau targets), eV")
+    coordination: int = Field(4, ge=1)
+    approximation: Literal["bethe", "mean-field"] = "bethe"
 
 
 class ParamSpec(_Strict):
@@ -64,7 +72,7 @@ class ParamSpec(_Strict):
 
 
 class TargetSpec(_Strict):
-    kind: Literal["capacity", "uptake", "ratio", "dqdv_peak", "rate_capacity", "rate_uptake"]
+    kind: Literal["capacity", "uptake", "ratio", "dqdv_peak", "plateau_V", "rate_capacity", "rate_uptake"]
     licl_M: float = Field(ge=0, description="LiCl concentration, mol L-1 (0 = Li-free)")
     rate_mA_g: float | None = Field(None, gt=0, description="discharge rate of a rate_* target, mA g-1")
     value: float
@@ -73,6 +81,7 @@ class TargetSpec(_Strict):
     V: float | None = Field(None, description="voltage of the target, V vs Mg2+/Mg (default: the cutoff)")
     window_V: tuple[float, float] | None = None
     name: str | None = None
+    relation: Literal["=", ">=", "<="] = Field("=", description="'>=' / '<=': a bound (no residual when satisfied)")
 
     @model_validator(mode="after")
     def _check(self) -> TargetSpec:
@@ -90,7 +99,7 @@ class TargetSpec(_Strict):
         if self.name:
             return self.name
         what = {"capacity": "capacity (mA h g-1)", "uptake": f"x_{self.ion} (per fu)",
-                "ratio": "x_Li/x_Mg", "dqdv_peak": "dQ/dV peak (V vs Mg)",
+                "ratio": "x_Li/x_Mg", "dqdv_peak": "dQ/dV peak (V vs Mg)", "plateau_V": "TiO2 plateau (V vs Mg)",
                 "rate_capacity": "capacity (mA h g-1)", "rate_uptake": f"x_{self.ion} (per fu)"}[self.kind]
         at = f" @ {self.rate_mA_g:g} mA g-1" if self.rate_mA_g is not None else ""
         return f"{what} @ {self.licl_M:g} M LiCl{at}"
@@ -124,11 +133,12 @@ class TargetsFile(_Strict):
         if not v:
             raise ValueError("give at least one parameter to fit")
         for key in v:
-            if key in ("delta_e_ref_V", "width_factor", "pair_fraction", *KINETIC_PARAMETERS) or \
-                    key.startswith("offset:"):
+            if key in ("delta_e_ref_V", "width_factor", "pair_fraction", "activity_exponent", "J_LiLi_eV",
+                       *KINETIC_PARAMETERS) or key.startswith("offset:") or key.startswith("disorder:"):
                 continue
             raise ValueError(f"unknown parameter {key!r} (delta_e_ref_V, width_factor, pair_fraction, "
-                             f"offset:SITE, offset:SITE:ION, {', '.join(KINETIC_PARAMETERS)})")
+                             f"activity_exponent, J_LiLi_eV, disorder:SITE, offset:SITE, offset:SITE:ION, "
+                             f"{', '.join(KINETIC_PARAMETERS)})")
         return v
 
     @model_validator(mode="after")
@@ -157,7 +167,8 @@ class TargetsFile(_Strict):
 #: Physically allowed ranges of the non-offset parameters (also the default fit bounds).
 _PHYSICAL_RANGE: dict[str, tuple[float, float]] = {"pair_fraction": (0.0, 1.0), "width_factor": (0.0, math.inf),
                                                    "log10_D_Li": (-24.0, -6.0), "log10_D_Mg": (-24.0, -6.0),
-                                                   "log10_j0_Li": (-14.0, 2.0), "log10_j0_Mg": (-14.0, 2.0)}
+                                                   "log10_j0_Li": (-14.0, 2.0), "log10_j0_Mg": (-14.0, 2.0),
+                                                   "activity_exponent": (0.05, 10.0), "J_LiLi_eV": (-0.5, 0.5)}
 
 
 class _FieldError(ValueError):

@@ -1,0 +1,131 @@
+r"""The default "paper" parameter set of the equilibrium model and the cell: one place, every parameter with its
+source — a DFT value (public set), a number from the paper, a fitted value ± its standard error (``dualion fit
+paper``: the bundled ``data/fit/paper_targets.yaml``; ``benchmarks/model_targets.py`` refits and checks these
+numbers), or an assumption said so.
+
+``dualion model curve`` and ``dualion cell ...`` use it unless told otherwise (``--params dft``: the bare DFT model
+of :func:`dualion.model.builders.paper_model`). Physics switched on here:
+
+* anion environments of the single vacancies, populations frozen in at the synthesis temperature
+  (:mod:`dualion.model.disorder`), plus fitted Gaussian widths on the vacancy and 4b site energies;
+* adjacent vacancy pairs (fraction fitted; energies from the paper's Fig. 6c);
+* an offset of the 4b Li energy in the defective host (4b sites next to vacancies and F differ from those of
+  stoichiometric anatase, whose DFT value is used for TiO2);
+* Li+ activity a = (c/1 M)^ν in APC/THF with ν and ΔE_ref fitted (:class:`dualion.core.Electrolyte`);
+* a 4b Li–Li attraction (quasi-chemical, z = 4) fitted to the TiO2 plateau; in the defective host multiplied by
+  ``interaction_suppression`` (0 by default, the paper's reading: vacancies and mixed anions suppress the
+  edge-sharing LiO6 pairs of the anatase → Li-titanate transition);
+* the finite 400 µL electrolyte of the paper's cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from dualion.core import paper as _paper
+
+__all__ = ["PARAMETERS", "Parameter", "defective_model", "electrolyte", "finite_electrolyte", "parameter_table",
+           "stoichiometric_model", "value"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: ``value`` in ``unit``; ``source`` one of DFT, paper, fitted, derived, assumed; ``stderr``
+    (1σ) for fitted values; ``note``: where exactly it comes from."""
+
+    value: float
+    unit: str
+    source: str
+    note: str
+    stderr: float | None = None
+
+
+#: The set. Fitted values: ``dualion fit paper`` (least squares on the paper's targets, 1σ from the Jacobian).
+PARAMETERS: dict[str, Parameter] = {
+    "T_K": Parameter(_paper.T_K, "K", "paper", "Experimental: 25 °C"),
+    "T_freeze_K": Parameter(363.15, "K", "paper", "anion environments frozen in at the synthesis, 90 °C for 12 h "
+                                                  "(Experimental); drying at 150 °C would give 423 K"),
+    "delta_e_ref_V": Parameter(0.7474, "V", "fitted", "E(Mg2+/Mg) − E(Li+/Li) in APC/THF; the paper's own "
+                                                      "0.93 V vs Mg = 1.67 V vs Li gives 0.74", 0.0112),
+    "activity_exponent": Parameter(2.4839, "", "fitted", "a(Li+) = (c/1 M)^ν: the dQ/dV peak moves 0.77 → 1.0 V "
+                                                        "from 0.05 to 1 M (3× the ideal Nernst shift)", 0.0042),
+    "disorder_vacancy_eV": Parameter(0.0485, "eV per charge", "fitted", "Gaussian width of the vacancy site "
+                                                                        "energies beyond the six environments (poorly determined)", 0.1154),
+    "disorder_interstitial_eV": Parameter(0.1056, "eV per charge", "fitted", "Gaussian width of the 4b site "
+                                                                             "energies (near vs far from vacancies)",
+                                          0.0121),
+    "offset_interstitial_Li_eV": Parameter(-0.1688, "eV per charge", "fitted", "4b Li in the defective host "
+                                                                               "relative to stoichiometric anatase",
+                                           0.0136),
+    "pair_fraction": Parameter(0.4820, "", "fitted", "fraction of vacancies in adjacent pairs", 0.1099),
+    "J_LiLi_eV": Parameter(-0.0989, "eV per pair", "fitted", "4b Li–Li nearest-neighbour energy, quasi-chemical, "
+                                                             "from the TiO2 plateau at 0.93 V vs Mg (1 M)", 0.0119),
+    "coordination": Parameter(4, "", "assumed", "edge-sharing neighbours of a 4b octahedron in anatase"),
+    "interaction_suppression": Parameter(0.0, "", "paper", "factor on J in the defective host: 'cationic "
+                                                           "vacancies and heterogeneous anion environments ... "
+                                                           "suppress the formation of pairs of edge-sharing LiO6'"),
+    "electrolyte_volume_uL": Parameter(_paper.ELECTROLYTE_VOLUME_UL, "µL", "paper", "Experimental: 400 µL"),
+    "active_mass_mg": Parameter(round(_paper.ACTIVE_MASS_MG, 4), "mg", "assumed",
+                                "2 mg cm-2 × 80 wt.% (paper) on an ASSUMED 10 mm electrode"),
+}
+
+
+def value(name: str, overrides: Mapping[str, float] | None = None) -> float:
+    """The value of parameter ``name`` (an override wins)."""
+    if overrides and name in overrides:
+        return float(overrides[name])
+    return float(PARAMETERS[name].value)
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """One row per parameter (name, value, stderr, unit, source, note)."""
+    return [{"name": k, **asdict(p)} for k, p in PARAMETERS.items()]
+
+
+def _interaction(J: float, overrides: Mapping[str, float] | None):
+    from dualion.model.interactions import LatticeInteraction
+
+    if J == 0:
+        return None
+    return LatticeInteraction("interstitial", J, coordination=int(value("coordination", overrides)))
+
+
+def defective_model(overrides: Mapping[str, float] | None = None, **model_kwargs: Any):
+    """The paper's Ti0.78□0.22O1.12F0.40(OH)0.48 with the set's physics (``overrides``: {parameter: value})."""
+    from dualion.model.builders import paper_model
+
+    J = value("J_LiLi_eV", overrides) * value("interaction_suppression", overrides)
+    kw = dict(T_K=value("T_K", overrides), pair_fraction=value("pair_fraction", overrides), split_anions=True,
+              populations="boltzmann", T_freeze_K=value("T_freeze_K", overrides),
+              offsets={"interstitial:Li": value("offset_interstitial_Li_eV", overrides)},
+              disorder={"vacancy": value("disorder_vacancy_eV", overrides),
+                        "interstitial": value("disorder_interstitial_eV", overrides)},
+              interaction=_interaction(J, overrides))
+    kw.update(model_kwargs)
+    return paper_model(**kw)
+
+
+def stoichiometric_model(overrides: Mapping[str, float] | None = None, **model_kwargs: Any):
+    """Stoichiometric anatase TiO2 with the fitted 4b Li–Li attraction (DFT 4b energy, no offset)."""
+    from dualion.model.builders import stoichiometric_model as _stoich
+
+    return _stoich(_interaction(value("J_LiLi_eV", overrides), overrides), T_K=value("T_K", overrides),
+                   **model_kwargs)
+
+
+def electrolyte(licl_M: float, overrides: Mapping[str, float] | None = None):
+    """The :class:`dualion.core.Electrolyte` of the set at ``licl_M`` (0 = Li-free)."""
+    from dualion.core import Electrolyte
+
+    return Electrolyte.licl(licl_M, delta_e_ref_V=value("delta_e_ref_V", overrides), T_K=value("T_K", overrides),
+                            activity_exponent=value("activity_exponent", overrides))
+
+
+def finite_electrolyte(licl_M: float, overrides: Mapping[str, float] | None = None):
+    """The paper's 400 µL reservoir at ``licl_M`` for the set's active mass."""
+    from dualion.model.equilibrium import FiniteElectrolyte
+
+    return FiniteElectrolyte(volume_uL=value("electrolyte_volume_uL", overrides), licl_M=licl_M,
+                             mass_mg=value("active_mass_mg", overrides), mg_M=_paper.APC_M)
