@@ -387,11 +387,7 @@ def case_dir(tmp_path, monkeypatch):
 
 
 #: Known failures, owned elsewhere (strict: the test fails once they are fixed, so the entry is removed).
-KNOWN: dict[str, str] = {
-    **{f"pdf-series:{t}": "pdf series wraps its work in its own cliutil.warnings_to_stderr, which prints the "
-                          "--qdamp warning before the error line (fix there: drop collected warnings when a "
-                          "DualionUserError propagates)" for t in ("garbage", "png", "empty", "folder", "missing")},
-}
+KNOWN: dict[str, str] = {}
 
 
 def _params():

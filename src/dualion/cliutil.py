@@ -74,6 +74,9 @@ def warnings_to_stderr() -> Iterator[None]:
     * :class:`DualionWarning`: ``warning: <message>``;
     * any other warning: ``warning: <Category>: <message> (<package/file.py>:<line>)``.
 
+    When the work ends in a :class:`DualionUserError`, the collected warnings are dropped: the error's one
+    line is all that is printed.
+
     Distinct = same category and message (whitespace collapsed); a warning repeated a million times
     costs one dict entry. The interpreter's filters are respected (``PYTHONWARNINGS`` / ``-W``:
     ``ignore`` hides, ``error`` raises, as usual); ``DualionWarning`` is always shown unless a filter
@@ -92,6 +95,9 @@ def warnings_to_stderr() -> Iterator[None]:
             warnings.filterwarnings("always", category=DualionWarning, append=True)
             warnings.showwarning = collect
             yield
+    except DualionUserError:
+        seen.clear()  # a user error is ONE line: its message says what is wrong, earlier warnings would blur it
+        raise
     finally:
         for (category, msg), (filename, lineno) in seen.items():
             typer.echo(format_warning_line(category, msg, filename, lineno), err=True)
