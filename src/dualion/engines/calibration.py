@@ -358,11 +358,9 @@ def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
     if not p.is_file():
         raise DualionUserError("calibration file not found (run `dualion calibrate` first)", file=p,
                                field="--calibration")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DualionUserError(f"malformed YAML: {exc}", file=p) from None
-    return calibration_from_dict(doc, str(p))
+    from dualion.io.text import read_yaml
+
+    return calibration_from_dict(read_yaml(p), str(p))   # encoding detected, duplicate keys refused
 
 
 def dump_calibration(cal: Calibration, path: str | os.PathLike) -> Path:

@@ -327,10 +327,9 @@ def load_references(references: str | os.PathLike | Mapping[str, Any]) -> dict[s
         src = str(p)
         if not p.is_file():
             raise DualionUserError("file not found", file=p)
-        try:
-            docs = [d for d in yaml.safe_load_all(p.read_text(encoding="utf-8")) if d]
-        except yaml.YAMLError as exc:
-            raise DualionUserError(f"malformed YAML: {exc}".splitlines()[0], file=p) from None
+        from dualion.io.text import read_yaml_all
+
+        docs = [d for d in read_yaml_all(p) if d]   # encoding detected, duplicate keys refused
         if len(docs) == 1 and isinstance(docs[0], Mapping) and "title" not in docs[0]:
             references = docs[0].get("references", docs[0])
         else:
@@ -366,10 +365,9 @@ def read_manifest(run_root: str | os.PathLike) -> dict[str, Any]:
         raise DualionUserError("folder not found", file=root)
     if not path.is_file():
         raise DualionUserError(f"no {MANIFEST} here: not a folder written by `dualion vasp-inputs`", file=root)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DualionUserError(f"malformed YAML: {exc}".splitlines()[0], file=path) from None
+    from dualion.io.text import read_yaml
+
+    doc = read_yaml(path)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("runs"), list):
         raise DualionUserError("expected a mapping with a 'runs' list", file=path, field="runs")
     return dict(doc)

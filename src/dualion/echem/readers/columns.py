@@ -199,15 +199,13 @@ def load_user_map(path: str | Path | None) -> list[Entry]:
     """Entries from a ``--columns`` YAML file (see the module docstring); ``[]`` for ``None``."""
     if path is None:
         return []
-    import yaml
 
     p = Path(path)
     if not p.is_file():
         raise DualionUserError("no such column-map file", file=p, field="columns")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8", errors="replace"))
-    except yaml.YAMLError as exc:
-        raise DualionUserError(f"not valid YAML: {str(exc).splitlines()[0]}", file=p, field="columns") from None
+    from dualion.io.text import read_yaml
+
+    doc = read_yaml(p)   # encoding detected, duplicate keys refused
     if isinstance(doc, dict) and "columns" in doc:
         doc = doc["columns"]
     if not isinstance(doc, dict) or not doc:

@@ -17,6 +17,12 @@ from dualion.nmr.spectrum import Spectrum, positive
 _KEYS = {"nucleus", "larmor_mhz", "mas_hz", "ns", "rg", "mass_mg"}
 
 
+def _decode(path: Path) -> str:
+    from dualion.io.text import read_text as _read
+
+    return _read(path)   # UTF-8 / BOM / UTF-16 / Latin-1 detected, binary refused in one line
+
+
 def read_text(path: str | Path, mass_mg: float | None = None) -> Spectrum:
     """Read a two-column text file (see the module docstring)."""
     path = Path(path)
@@ -24,7 +30,7 @@ def read_text(path: str | Path, mass_mg: float | None = None) -> Spectrum:
         raise DualionUserError("file not found", file=path)
     header: dict[str, str] = {}
     xs, ys = [], []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    for lineno, line in enumerate(_decode(path).splitlines(), 1):
         s = line.strip()
         if not s:
             continue
