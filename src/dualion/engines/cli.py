@@ -83,10 +83,10 @@ def _require_engine(*names: str | None) -> None:
 
 
 def _check_out(out: Path, suffixes: tuple[str, ...]) -> None:
-    if out.suffix.lower() not in suffixes:
-        raise DualionUserError(f"output file must end in {'/'.join(suffixes)}", file=out, field="--out")
-    if out.exists() and out.is_dir():
-        raise DualionUserError("expected a file, got a folder", file=out, field="--out")
+    """Suffix, not a folder, and a parent folder that can be created and written — before any work."""
+    from dualion.io.atomic import check_out_file
+
+    check_out_file(out, suffixes)
 
 
 def compute(site_model: str = typer.Argument(..., help="interstitial | single-vacancy | paired-vacancy"),
