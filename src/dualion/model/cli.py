@@ -76,7 +76,8 @@ def curve(
     params: str = typer.Option("paper", "--params",
                                help="'paper': the fitted paper set (anion environments, disorder, pairs, Li+ "
                                     "activity, ΔE_ref, 400 µL electrolyte; dualion.model.paper_set); 'dft': the bare "
-                                    "DFT model shaped by --pairs/--split-anions (also implied by --site-model)."),
+                                    "DFT model shaped by --pairs/--split-anions (also implied by --site-model, --pairs "
+                                    "or --split-anions)."),
     licl: str = typer.Option("0,0.05,0.1,0.2,1.0", "--licl", help="LiCl concentrations, mol L-1 (0 = Li-free)."),
     T: float = typer.Option(paper.T_K, "--T", help="Temperature, K."),
     delta_e_ref: float | None = typer.Option(None, "--delta-e-ref",
@@ -87,7 +88,8 @@ def curve(
     mass_mg: float | None = typer.Option(None, "--mass-mg", help="Active-material mass, mg (with --electrolyte-uL)."),
     formula: str = typer.Option(paper.FORMULA, "--formula",
                                 help="Host formula: site counts, Ti4+/Ti3+ limit and molar mass."),
-    pairs: float = typer.Option(0.0, "--pairs", help="Fraction of vacancies in adjacent pairs (paper model)."),
+    pairs: float | None = typer.Option(None, "--pairs", help="Fraction of vacancies in adjacent pairs, 0–1 "
+                                       "(the DFT model; default 0)."),
     split_anions: bool = typer.Option(False, "--split-anions", help="Split single vacancies by F/OH environment."),
     statistics: str = typer.Option("availability", "--electron-statistics",
                                    help="Electron-limit model: availability, fermi or none."),
@@ -105,7 +107,9 @@ def curve(
 
     if params not in ("paper", "dft"):
         raise DualionUserError(f"--params must be 'paper' or 'dft', got {params!r}", field="--params")
-    use_paper = params == "paper" and not site_model and formula == paper.FORMULA
+    # --pairs / --split-anions shape the bare DFT model: giving either selects it (never silently ignored)
+    use_paper = (params == "paper" and not site_model and formula == paper.FORMULA and pairs is None
+                 and not split_anions)
     nu = 1.0
     with option_names(OPTIONS):
         if use_paper:
@@ -117,7 +121,8 @@ def curve(
             if electrolyte_uL is None and mass_mg is None:
                 electrolyte_uL, mass_mg = value("electrolyte_volume_uL"), value("active_mass_mg")
         else:
-            model = _build(site_model, formula, T, pairs, split_anions, statistics, width, allow_incomplete)
+            model = _build(site_model, formula, T, 0.0 if pairs is None else pairs, split_anions, statistics, width,
+                           allow_incomplete)
             delta_e_ref = paper.DELTA_E_REF_V if delta_e_ref is None else delta_e_ref
         cs = compute_curves(model, _floats(licl, "--licl"), V_min=v_min, V_max=v_max, n=n,
                             delta_e_ref_V=delta_e_ref, electrolyte_uL=electrolyte_uL, mass_mg=mass_mg,
