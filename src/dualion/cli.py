@@ -96,14 +96,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: list[str]) -> int:
-    from dualion.cliutil import format_warning_line, one_line_on_error, warnings_to_stderr
+    from dualion.cliutil import format_warning_line, warnings_to_stderr
     from dualion.extras import MissingExtraError
 
     argv = args
     try:
         with warnings_to_stderr():  # every command: each distinct warning once, one line, after the work
-            with one_line_on_error():   # ... unless the command fails: then its one error line only
-                rv = _command().main(args=args, standalone_mode=False, prog_name="dualion")
+            rv = _command().main(args=args, standalone_mode=False, prog_name="dualion")  # (none if it fails)
         if isinstance(rv, int) and not isinstance(rv, bool):   # typer.Exit(code): click returns the code
             return rv
     except MissingExtraError as exc:  # "error: dualion compute needs the 'engines' extra: pip install ..."

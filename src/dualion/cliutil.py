@@ -74,7 +74,7 @@ def warnings_to_stderr() -> Iterator[None]:
     * :class:`DualionWarning`: ``warning: <message>``;
     * any other warning: ``warning: <Category>: <message> (<package/file.py>:<line>)``.
 
-    When the work ends in a :class:`DualionUserError`, the collected warnings are dropped: the error's one
+    When the work ends in an exception (a :class:`DualionUserError`, a usage error), the collected warnings are dropped: the error's one
     line is all that is printed.
 
     Distinct = same category and message (whitespace collapsed); a warning repeated a million times
@@ -95,8 +95,8 @@ def warnings_to_stderr() -> Iterator[None]:
             warnings.filterwarnings("always", category=DualionWarning, append=True)
             warnings.showwarning = collect
             yield
-    except DualionUserError:
-        seen.clear()  # a user error is ONE line: its message says what is wrong, earlier warnings would blur it
+    except Exception:
+        seen.clear()  # an error is ONE line (user error, usage error, warning-as-error): warnings would blur it
         raise
     finally:
         for (category, msg), (filename, lineno) in seen.items():
@@ -138,18 +138,6 @@ def option_names(table: Mapping[str, str]) -> Iterator[None]:
             exc.field = opt
             exc.args = (exc.one_line(),)
         raise
-
-
-@contextlib.contextmanager
-def one_line_on_error() -> Iterator[None]:
-    """Hold the warnings raised inside; re-emit them when the block succeeds, drop them when it raises a
-    :class:`DualionUserError` (whose one line already says what is wrong: e.g. "no half-cycles" after
-    the reader's "current is zero everywhere" warning). Use inside :func:`warnings_to_stderr`."""
-    # the filters in force decide what is shown: nothing is made visible here that would not be otherwise
-    with warnings.catch_warnings(record=True) as held:
-        yield
-    for w in held:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 def read_yaml(path: str | os.PathLike) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from dualion.cliutil import one_line_on_error, option_names
+from dualion.cliutil import option_names
 from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
 from dualion.io.outputs import output_command, output_set
 
@@ -121,7 +121,7 @@ def summary_cmd(file: Path = typer.Argument(..., help="Cycler file (.mpr/.mpt, .
     """Half-cycles and per-cycle capacity, Coulombic efficiency, voltages, polarization, energy, retention."""
     from dualion.io.atomic import to_json
 
-    with _warnings_to_stderr(), one_line_on_error():
+    with _warnings_to_stderr():
         _data, summary = load_summary(file, mass_mg, first, fmt, columns=columns)
         if out is not None:
             write_summary(summary, out)
@@ -146,7 +146,7 @@ def plot_cmd(file: Path = typer.Argument(..., help="Cycler file."), mass_mg: flo
     from dualion.plotting import figure_style, save_figure, write_table
 
     out = out if out is not None else Path(f"{file.stem}_echem")
-    with _warnings_to_stderr(), one_line_on_error(), output_set(out):
+    with _warnings_to_stderr(), output_set(out):
         data, summary = load_summary(file, mass_mg, first, fmt, columns=columns)
         chosen = plots.parse_cycles(cycles, summary, all_=all_)
         # compute every figure before writing anything

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from dualion.errors import DualionUserError
-from dualion.cliutil import one_line_on_error, option_names
+from dualion.cliutil import option_names
 from dualion.cliutil import warnings_to_stderr as _warnings_to_stderr
 from dualion.io.outputs import output_command
 
@@ -149,7 +149,7 @@ def add_commands(app: typer.Typer) -> None:
                                   "half-cycle (default: the cycler's cycle index, else discharge first)."),
     ) -> None:
         """dQ/dV per half-cycle on a uniform voltage grid, with peak voltages (figure + CSV/JSON)."""
-        with _warnings_to_stderr(), one_line_on_error():
+        with _warnings_to_stderr():
             from dualion.echem.dqdv import dqdv
             from dualion.io.atomic import to_json
 
@@ -205,7 +205,7 @@ def add_commands(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print the per-pulse results as JSON on stdout."),
     ) -> None:
         """GITT: E_eq, overpotential η, IR drop and D per pulse (spheres: exact response; films: Weppner–Huggins)."""
-        with _warnings_to_stderr(), one_line_on_error():
+        with _warnings_to_stderr():
             from dualion.echem.gitt import GITTGeometry, analyse_gitt_data
             from dualion.core.records import records_payload, to_json
 

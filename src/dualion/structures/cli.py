@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
         stem: str = typer.Option("distortion", "--stem", help="File stem of the outputs."),
     ) -> None:
         """Fig. 7 table and figure: anion–anion distances across opposite vertices of each V_Ti octahedron."""
-        from dualion.cliutil import one_line_on_error, warnings_to_stderr
+        from dualion.cliutil import warnings_to_stderr
         from dualion.plotting import save
         from dualion.structures.distortion import distortion_table, plot_distortion
         from dualion.structures.writers import read_info_vacancies, read_manifest_vacancies, read_structure
@@ -180,7 +180,7 @@ def register(app: typer.Typer) -> None:
         known = None if sites else [read_manifest_vacancies(p.parent).get(p.name) or read_info_vacancies(p)
                                     for p in structures]
         try:
-            with warnings_to_stderr(), one_line_on_error():   # unrelaxed structures are reported, not silent
+            with warnings_to_stderr():   # unrelaxed structures are reported, not silent
                 rows = distortion_table([(n, read_structure(p)) for n, p in zip(names, structures)], sites,
                                         sites_per_structure=known)
         except DualionUserError as exc:   # the table names structures; the error names the file
