@@ -74,16 +74,12 @@ def owner_is_dead(owner: str) -> bool:
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
+    from dualion.io.atomic import pid_alive
+
     pid = int(pid_text)
     if pid == os.getpid():
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # exists, another user's
-        return False
-    return _is_zombie(pid)
+    return not pid_alive(pid) or _is_zombie(pid)
 
 
 def _is_zombie(pid: int) -> bool:

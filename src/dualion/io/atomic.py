@@ -159,7 +159,8 @@ def set_for(path: Path) -> Any:
     return s if s is not None and s.rel(path) is not None else None
 
 
-def _alive(pid: Any) -> bool:
+def pid_alive(pid: Any) -> bool:
+    """True when process ``pid`` exists on this host (another user's counts as existing)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
     if pid == os.getpid():
@@ -210,7 +211,7 @@ def clean_stale_temps(folder: Path) -> list[Path]:
             continue
         m = re.match(r"^\..*?\.(\d+)-[^.]*\.tmp", e.name)
         try:
-            stale = (not _alive(int(m.group(1)))) if m else (now - e.stat().st_mtime > STALE_TMP_S)
+            stale = (not pid_alive(int(m.group(1)))) if m else (now - e.stat().st_mtime > STALE_TMP_S)
         except OSError:
             continue
         if stale:

@@ -50,7 +50,7 @@ from typing import Any
 
 from dualion.errors import DualionUserError, DualionWarning
 from dualion.io.atomic import (  # noqa: F401  (low-level temp-file helpers live in atomic; re-exported)
-    _CURRENT, STALE_TMP_S, _alive, check_out_dir, clean_stale_temps, is_temp_name, set_for, temp_prefix)
+    _CURRENT, STALE_TMP_S, check_out_dir, clean_stale_temps, is_temp_name, pid_alive, set_for, temp_prefix)
 
 MANIFEST = "manifest.json"
 KIND = "dualion-output-manifest"
@@ -240,7 +240,7 @@ def _same_run(entry: dict[str, Any], s: OutputSet) -> bool:
     """``entry`` is this set's own, or an interrupted run of the same command (replaced by this one)."""
     if entry.get("pid") == os.getpid() and entry.get("started") == s.started and entry.get("command") == s.command:
         return True
-    return entry.get("status") == "incomplete" and entry.get("command") == s.command and not _alive(entry.get("pid"))
+    return entry.get("status") == "incomplete" and entry.get("command") == s.command and not pid_alive(entry.get("pid"))
 
 
 
@@ -320,7 +320,7 @@ def verify(folder: str | os.PathLike, strict: bool = False) -> Verdict:
     n = 0
     for s in doc["sets"]:
         if s.get("status") != "complete":
-            state = "still running" if _alive(s.get("pid")) else "interrupted"
+            state = "still running" if pid_alive(s.get("pid")) else "interrupted"
             problems.append(f"incomplete set ({state}): {s.get('command')} started {s.get('started')}")
         for f in s.get("files", []):
             n += 1
