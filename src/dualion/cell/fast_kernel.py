@@ -10,11 +10,11 @@ the unit-D finite-volume Laplacian as its three diagonals ``lo, di, up`` (it is 
 chemical potentials as the equilibrium table of :mod:`dualion.cell.tables` (bilinear in the logits, linear
 continuation outside) or the exact Langmuir closed form.
 
-Jacobian (:func:`jacobian`): the diffusion rows are exact (linear in x; the surface shell enters through
-x_s(p, q), differentiated analytically); the two surface rows (p, q) depend on (x_Mg,m−1, x_Li,m−1, p, q)
-through the electrode potential V, which solves the galvanostatic balance Σ_i i_i(V) = i implicitly — these
-2 × 4 entries are central differences of the compiled surface function (relative error ~1e-9). The Jacobian is
-banded, lower bandwidth 3 and upper 2 in this interleaved order.
+Jacobian (:func:`jacobian`), analytic: the diffusion rows are linear in x (the surface shell enters through
+x_s(p, q)); the two surface rows (p, q) depend on (x_Mg,m−1, x_Li,m−1, p, q) also through the electrode
+potential V, which solves the galvanostatic balance Σ_i i_i(V) = i implicitly: dV/dθ by the implicit-function
+theorem (:func:`surface` with ``grad``). The Jacobian is banded, lower bandwidth 3 and upper 2 in this
+interleaved order.
 
 Without numba the module still imports (``HAVE_NUMBA = False``) and the cell uses the LSODA reference.
 """
@@ -57,17 +57,9 @@ def expit(z):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def interp1(g0, h, n, vals, p):  # pragma: no cover - compiled
-    """Linear interpolation on a uniform grid, linear extrapolation with the end slopes (tables._interp1)."""
-    s = (p - g0) / h
-    k = min(max(int(math.floor(s)), 0), n - 2)
-    t = s - k
-    return vals[k] * (1.0 - t) + vals[k + 1] * t
-
-
-@njit(cache=True)
 def interp2(g0, h, n, vals, p, q):  # pragma: no cover - compiled
-    """Bilinear interpolation with edge-slope continuation outside the grid (tables._interp2)."""
+    """Bilinear interpolation with edge-slope continuation outside the grid (tables._interp2) and its gradient:
+    (value, ∂/∂p, ∂/∂q)."""
     s = (p - g0) / h
     r = (q - g0) / h
     sc = min(max(s, 0.0), n - 1.0)
@@ -78,25 +70,48 @@ def interp2(g0, h, n, vals, p, q):  # pragma: no cover - compiled
     u = rc - j
     v00, v10, v01, v11 = vals[i, j], vals[i + 1, j], vals[i, j + 1], vals[i + 1, j + 1]
     val = v00 * (1 - t) * (1 - u) + v10 * t * (1 - u) + v01 * (1 - t) * u + v11 * t * u
+    slope_s = (v10 - v00) * (1 - u) + (v11 - v01) * u      # ∂val/∂t
+    slope_r = (v01 - v00) * (1 - t) + (v11 - v10) * t      # ∂val/∂u
+    cross = v11 - v10 - v01 + v00
+    ds, dr = slope_s, slope_r
     if s != sc:
-        val += ((v10 - v00) * (1 - u) + (v11 - v01) * u) * (s - sc)
+        val += slope_s * (s - sc)
+        if r == rc:
+            dr += cross * (s - sc)
     if r != rc:
-        val += ((v01 - v00) * (1 - t) + (v11 - v10) * t) * (r - rc)
-    return val
+        val += slope_r * (r - rc)
+        if s == sc:
+            ds += cross * (r - rc)
+    return val, ds / h, dr / h
+
+
+@njit(cache=True)
+def interp1(g0, h, n, vals, p):  # pragma: no cover - compiled
+    """Linear interpolation on a uniform grid, linear extrapolation with the end slopes (tables._interp1), and
+    its derivative: (value, d/dp)."""
+    s = (p - g0) / h
+    k = min(max(int(math.floor(s)), 0), n - 2)
+    t = s - k
+    return vals[k] * (1.0 - t) + vals[k + 1] * t, (vals[k + 1] - vals[k]) / h
 
 
 @njit(cache=True)
 def mu_surface(q, p, P, K, T2li, T2mg, T1):  # pragma: no cover - compiled
-    """(Δμ_Li, Δμ_Mg) in eV per charge at surface logits (q, p); NaN for an ion the source does not hold."""
+    """(Δμ_Li, Δμ_Mg) in eV per charge at surface logits (q, p) (NaN for an ion the source does not hold) and
+    their derivatives (∂Δμ_Li/∂p, ∂Δμ_Li/∂q, ∂Δμ_Mg/∂p, ∂Δμ_Mg/∂q)."""
     kind = K[K_MU]
     if kind == MU_LINEAR:
-        return P[EPS_LI] + P[SLOPE_LI] * q, P[EPS_MG] + P[SLOPE_MG] * p
+        return P[EPS_LI] + P[SLOPE_LI] * q, P[EPS_MG] + P[SLOPE_MG] * p, 0.0, P[SLOPE_LI], P[SLOPE_MG], 0.0
     g0, h, n = P[TAB_G0], P[TAB_H], K[K_TAB_N]
     if kind == MU_TABLE2:
-        return interp2(g0, h, n, T2li, p, q), interp2(g0, h, n, T2mg, p, q)
+        li, li_p, li_q = interp2(g0, h, n, T2li, p, q)
+        mg, mg_p, mg_q = interp2(g0, h, n, T2mg, p, q)
+        return li, mg, li_p, li_q, mg_p, mg_q
     if kind == MU_TABLE1_MG:
-        return math.nan, interp1(g0, h, n, T1, p)
-    return interp1(g0, h, n, T1, q), math.nan
+        mg, mg_p = interp1(g0, h, n, T1, p)
+        return math.nan, mg, 0.0, 0.0, mg_p, 0.0
+    li, li_q = interp1(g0, h, n, T1, q)
+    return li, math.nan, 0.0, li_q, 0.0, 0.0
 
 
 @njit(cache=True)
@@ -175,23 +190,30 @@ def solve_V(target, U1, i01, z1, on1, U2, i02, z2, on2, alpha, f, guess):  # pra
 
 
 @njit(cache=True)
-def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg):  # pragma: no cover
+def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, grad, gp, gq):  # pragma: no cover
     """Surface shell: (V, dp/dt, dq/dt, x_Mg,s, x_Li,s) from the last interior shell and the surface logits.
 
     ``pin_mg``/``pin_li``: 1 = the ion's surface is held (exhausted, passes on the diffusive supply), 0 = free,
-    −1 = decide from the state (the reported voltage). ``vg[0]``: Newton start for V (updated)."""
+    −1 = decide from the state (the reported voltage). ``vg[0]``: Newton start for V (updated). With ``grad``,
+    ``gp``/``gq`` (4,) receive ∂(dp/dt)/∂θ, ∂(dq/dt)/∂θ for θ = (x_Mg,m−1, x_Li,m−1, p, q): every partial is
+    analytic, and V enters through the implicit-function derivative of the galvanostatic balance,
+    dV/dθ = −(Σ_free ∂i_j/∂θ|_V + Σ_held ∂i_j/∂θ) / Σ_free ∂i_j/∂V."""
     m = K[K_M]
     li_off = K[K_LI_OFF] != 0
     direction = K[K_DIR]
+    in_p = -300.0 < p < 300.0
+    in_q = -300.0 < q < 300.0
     p = min(max(p, -300.0), 300.0)
     q = min(max(q, -300.0), 300.0)
     sp, sq = expit(p), expit(q)
+    spp, sqq = sp * expit(-p), sq * expit(-q)      # σ'(p), σ'(q)
     cap = P[CAP_MG]
     xm_s = cap * sp
     c_li, dcap = cap_li(xm_s, P)
     xl_s = c_li * sq
-    Fm = P[D_MG] * (lo[m] * xm_prev + di[m] * xm_s)
-    Fl = P[D_LI] * (lo[m] * xl_prev + di[m] * xl_s)
+    dm, dl = P[D_MG], P[D_LI]
+    Fm = dm * (lo[m] * xm_prev + di[m] * xm_s)
+    Fl = dl * (lo[m] * xl_prev + di[m] * xl_s)
     fix_mg, fix_li = False, False
     f_mg, f_li = 0.0, 0.0
     if direction != 0:
@@ -206,39 +228,98 @@ def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1
             fix_mg, f_mg = True, -Fm / P[SRC_MG]
         elif ex_li and not ex_mg:
             fix_li, f_li = True, -Fl / P[SRC_LI]
-    mu_li, mu_mg = mu_surface(q, p, P, K, T2li, T2mg, T1)
+    mu_li, mu_mg, mli_p, mli_q, mmg_p, mmg_q = mu_surface(q, p, P, K, T2li, T2mg, T1)
     U_mg = P[U0_MG] - mu_mg
     U_li = -math.inf if li_off else P[U0_LI] - mu_li
-    i0_mg = P[J0_MG] * 2.0 * math.sqrt(sp * expit(-p))
-    i0_li = P[J0_LI] * 2.0 * math.sqrt(sq * expit(-q))
+    i0_mg = P[J0_MG] * 2.0 * math.sqrt(spp)
+    i0_li = P[J0_LI] * 2.0 * math.sqrt(sqq)
     alpha, f = P[ALPHA], P[F]
     V = solve_V(P[I_APP] - f_mg - f_li, U_mg, i0_mg, 2, not fix_mg, U_li, i0_li, 1, not fix_li, alpha, f, vg[0])
     if math.isfinite(V):
         vg[0] = V
-    if fix_mg:
-        i_mg = f_mg
+    on_mg = (not fix_mg) and i0_mg > 0 and math.isfinite(U_mg)
+    on_li = (not fix_li) and i0_li > 0 and math.isfinite(U_li)
+    i_mg, G_mg, e_mg = f_mg, 0.0, 0.0
+    i_li, G_li, e_li = f_li, 0.0, 0.0
+    if on_mg:
+        a = min(alpha * 2 * f * (V - U_mg), 700.0)
+        c = min(-(1.0 - alpha) * 2 * f * (V - U_mg), 700.0)
+        e_mg = math.exp(a) - math.exp(c)
+        i_mg = i0_mg * e_mg
+        G_mg = i0_mg * 2 * f * (alpha * math.exp(a) + (1.0 - alpha) * math.exp(c))
+    elif not fix_mg:
+        i_mg = 0.0
+    if on_li:
+        a = min(alpha * f * (V - U_li), 700.0)
+        c = min(-(1.0 - alpha) * f * (V - U_li), 700.0)
+        e_li = math.exp(a) - math.exp(c)
+        i_li = i0_li * e_li
+        G_li = i0_li * f * (alpha * math.exp(a) + (1.0 - alpha) * math.exp(c))
+    elif not fix_li:
+        i_li = 0.0
+    Fm_t = 0.0 if fix_mg else Fm + P[SRC_MG] * i_mg
+    Fl_t = 0.0 if fix_li else Fl + P[SRC_LI] * i_li
+    den_p = cap * spp
+    dp = Fm_t / den_p
+    q_on = not (li_off or c_li <= 0)
+    if q_on:
+        num_q = Fl_t - sq * dcap * Fm_t
+        den_q = c_li * sqq
+        dq = num_q / den_q
     else:
-        i_mg = _bv(V - U_mg, i0_mg, 2, alpha, f) if i0_mg > 0 and math.isfinite(U_mg) else 0.0
-    if fix_li:
-        i_li = f_li
-    else:
-        i_li = _bv(V - U_li, i0_li, 1, alpha, f) if i0_li > 0 and math.isfinite(U_li) else 0.0
-    Fm = 0.0 if fix_mg else Fm + P[SRC_MG] * i_mg
-    Fl = 0.0 if fix_li else Fl + P[SRC_LI] * i_li
-    dp = Fm / (cap * sp * expit(-p))
-    if li_off or c_li <= 0:
         dq = 0.0
-    else:
-        dq = (Fl - sq * dcap * Fm) / (c_li * sq * expit(-q))
+    if grad:
+        kp = 1.0 if in_p else 0.0
+        kq = 1.0 if in_q else 0.0
+        # θ = (a, b, p, q): partials of the pre-source fluxes and of the surface quantities
+        dxm_p = cap * spp * kp
+        dcli_p = dcap * dxm_p
+        dxl_p = dcli_p * sq
+        dxl_q = c_li * sqq * kq
+        dFm = (dm * lo[m], 0.0, dm * di[m] * dxm_p, 0.0)
+        dFl = (0.0, dl * lo[m], dl * di[m] * dxl_p, dl * di[m] * dxl_q)
+        # ∂i/∂θ at fixed V (free ions) — U depends on (p, q), i0 on its own logit
+        di_mg = (0.0, 0.0, 0.0, 0.0)
+        di_li = (0.0, 0.0, 0.0, 0.0)
+        if on_mg:
+            di0 = i0_mg * (1.0 - 2.0 * sp) / 2.0 * kp
+            di_mg = (0.0, 0.0, e_mg * di0 + G_mg * mmg_p * kp, G_mg * mmg_q * kq)   # ∂i/∂U = −G, ∂U/∂θ = −∂μ/∂θ
+        if on_li:
+            di0 = i0_li * (1.0 - 2.0 * sq) / 2.0 * kq
+            di_li = (0.0, 0.0, G_li * mli_p * kp, e_li * di0 + G_li * mli_q * kq)
+        Gs = G_mg + G_li
+        for t in range(4):
+            # held ions: their current −F/src is imposed
+            held = 0.0
+            if fix_mg:
+                held += -dFm[t] / P[SRC_MG]
+            if fix_li:
+                held += -dFl[t] / P[SRC_LI]
+            dV = -(di_mg[t] + di_li[t] + held) / Gs if Gs > 0 else 0.0
+            dim = di_mg[t] + G_mg * dV if on_mg else 0.0
+            dil = di_li[t] + G_li * dV if on_li else 0.0
+            dFm_t = 0.0 if fix_mg else dFm[t] + P[SRC_MG] * dim
+            dFl_t = 0.0 if fix_li else dFl[t] + P[SRC_LI] * dil
+            g = dFm_t / den_p
+            if t == 2:
+                g -= dp * cap * spp * (1.0 - 2.0 * sp) * kp / den_p
+            gp[t] = g
+            if q_on:
+                dsq = sqq * kq if t == 3 else 0.0
+                dnum = dFl_t - dcap * (dsq * Fm_t + sq * dFm_t)
+                dden = dcli_p * sqq if t == 2 else (c_li * sqq * (1.0 - 2.0 * sq) * kq if t == 3 else 0.0)
+                gq[t] = (dnum - dq * dden) / den_q
+            else:
+                gq[t] = 0.0
     return V, dp, dq, xm_s, xl_s
 
 
 @njit(cache=True)
 def rhs(y, out, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
-    """dy/dt into ``out`` (the reference's right-hand side with the given pinned surfaces)."""
+    """dy/dt into ``out`` (the reference's right-hand side with the given pinned surfaces); returns V."""
     m = K[K_M]
     V, dp, dq, xm_s, xl_s = surface(y[2 * m - 2], y[2 * m - 1], y[2 * m], y[2 * m + 1], pin_mg, pin_li,
-                                    P, K, lo, di, T2li, T2mg, T1, vg)
+                                    P, K, lo, di, T2li, T2mg, T1, vg, False, out[:0], out[:0])
     dm, dl = P[D_MG], P[D_LI]
     for k in range(m):
         xm_l = y[2 * k - 2] if k > 0 else 0.0
@@ -254,8 +335,7 @@ def rhs(y, out, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma
 
 @njit(cache=True)
 def jacobian(y, J, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
-    """∂f/∂y into ``J`` (N × N, band: lower 3, upper 2): diffusion rows exact, surface rows by central
-    differences of :func:`surface` (step 1e-6 in the logits, 1e-9 + 1e-6|x| in x)."""
+    """∂f/∂y into ``J`` (N × N, band: lower 3, upper 2; entries outside the band untouched), analytic."""
     m = K[K_M]
     N = 2 * m + 2
     for i in range(N):
@@ -275,30 +355,22 @@ def jacobian(y, J, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pra
     p = y[2 * m]
     q = y[2 * m + 1]
     k = m - 1
+    sp = expit(min(max(p, -300.0), 300.0))
+    sq = expit(min(max(q, -300.0), 300.0))
+    c_li, dcap = cap_li(P[CAP_MG] * sp, P)
     if -300.0 < p < 300.0:
-        sp = expit(p)
         dxm = P[CAP_MG] * sp * (1.0 - sp)
-        c_li, dcap = cap_li(P[CAP_MG] * sp, P)
         J[2 * k, 2 * m] = dm * up[k] * dxm
-        J[2 * k + 1, 2 * m] = dl * up[k] * dcap * dxm * expit(min(max(q, -300.0), 300.0))
+        J[2 * k + 1, 2 * m] = dl * up[k] * dcap * dxm * sq
     if -300.0 < q < 300.0:
-        sq = expit(q)
-        c_li, dcap = cap_li(P[CAP_MG] * expit(min(max(p, -300.0), 300.0)), P)
         J[2 * k + 1, 2 * m + 1] = dl * up[k] * c_li * sq * (1.0 - sq)
-    # surface rows: central differences in (x_Mg,m−1, x_Li,m−1, p, q)
-    base = np.empty(4)
-    base[0], base[1], base[2], base[3] = y[2 * m - 2], y[2 * m - 1], p, q
+    # surface rows
+    gp = np.empty(4)
+    gq = np.empty(4)
+    surface(y[2 * m - 2], y[2 * m - 1], p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, True, gp, gq)
     for c in range(4):
-        v = base[c]
-        h = 1e-6 * max(1.0, abs(v)) if c >= 2 else 1e-9 + 1e-6 * abs(v)
-        xp = base.copy()
-        xm = base.copy()
-        xp[c] = v + h
-        xm[c] = v - h
-        _, dp1, dq1, _, _ = surface(xp[0], xp[1], xp[2], xp[3], pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg)
-        _, dp0, dq0, _, _ = surface(xm[0], xm[1], xm[2], xm[3], pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg)
-        J[2 * m, 2 * m - 2 + c] = (dp1 - dp0) / (2.0 * h)
-        J[2 * m + 1, 2 * m - 2 + c] = (dq1 - dq0) / (2.0 * h)
+        J[2 * m, 2 * m - 2 + c] = gp[c]
+        J[2 * m + 1, 2 * m - 2 + c] = gq[c]
 
 
 @njit(cache=True)
@@ -306,7 +378,7 @@ def voltage(y, P, K, lo, di, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     """Reported voltage (V vs Mg, counter overpotential included) at state y, pinned surfaces decided from y."""
     m = K[K_M]
     V, _, _, _, _ = surface(y[2 * m - 2], y[2 * m - 1], y[2 * m], y[2 * m + 1], -1, -1, P, K, lo, di,
-                            T2li, T2mg, T1, vg)
+                            T2li, T2mg, T1, vg, False, y[:0], y[:0])
     return V + P[V_OFF]
 
 
