@@ -21,6 +21,8 @@ from dualion.core.constants import K_B_EV_PER_K
 
 #: accepted steps per protocol step before the compiled path gives up (the caller then uses LSODA)
 MAX_STEPS = 20000
+#: default Rosenbrock method (chosen by measurement: benchmarks/bench_cell_pybamm.py)
+METHOD = "rodas4"
 
 
 @dataclass
@@ -76,6 +78,8 @@ class FastKernel:
         self.K = Kint
         self.T2li, self.T2mg, self.T1 = tables
         self.kl, self.ku = 3, 2
+        #: the Rosenbrock method (:data:`dualion.cell.rosenbrock.METHODS`)
+        self.method = METHOD
 
     def _for_current(self, current_mA_g: float) -> tuple[np.ndarray, np.ndarray]:
         P = self.P.copy()
@@ -89,14 +93,14 @@ class FastKernel:
                   atol: float) -> Any:
         """One constant-current step (s, V vs Mg; ``cut`` None: none) → particle._Sol (status −1: failed)."""
         from dualion.cell.particle import EXHAUSTED_LOGIT, SATURATION_LOGIT, STALL_NEAR_CUTOFF_V, _Sol
-        from dualion.cell.rosenbrock import CUTOFF, DURATION, SATURATED, STALLED, integrate
+        from dualion.cell.rosenbrock import CUTOFF, DURATION, METHODS, SATURATED, STALLED, integrate
 
         P, K = self._for_current(current_mA_g)
         n_active = 1 if self.cell._li_free else 2
         status, n, ts, ys, f0s, f1s, _ = integrate(
             np.asarray(y0, float), float(T), 0.0 if cut is None else float(cut), cut is not None, rtol, atol, 0.0,
             n_active, SATURATION_LOGIT, EXHAUSTED_LOGIT, STALL_NEAR_CUTOFF_V, MAX_STEPS, self.kl, self.ku,
-            P, K, self.lo, self.di, self.up, self.T2li, self.T2mg, self.T1)
+            *METHODS[self.method], P, K, self.lo, self.di, self.up, self.T2li, self.T2mg, self.T1)
         ts, ys = ts[:n].copy(), ys[:n].copy()
         msg = {DURATION: "duration reached", CUTOFF: "voltage cutoff", SATURATED: "surface saturated",
                STALLED: "stalled before the cutoff (surface exhausted)"}.get(status, "compiled solver failed")

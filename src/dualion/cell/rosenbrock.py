@@ -30,6 +30,39 @@ import numpy as np
 
 from dualion.cell.fast_kernel import jacobian, njit, rhs, voltage
 
+
+def _lower(S: int, vals: list[float]) -> np.ndarray:
+    """Strictly lower-triangular S × S matrix from its entries in row order (a21, a31, a32, a41, …)."""
+    out = np.zeros((S, S))
+    k = 0
+    for i in range(1, S):
+        for j in range(i):
+            out[i, j] = vals[k]
+            k += 1
+    return out
+
+
+def _method(S: int, gamma: float, a: list[float], c: list[float], m: list[float], e: list[float],
+            order: float) -> tuple[np.ndarray, ...]:
+    A = _lower(S, a)
+    newf = np.array([True] + [bool(np.any(A[i] != A[i - 1])) for i in range(1, S)])
+    return (A, _lower(S, c), np.array(m, float), np.array(e, float), newf, np.array([gamma, order]))
+
+
+#: RODAS3 (Sandu et al. 1997): 4 stages, order 3 (embedded 2), stiffly accurate, γ = 1/2.
+RODAS3 = _method(4, 0.5, [0.0, 2.0, 0.0, 2.0, 0.0, 1.0], [4.0, 1.0, -1.0, 1.0, -1.0, -8.0 / 3.0],
+                 [2.0, 0.0, 1.0, 1.0], [0.0, 0.0, 0.0, 1.0], 3.0)
+_A5 = [1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950]
+#: RODAS4 (Hairer & Wanner, Solving ODEs II, IV.7): 6 stages, order 4 (embedded 3), stiffly accurate, γ = 1/4.
+RODAS4 = _method(6, 0.25,
+                 [1.544, 0.9466785280815826, 0.2557011698983284, 3.314825187068521, 2.896124015972201,
+                  0.9986419139977817, *_A5, *_A5, 1.0],
+                 [-5.6688, -2.430093356833875, -0.2063599157091915, -0.1073529058151375, -9.594562251023355,
+                  -20.47028614809616, 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160,
+                  8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054],
+                 [*_A5, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0], 4.0)
+METHODS = {"rodas3": RODAS3, "rodas4": RODAS4}
+
 #: status codes of :func:`integrate`
 DURATION, CUTOFF, SATURATED, STALLED, FAILED = 0, 1, 2, 3, -1
 
@@ -124,10 +157,15 @@ def _exhausted(y, direction, n_active, lim):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, stall_V, max_steps, kl, ku,
-              P, K, lo, di, up, T2li, T2mg, T1):  # pragma: no cover - compiled
-    """Integrate from t = 0 to T (s) with the cell's events. Returns (status, n, ts, ys, f0s, f1s, n_rhs):
-    accepted points ts[:n], ys[:n] and the slopes at the start/end of each step f0s/f1s[:n−1]."""
+              A, C, mm, ee_, newf, gam_order, P, K, lo, di, up, T2li, T2mg, T1):  # pragma: no cover - compiled
+    """Integrate from t = 0 to T (s) with the cell's events by the Rosenbrock method (A, C, mm, ee_, newf,
+    (γ, order)) of :data:`METHODS`. Returns (status, n, ts, ys, f0s, f1s, n_rhs): accepted points ts[:n], ys[:n]
+    and the slopes at the start/end of each step f0s/f1s[:n−1]."""
     N = y0.size
+    S = mm.size
+    gam, order = gam_order[0], gam_order[1]
+    Ks = np.empty((S, N))
+    Fs = np.empty(N)
     direction = K[2]
     ts = np.empty(max_steps + 1)
     ys = np.empty((max_steps + 1, N))
@@ -136,7 +174,6 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     J = np.empty((N, N))
     M = np.empty((N, N))
     piv = np.empty(N, np.int64)
-    K1, K2, K3, K4 = np.empty(N), np.empty(N), np.empty(N), np.empty(N)
     ynew, ytmp, ftmp, fnew = np.empty(N), np.empty(N), np.empty(N), np.empty(N)
     vg = np.array([math.nan])
     y = y0.copy()
@@ -158,7 +195,6 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
             sc = max(sc, abs(f0[i]) / (atol + rtol * abs(y[i])))
         h = min(T / 100.0, 1e-3 * rtol ** (1.0 / 3.0) / max(sc * rtol, 1e-300)) if sc > 0 else T / 100.0
         h = max(h, 1e-12)
-    gam = 0.5
     new_jac = True
     n_rej = 0
     while True:
@@ -187,43 +223,43 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
             h *= 0.25
             n_rej += 1
             continue
-        # stage 1
-        K1[:] = f0
-        band_solve(M, piv, K1, kl, ku)
-        # stage 2 (a21 = 0: no new f)
-        for i in range(N):
-            K2[i] = f0[i] + 4.0 * ih * K1[i]
-        band_solve(M, piv, K2, kl, ku)
-        # stage 3
-        for i in range(N):
-            ytmp[i] = y[i] + 2.0 * K1[i]
-        rhs(ytmp, ftmp, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
-        for i in range(N):
-            K3[i] = ftmp[i] + ih * (K1[i] - K2[i])
-        band_solve(M, piv, K3, kl, ku)
-        # stage 4
-        for i in range(N):
-            ytmp[i] = y[i] + 2.0 * K1[i] + K3[i]
-        rhs(ytmp, ftmp, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
-        for i in range(N):
-            K4[i] = ftmp[i] + ih * (K1[i] - K2[i] - (8.0 / 3.0) * K3[i])
-        band_solve(M, piv, K4, kl, ku)
-        n_rhs += 2
+        for i in range(S):
+            if i == 0:
+                Fs[:] = f0
+            elif newf[i]:
+                for r in range(N):
+                    acc = y[r]
+                    for j in range(i):
+                        acc += A[i, j] * Ks[j, r]
+                    ytmp[r] = acc
+                rhs(ytmp, Fs, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
+                n_rhs += 1
+            for r in range(N):
+                acc = Fs[r]
+                for j in range(i):
+                    acc += C[i, j] * ih * Ks[j, r]
+                Ks[i, r] = acc
+            band_solve(M, piv, Ks[i], kl, ku)
         err = 0.0
-        for i in range(N):
-            ynew[i] = ytmp[i] + K4[i]
-            sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
-            err += (K4[i] / sc) ** 2
+        for r in range(N):
+            acc = y[r]
+            ee = 0.0
+            for j in range(S):
+                acc += mm[j] * Ks[j, r]
+                ee += ee_[j] * Ks[j, r]
+            ynew[r] = acc
+            sc = atol + rtol * max(abs(y[r]), abs(acc))
+            err += (ee / sc) ** 2
         err = math.sqrt(err / N)
         if not math.isfinite(err) or err > 1.0:
-            h *= 0.25 if not math.isfinite(err) else max(0.2, 0.9 * err ** (-1.0 / 3.0))
+            h *= 0.25 if not math.isfinite(err) else max(0.2, 0.9 * err ** (-1.0 / order))
             n_rej += 1
             continue
         n_rej = 0
         t_new = t + h
         rhs(ynew, fnew, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
         n_rhs += 1
-        fac = min(6.0, max(0.2, 0.9 * err ** (-1.0 / 3.0))) if err > 0 else 6.0
+        fac = min(6.0, max(0.2, 0.9 * err ** (-1.0 / order))) if err > 0 else 6.0
         status = -99
         if direction != 0:
             sat = -direction * ynew[N - 2] > sat_lim
