@@ -9,7 +9,7 @@ triangular solves — no Newton iteration. In the K-formulation
           y_{n+1} = y_n + \sum_i m_i K_i,\qquad \mathrm{err} = \sum_i e_i K_i
 
 with a₃₁ = a₄₁ = 2, a₄₃ = 1 (others 0); c₂₁ = 4, c₃₁ = 1, c₃₂ = −1, c₄₁ = 1, c₄₂ = −1, c₄₃ = −8/3;
-m = (2, 0, 1, 1), e = (0, 0, 0, 1). Error control: RMS norm of err/(atol + rtol·max(|y_n|, |y_n+1|)) ≤ 1, step
+m = (2, 0, 1, 1), e = (0, 0, 0, 1). Error control: max norm (as LSODA's) of err/(atol + rtol·max(|y_n|, |y_n+1|)) ≤ 1, step
 factor 0.9·err^(−1/order) in [0.2, 6] with Gustafsson's predictive correction after accepted steps. Dense output: cubic Hermite on (y, f) at both ends of each step.
 
 Events (those of the LSODA reference, :func:`dualion.cell.particle._integrate`): the voltage cutoff (bisection of
@@ -120,16 +120,22 @@ def band_solve(A, piv, b, kl, ku):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def hermite(t0, t1, y0, y1, f0, f1, t, out):  # pragma: no cover - compiled
-    """Cubic Hermite interpolant at t of the step [t0, t1] (values y, slopes f at both ends)."""
-    h = t1 - t0
-    s = (t - t0) / h if h > 0 else 1.0
+def hermite(h, y0, y1, f0, f1, s, out):  # pragma: no cover - compiled
+    """Cubic Hermite interpolant at fraction s ∈ [0, 1] of a step of length h (values y, slopes f at both ends)."""
     h00 = (1.0 + 2.0 * s) * (1.0 - s) ** 2
     h10 = s * (1.0 - s) ** 2
     h01 = s * s * (3.0 - 2.0 * s)
     h11 = s * s * (s - 1.0)
     for i in range(y0.size):
         out[i] = h00 * y0[i] + h * h10 * f0[i] + h01 * y1[i] + h * h11 * f1[i]
+
+
+@njit(cache=True)
+def _two_sum(a, b):  # pragma: no cover - compiled
+    """(s, e) with s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bp = s - a
+    return s, (a - (s - bp)) + (b - bp)
 
 
 @njit(cache=True)
@@ -148,7 +154,9 @@ def dense_eval(ts, ys, f0s, f1s, grid):  # pragma: no cover - compiled
         if nseg <= 0:
             Y[:, g] = ys[0]
             continue
-        hermite(ts[k], ts[k + 1], ys[k], ys[k + 1], f0s[k], f1s[k], min(max(t, ts[k]), ts[k + 1]), tmp)
+        h = ts[k + 1] - ts[k]
+        s = min(max((t - ts[k]) / h, 0.0), 1.0) if h > 0 else 1.0
+        hermite(h, ys[k], ys[k + 1], f0s[k], f1s[k], s, tmp)
         Y[:, g] = tmp
     return Y
 
@@ -189,7 +197,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     f0 = np.empty(N)
     rhs(y, f0, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
     n_rhs = 1
-    t = 0.0
+    t, t_lo = 0.0, 0.0     # time as an unevaluated sum t + t_lo: steps far below ulp(t) still advance it
     ts[0] = 0.0
     ys[0] = y
     n = 1
@@ -206,12 +214,13 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     n_rej = 0
     h_acc, err_acc = 0.0, 0.0     # previous accepted step and its error (predictive controller)
     while True:
-        if t >= T:
+        left = (T - t) - t_lo
+        if left <= 0.0:
             return DURATION, n, ts, ys, f0s, f1s, n_rhs
         if n > max_steps:
             return FAILED, n, ts, ys, f0s, f1s, n_rhs
-        h = min(h, T - t)
-        if h <= 1e-13 * max(t, 1.0) or n_rej > 60:
+        h = min(h, left)
+        if h <= 1e-20 * max(t, 1.0) or n_rej > 60:
             if has_cut:
                 gap = direction * (cut - voltage(y, P, K, lo, di, T2li, T2mg, T1, vg))
                 if n > 1 and gap <= stall_V:
@@ -257,14 +266,13 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
                 ee += ee_[j] * Ks[j, r]
             ynew[r] = acc
             sc = atol + rtol * max(abs(y[r]), abs(acc))
-            err += (ee / sc) ** 2
-        err = math.sqrt(err / N)
+            err = max(err, abs(ee) / sc)
         if not math.isfinite(err) or err > 1.0:
             h *= 0.25 if not math.isfinite(err) else max(0.2, 0.9 * err ** (-1.0 / order))
             n_rej += 1
             continue
         n_rej = 0
-        t_new = t + h
+        step = h
         rhs(ynew, fnew, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
         n_rhs += 1
         # step factor: Gustafsson's predictive controller (as in Hairer & Wanner's RODAS), bounded to [0.2, 6]
@@ -283,28 +291,28 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
                 status = SATURATED
         if status != SATURATED and has_cut:
             if direction * (voltage(ynew, P, K, lo, di, T2li, T2mg, T1, vg) - cut) >= 0:
-                a, b = t, t_new
+                a, b = 0.0, 1.0     # bisection in the step fraction
                 for _ in range(60):
                     mid = 0.5 * (a + b)
-                    hermite(t, t_new, y, ynew, f0, fnew, mid, ytmp)
+                    hermite(h, y, ynew, f0, fnew, mid, ytmp)
                     if direction * (voltage(ytmp, P, K, lo, di, T2li, T2mg, T1, vg) - cut) >= 0:
                         b = mid
                     else:
                         a = mid
-                    if b - a <= 1e-9 * max(b, 1.0):
+                    if (b - a) * h <= 1e-9 * max(t, 1.0):
                         break
-                hermite(t, t_new, y, ynew, f0, fnew, b, ytmp)
-                # the slope at the cut point (for the recorded interpolant's last piece)
-                hs = b - t
-                s = hs / h
-                # Hermite derivative at s, expressed in the original step
+                hermite(h, y, ynew, f0, fnew, b, ytmp)
+                # slope of the interpolant at the cut point (end slope of the recorded, shortened step)
                 for i in range(N):
                     dy = (ynew[i] - y[i]) / h
-                    fnew[i] = ((1 - 4 * s + 3 * s * s) * f0[i] + (6 * s - 6 * s * s) * dy
-                               + (3 * s * s - 2 * s) * fnew[i])
+                    fnew[i] = ((1 - 4 * b + 3 * b * b) * f0[i] + (6 * b - 6 * b * b) * dy
+                               + (3 * b * b - 2 * b) * fnew[i])
                 ynew[:] = ytmp
-                t_new = b
+                step = b * h
                 status = CUTOFF
+        t, e = _two_sum(t, step)
+        t, t_lo = _two_sum(t, t_lo + e)
+        t_new = t
         ts[n] = t_new
         ys[n] = ynew
         f0s[n - 1] = f0
@@ -312,7 +320,6 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         n += 1
         if status == SATURATED or status == CUTOFF:
             return status, n, ts, ys, f0s, f1s, n_rhs
-        t = t_new
         y[:] = ynew
         f0[:] = fnew
         h *= fac
