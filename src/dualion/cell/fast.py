@@ -80,6 +80,8 @@ class FastKernel:
         self.kl, self.ku = 3, 2
         #: the Rosenbrock method (:data:`dualion.cell.rosenbrock.METHODS`)
         self.method = METHOD
+        #: protocol steps integrated / handed back to LSODA (status −1) by this kernel
+        self.n_steps, self.n_failed = 0, 0
 
     def _for_current(self, current_mA_g: float) -> tuple[np.ndarray, np.ndarray]:
         P = self.P.copy()
@@ -105,6 +107,8 @@ class FastKernel:
         msg = {DURATION: "duration reached", CUTOFF: "voltage cutoff", SATURATED: "surface saturated",
                STALLED: "stalled before the cutoff (surface exhausted)"}.get(status, "compiled solver failed")
         code = {DURATION: 0, CUTOFF: 1, SATURATED: 2, STALLED: 2}.get(status, -1)
+        self.n_steps += 1
+        self.n_failed += code < 0
         dense = _Dense(ts, ys, f0s[:n - 1].copy(), f1s[:n - 1].copy()) if code >= 0 else None
         return _Sol(ts, ys.T, dense, code, msg)
 
