@@ -11,7 +11,7 @@ from dualion.cell import CellParameters, LangmuirPair, SingleParticleCell, Step
 from dualion.cell import fast_kernel as fk
 from dualion.errors import DualionUserError
 
-pytestmark = pytest.mark.skipif(not fk.HAVE_NUMBA, reason="numba not installed (the fast path is then LSODA)")
+needs_numba = pytest.mark.skipif(not fk.HAVE_NUMBA, reason="numba not installed (the fast path is then LSODA)")
 
 _CELLS: dict = {}
 
@@ -44,6 +44,7 @@ def _random_states(c: SingleParticleCell, rng: np.random.Generator, k: int = 6) 
     return out
 
 
+@needs_numba
 @pytest.mark.parametrize("licl,eq", [(0.2, "paper"), (0.0, "paper"), (1.0, "langmuir")])
 def test_compiled_rhs_equals_the_reference_rhs(licl, eq):
     """The numba right-hand side is the reference's (pure Python, rhs_factory) to rounding, for discharge, charge
@@ -63,6 +64,7 @@ def test_compiled_rhs_equals_the_reference_rhs(licl, eq):
                 np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())
 
 
+@needs_numba
 @pytest.mark.parametrize("licl,eq", [(0.2, "paper"), (0.0, "paper"), (1.0, "langmuir")])
 def test_analytic_jacobian_equals_central_differences(licl, eq):
     """Every entry of the analytic Jacobian (implicit-function dV/dθ included) against central differences of
@@ -95,6 +97,7 @@ def test_analytic_jacobian_equals_central_differences(licl, eq):
                 assert np.all(i - j <= 3) and np.all(j - i <= 2)
 
 
+@needs_numba
 def test_band_lu_solves_like_numpy():
     """Banded LU with partial pivoting against numpy.linalg.solve on random band matrices that need pivoting."""
     from dualion.cell.rosenbrock import band_lu, band_solve
@@ -129,6 +132,7 @@ X_ABS = 1e-5
 V_ABS = 2e-3
 
 
+@needs_numba
 @pytest.mark.parametrize("licl,rate", [(0.2, 20.0), (0.2, 1000.0), (1.0, 100.0), (0.0, 20.0), (0.0, 1000.0)])
 def test_fast_equals_lsoda_discharge_charge(licl, rate):
     c = _cell(licl)
@@ -149,6 +153,7 @@ def test_fast_equals_lsoda_discharge_charge(licl, rate):
     assert [r.split(" at ")[0] for r in fast.stop_reasons] == [r.split(" at ")[0] for r in ref.stop_reasons]
 
 
+@needs_numba
 def test_fast_equals_lsoda_gitt_pulses_and_rests():
     """Three GITT pulses (10 mA g-1 × 1 h) and 10 h rests: voltage at every recorded time and composition."""
     c = _cell(0.2)
@@ -160,6 +165,7 @@ def test_fast_equals_lsoda_gitt_pulses_and_rests():
     assert np.max(np.abs(fast.x_Li - ref.x_Li)) < X_ABS and np.max(np.abs(fast.x_Mg - ref.x_Mg)) < X_ABS
 
 
+@needs_numba
 def test_fast_conserves_charge_and_agrees_on_the_langmuir_stand_in():
     """∫I dt/m equals the inserted charge from the compositions along the whole fast trajectory (an invariant the
     integrator does not know about), and the stand-in discharge matches LSODA."""
@@ -174,6 +180,7 @@ def test_fast_conserves_charge_and_agrees_on_the_langmuir_stand_in():
     assert -res.charge_mAh_g[-1] == pytest.approx(-ref.charge_mAh_g[-1], rel=Q_REL)
 
 
+@needs_numba
 def test_solver_choice_is_validated_and_lsoda_stays_selectable():
     with pytest.raises(DualionUserError, match="solver"):
         SingleParticleCell(CellParameters(), LangmuirPair(), solver="euler")
@@ -181,3 +188,35 @@ def test_solver_choice_is_validated_and_lsoda_stays_selectable():
     with pytest.raises(DualionUserError, match="solver"):
         c.run([Step(-100.0)], solver="rk4")
     assert c._kernel("lsoda") is None and c._kernel("auto") is not None
+
+
+_NO_NUMBA = """
+import sys, warnings
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "numba":
+            raise ModuleNotFoundError("No module named 'numba' (blocked by the test)", name=name)
+sys.meta_path.insert(0, Block())
+from dualion import cell
+from dualion.cell import CellParameters, LangmuirPair, SingleParticleCell, Step
+from dualion.cell import fast_kernel
+assert not fast_kernel.HAVE_NUMBA
+p = CellParameters(licl_M=0.2, D_Li_cm2_s=1e-11, D_Mg_cm2_s=1e-11, j0_Li_mA_cm2=1.0, j0_Mg_mA_cm2=1.0, n_shells=8)
+c = SingleParticleCell(p, LangmuirPair())
+a = c.run([Step(-200.0)])                      # auto: LSODA, silently
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    b = c.run([Step(-200.0)], solver="fast")   # asked for: LSODA, with a DualionWarning
+assert any("LSODA" in str(x.message) for x in w), [str(x.message) for x in w]
+assert a.charge_mAh_g[-1] == b.charge_mAh_g[-1] < -300
+print("ok")
+"""
+
+
+def test_without_numba_the_cell_runs_on_lsoda():
+    """numba made unimportable: "auto" is LSODA, "fast" says so (DualionWarning) and gives the same result."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", _NO_NUMBA], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
