@@ -47,7 +47,7 @@ N_INT = 5
 MU_TABLE2, MU_LINEAR, MU_TABLE1_MG, MU_TABLE1_LI = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def expit(z):  # pragma: no cover - compiled
     """Logistic σ(z), overflow-safe."""
     if z >= 0:
@@ -56,7 +56,7 @@ def expit(z):  # pragma: no cover - compiled
     return e / (1.0 + e)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interp2(g0, h, n, vals, p, q):  # pragma: no cover - compiled
     """Bilinear interpolation with edge-slope continuation outside the grid (tables._interp2) and its gradient:
     (value, ∂/∂p, ∂/∂q)."""
@@ -85,7 +85,7 @@ def interp2(g0, h, n, vals, p, q):  # pragma: no cover - compiled
     return val, ds / h, dr / h
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interp1(g0, h, n, vals, p):  # pragma: no cover - compiled
     """Linear interpolation on a uniform grid, linear extrapolation with the end slopes (tables._interp1), and
     its derivative: (value, d/dp)."""
@@ -95,7 +95,7 @@ def interp1(g0, h, n, vals, p):  # pragma: no cover - compiled
     return vals[k] * (1.0 - t) + vals[k + 1] * t, (vals[k + 1] - vals[k]) / h
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mu_surface(q, p, P, K, T2li, T2mg, T1):  # pragma: no cover - compiled
     """(Δμ_Li, Δμ_Mg) in eV per charge at surface logits (q, p) (NaN for an ion the source does not hold) and
     their derivatives (∂Δμ_Li/∂p, ∂Δμ_Li/∂q, ∂Δμ_Mg/∂p, ∂Δμ_Mg/∂q)."""
@@ -114,7 +114,7 @@ def mu_surface(q, p, P, K, T2li, T2mg, T1):  # pragma: no cover - compiled
     return li, math.nan, 0.0, li_q, 0.0, 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cap_li(xm, P):  # pragma: no cover - compiled
     """Li capacity still open at Mg content xm, and its derivative d c_Li/d x_Mg (tables.SurfaceThermo)."""
     ne = P[N_E]
@@ -126,14 +126,14 @@ def cap_li(xm, P):  # pragma: no cover - compiled
     return e_lim, -2.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bv(eta, i0, z, alpha, f):  # pragma: no cover - compiled
     a = min(alpha * z * f * eta, 700.0)
     c = min(-(1.0 - alpha) * z * f * eta, 700.0)
     return i0 * (math.exp(a) - math.exp(c))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def solve_V(target, U1, i01, z1, on1, U2, i02, z2, on2, alpha, f, guess):  # pragma: no cover - compiled
     """Electrode potential V with Σ_i i_i(V − U_i) = target over the ions that are on (i0 > 0, U finite):
     safeguarded Newton from ``guess`` inside a bracket (kinetics.solve_electrode_potential_V). NaN: no ion on."""
@@ -189,7 +189,7 @@ def solve_V(target, U1, i01, z1, on1, U2, i02, z2, on2, alpha, f, guess):  # pra
     return V
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, grad, gp, gq):  # pragma: no cover
     """Surface shell: (V, dp/dt, dq/dt, x_Mg,s, x_Li,s) from the last interior shell and the surface logits.
 
@@ -314,7 +314,7 @@ def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1
     return V, dp, dq, xm_s, xl_s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rhs(y, out, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     """dy/dt into ``out`` (the reference's right-hand side with the given pinned surfaces); returns V."""
     m = K[K_M]
@@ -333,7 +333,7 @@ def rhs(y, out, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma
     return V
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def jacobian(y, J, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     """∂f/∂y into ``J`` (N × N, band: lower 3, upper 2; entries outside the band untouched), analytic."""
     m = K[K_M]
@@ -373,7 +373,7 @@ def jacobian(y, J, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pra
         J[2 * m + 1, 2 * m - 2 + c] = gq[c]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def voltage(y, P, K, lo, di, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     """Reported voltage (V vs Mg, counter overpotential included) at state y, pinned surfaces decided from y."""
     m = K[K_M]
@@ -382,7 +382,7 @@ def voltage(y, P, K, lo, di, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     return V + P[V_OFF]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def voltages(Y, P, K, lo, di, T2li, T2mg, T1):  # pragma: no cover - compiled
     """:func:`voltage` for each column of Y (N, G)."""
     G = Y.shape[1]

@@ -146,6 +146,7 @@ class SingleParticleCell:
         #: "lsoda" (the reference below), "fast" (compiled Rosenbrock, :mod:`dualion.cell.fast`) or "auto"
         #: (fast where it applies, else LSODA); :meth:`run` takes the same as an override
         self.solver = _check_solver(solver)
+        self._y_eq: dict[float, np.ndarray] = {}
 
         self.p = params or CellParameters()
         self.eq = equilibrium if equilibrium is not None else default_equilibrium()
@@ -395,7 +396,9 @@ class SingleParticleCell:
             if s.cutoff_V is not None and not (V_WINDOW_V[0] - 1e-12 <= s.cutoff_V <= V_WINDOW_V[1] + 1e-12):
                 raise DualionUserError(f"cutoff {s.cutoff_V} V is outside the window {V_WINDOW_V[0]}–{V_WINDOW_V[1]} V",
                                        field="cutoff_V")
-        y = (self.equilibrium_state(p.v_max_V) if y0 is None else np.asarray(y0, dtype=float)).copy()
+        if y0 is None and p.v_max_V not in self._y_eq:   # the start state, solved once per cell
+            self._y_eq[p.v_max_V] = self.equilibrium_state(p.v_max_V)
+        y = (self._y_eq[p.v_max_V] if y0 is None else np.asarray(y0, dtype=float)).copy()
         t0 = 0.0
         q = 0.0
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "V", "I", "step", "xl", "xm", "sl", "sm", "q")}
@@ -409,7 +412,8 @@ class SingleParticleCell:
             cut = None
             if direction:
                 cut = (p.v_min_V if direction < 0 else p.v_max_V) if s.cutoff_V is None else s.cutoff_V
-                if direction * (voltage(0.0, y) - cut) >= 0:
+                v0 = kern.voltages(s.current_mA_g, y[:, None])[0] if kern is not None else voltage(0.0, y)
+                if direction * (v0 - cut) >= 0:
                     reasons.append(f"step {k}: at cutoff {cut} V before start")
                     break
             T = s.duration_s

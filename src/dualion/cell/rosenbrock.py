@@ -67,7 +67,7 @@ METHODS = {"rodas3": RODAS3, "rodas4": RODAS4}
 DURATION, CUTOFF, SATURATED, STALLED, FAILED = 0, 1, 2, 3, -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def band_lu(A, piv, kl, ku):  # pragma: no cover - compiled
     """In-place LU with partial pivoting of a band matrix stored dense (lower kl, upper ku; U gets upper
     bandwidth kl + ku). The diagonal of U is stored inverted (the solves multiply). False if singular."""
@@ -98,7 +98,7 @@ def band_lu(A, piv, kl, ku):  # pragma: no cover - compiled
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def band_solve(A, piv, b, kl, ku):  # pragma: no cover - compiled
     """Solve (LU) x = b in place after :func:`band_lu`."""
     n = A.shape[0]
@@ -119,7 +119,7 @@ def band_solve(A, piv, b, kl, ku):  # pragma: no cover - compiled
         b[k] = s * A[k, k]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hermite(h, y0, y1, f0, f1, s, out):  # pragma: no cover - compiled
     """Cubic Hermite interpolant at fraction s ∈ [0, 1] of a step of length h (values y, slopes f at both ends)."""
     h00 = (1.0 + 2.0 * s) * (1.0 - s) ** 2
@@ -130,7 +130,7 @@ def hermite(h, y0, y1, f0, f1, s, out):  # pragma: no cover - compiled
         out[i] = h00 * y0[i] + h * h10 * f0[i] + h01 * y1[i] + h * h11 * f1[i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _two_sum(a, b):  # pragma: no cover - compiled
     """(s, e) with s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -138,7 +138,7 @@ def _two_sum(a, b):  # pragma: no cover - compiled
     return s, (a - (s - bp)) + (b - bp)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dense_eval(ts, ys, f0s, f1s, grid):  # pragma: no cover - compiled
     """Y (N, G): the piecewise Hermite interpolant of an :func:`integrate` trajectory at sorted ``grid``."""
     N = ys.shape[1]
@@ -161,7 +161,7 @@ def dense_eval(ts, ys, f0s, f1s, grid):  # pragma: no cover - compiled
     return Y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _exhausted(y, direction, n_active, lim):  # pragma: no cover - compiled
     """(Mg exhausted, Li exhausted) in the direction of the current (active: the last ``n_active`` logits)."""
     N = y.size
@@ -170,7 +170,7 @@ def _exhausted(y, direction, n_active, lim):  # pragma: no cover - compiled
     return ex_mg, ex_li
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, stall_V, max_steps, kl, ku,
               A, C, mm, ee_, newf, gam_order, P, K, lo, di, up, T2li, T2mg, T1):  # pragma: no cover - compiled
     """Integrate from t = 0 to T (s) with the cell's events by the Rosenbrock method (A, C, mm, ee_, newf,
