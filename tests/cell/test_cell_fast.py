@@ -120,6 +120,37 @@ def test_band_lu_solves_like_numpy():
         np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-8, atol=1e-10)
 
 
+@needs_numba
+def test_two_chain_solver_solves_the_cell_matrix_like_numpy():
+    """chains_lu/chains_solve (the cell's structure: two tridiagonal shell chains + the 2 surface logits) against
+    numpy.linalg.solve on I/(hγ) − J of real states, from small steps (diagonal-dominated) to large ones
+    (the 4 × 4 surface block needs pivoting)."""
+    from dualion.cell.rosenbrock import chains_lu, chains_solve
+
+    c = _cell(0.2)
+    kern = c._kernel("fast")
+    rng = np.random.default_rng(4)
+    for current in (-100.0, 100.0):
+        P, K = kern._for_current(current)
+        for h in (1e-3, 1.0, 1e3, 1e6):
+            for y in _random_states(c, rng, 2):
+                N = y.size
+                J = np.zeros((N, N))
+                fk.jacobian(y, J, 0, 0, P, K, kern.lo, kern.di, kern.up, kern.T2li, kern.T2mg, kern.T1,
+                            np.array([np.nan]))
+                M = -J
+                M[np.arange(N), np.arange(N)] += 1.0 / (0.25 * h)
+                W, D = np.zeros(((N - 2) // 2, 2)), np.zeros(((N - 2) // 2, 2))
+                B4, piv4 = np.empty((4, 4)), np.empty(4, np.int64)
+                A = M.copy()
+                assert chains_lu(A, W, D, B4, piv4)
+                b = rng.normal(size=N)
+                x = b.copy()
+                chains_solve(A, W, D, B4, piv4, x)
+                ref = np.linalg.solve(M, b)
+                assert np.max(np.abs(x - ref)) <= 1e-10 * np.max(np.abs(ref))
+
+
 # Tolerances of the fast-vs-LSODA comparisons. Both solve the same equations to rtol 1e-6 / atol 1e-9, so they
 # differ by their truncation errors: LSODA at rtol 1e-6 differs from itself at rtol 1e-9 by up to 7e-4 mA h g-1
 # (2.4e-6 relative), the fast path by up to 1.2e-4; measured fast − LSODA over these cases: capacity ≤ 1.2e-5

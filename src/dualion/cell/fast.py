@@ -77,7 +77,9 @@ class FastKernel:
         Kint[fk.K_TAB_N] = tab_n
         self.K = Kint
         self.T2li, self.T2mg, self.T1 = tables
-        self.kl, self.ku = 3, 2
+        #: Jacobian band (lower, upper); kl = −1 selects the two-chain solver (rosenbrock.chains_lu), which
+        #: uses the cell's structure; appended state blocks need the general band LU (kl, ku ≥ 0)
+        self.kl, self.ku = -1, 2
         #: the Rosenbrock method (:data:`dualion.cell.rosenbrock.METHODS`)
         self.method = METHOD
         #: protocol steps integrated / handed back to LSODA (status −1) by this kernel
