@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from dualion.cell.fast_kernel import jacobian, njit, rhs, voltage
+from dualion.cell.fast_kernel import V_OFF, jacobian, njit, rhs, voltage
 
 
 def _lower(S: int, vals: list[float]) -> np.ndarray:
@@ -370,8 +370,11 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
             continue
         n_rej = 0
         step = h
-        rhs(ynew, fnew, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
+        V_new = rhs(ynew, fnew, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg) + P[V_OFF]
         n_rhs += 1
+        e_mg, e_li = _exhausted(ynew, direction, n_active, ex_lim)
+        if (e_mg != (pin_mg == 1)) or (e_li != (pin_li == 1)):
+            V_new = voltage(ynew, P, K, lo, di, T2li, T2mg, T1, vg)   # pins decided from the state differ
         # step factor: Gustafsson's predictive controller (as in Hairer & Wanner's RODAS), bounded to [0.2, 6]
         e = max(err, 1e-10)
         fac = min(6.0, max(0.2, 0.9 * e ** (-1.0 / order)))
@@ -387,7 +390,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
             if sat:
                 status = SATURATED
         if status != SATURATED and has_cut:
-            if direction * (voltage(ynew, P, K, lo, di, T2li, T2mg, T1, vg) - cut) >= 0:
+            if direction * (V_new - cut) >= 0:
                 a, b = 0.0, 1.0     # bisection in the step fraction
                 for _ in range(60):
                     mid = 0.5 * (a + b)
