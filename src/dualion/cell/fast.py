@@ -82,6 +82,9 @@ class FastKernel:
         self.kl, self.ku = -1, 2
         #: the Rosenbrock method (:data:`dualion.cell.rosenbrock.METHODS`)
         self.method = METHOD
+        #: error norm: RMS over all states (default; about LSODA's accuracy at the same rtol) or, True, the
+        #: surface logits in the max norm (4–10× more accurate than LSODA, ~30 % more steps)
+        self.logit_max_norm = False
         #: protocol steps integrated / handed back to LSODA (status −1) by this kernel
         self.n_steps, self.n_failed = 0, 0
 
@@ -104,7 +107,7 @@ class FastKernel:
         status, n, ts, ys, f0s, f1s, _ = integrate(
             np.asarray(y0, float), float(T), 0.0 if cut is None else float(cut), cut is not None, rtol, atol, 0.0,
             n_active, SATURATION_LOGIT, EXHAUSTED_LOGIT, STALL_NEAR_CUTOFF_V, MAX_STEPS, self.kl, self.ku,
-            *METHODS[self.method], P, K, self.lo, self.di, self.up, self.T2li, self.T2mg, self.T1)
+            self.logit_max_norm, *METHODS[self.method], P, K, self.lo, self.di, self.up, self.T2li, self.T2mg, self.T1)
         ts, ys = ts[:n].copy(), ys[:n].copy()
         msg = {DURATION: "duration reached", CUTOFF: "voltage cutoff", SATURATED: "surface saturated",
                STALLED: "stalled before the cutoff (surface exhausted)"}.get(status, "compiled solver failed")
