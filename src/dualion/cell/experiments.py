@@ -138,7 +138,7 @@ def simulate_gitt(params: CellParameters | None = None, equilibrium: Equilibrium
         raise DualionUserError("GITT did not start: the electrode is already at the lower cutoff", field="protocol")
     cat = {f: np.concatenate([getattr(r, f) for r in res_parts]) for f in
            ("time_s", "voltage_V", "current_mA", "current_mA_g", "step", "x_Li", "x_Mg", "xs_Li", "xs_Mg",
-            "charge_mAh_g")}
+            "charge_mAh_g", "c_Li_electrode_M")}
     return CellResult(**cat, params=p, stop_reasons=reasons, final_state=y)
 
 
