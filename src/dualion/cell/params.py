@@ -76,11 +76,12 @@ class CellParameters:
     @classmethod
     def paper(cls, **changes) -> CellParameters:
         """The paper set (:mod:`dualion.model.paper_set`): fitted ΔE_ref and Li+ activity exponent, the paper's
-        temperature; other fields as given (defaults otherwise)."""
-        from dualion.model.paper_set import value
+        temperature, the set's cell kinetics and Li+ transport in the electrolyte (``paper_set.cell_kwargs``);
+        other fields as given (defaults otherwise)."""
+        from dualion.model.paper_set import cell_kwargs, value
 
         kw = {"delta_e_ref_V": value("delta_e_ref_V"), "activity_exponent": value("activity_exponent"),
-              "T_K": value("T_K")}
+              "T_K": value("T_K"), **cell_kwargs()}
         kw.update(changes)
         return cls(**kw)
 

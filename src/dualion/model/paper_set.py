@@ -26,7 +26,7 @@ from typing import Any
 
 from dualion.core import paper as _paper
 
-__all__ = ["PARAMETERS", "Parameter", "defective_model", "electrolyte", "finite_electrolyte", "parameter_table",
+__all__ = ["CELL_PARAMETERS", "PARAMETERS", "Parameter", "cell_kwargs", "defective_model", "electrolyte", "finite_electrolyte", "parameter_table",
            "stoichiometric_model", "value"]
 
 
@@ -70,6 +70,33 @@ PARAMETERS: dict[str, Parameter] = {
     "active_mass_mg": Parameter(round(_paper.ACTIVE_MASS_MG, 4), "mg", "assumed",
                                 "2 mg cm-2 × 80 wt.% (paper) on an ASSUMED 10 mm electrode"),
 }
+
+
+# ---------------------------------------------------------------------------- the cell's kinetics (rate owner)
+#: Kinetic constants and electrolyte transport of the galvanostatic cell (:class:`dualion.cell.CellParameters`;
+#: fitted: ``benchmarks/fit_rate.py``, targets :mod:`dualion.model.rate_fit`, with the equilibrium set above fixed).
+CELL_PARAMETERS: dict[str, Parameter] = {
+    "radius_um": Parameter(0.01, "µm", "assumed", "particle radius ~10 nm (nanocrystalline F-doped anatase)"),
+    "D_Li_cm2_s": Parameter(1e-14, "cm2 s-1", "assumed", "Li solid-state diffusion (not fitted yet)"),
+    "D_Mg_cm2_s": Parameter(3e-17, "cm2 s-1", "assumed", "Mg solid-state diffusion (not fitted yet)"),
+    "j0_Li_mA_cm2": Parameter(1e-4, "mA cm-2", "assumed", "Li exchange current density at half filling"),
+    "j0_Mg_mA_cm2": Parameter(2e-6, "mA cm-2", "assumed", "Mg exchange current density at half filling"),
+    "electrolyte_transport": Parameter(1.0, "", "assumed", "Li+ diffusion across the separator modelled (1 = on)"),
+    "D_Li_electrolyte_cm2_s": Parameter(5e-6, "cm2 s-1", "assumed", "D(Li+) in 0.2 M APC/THF (Stokes-Einstein "
+                                                                   "estimate, dualion.cell.electrolyte)"),
+    "separator_um": Parameter(675.0, "µm", "paper", "Whatman GF/D (Experimental); 675 µm from the data sheet"),
+    "separator_porosity": Parameter(0.9, "", "assumed", "wet glass-fibre separator"),
+    "loading_mg_cm2": Parameter(_paper.AREAL_LOADING_MG_CM2 * _paper.ACTIVE_FRACTION, "mg cm-2", "paper",
+                                "2 mg cm-2 × 80 wt.% active (Experimental)"),
+}
+PARAMETERS.update(CELL_PARAMETERS)
+
+
+def cell_kwargs(overrides: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """:class:`dualion.cell.CellParameters` fields of the set's cell kinetics (``electrolyte_transport`` as bool)."""
+    kw: dict[str, Any] = {k: value(k, overrides) for k in CELL_PARAMETERS}
+    kw["electrolyte_transport"] = bool(kw["electrolyte_transport"])
+    return kw
 
 
 def value(name: str, overrides: Mapping[str, float] | None = None) -> float:

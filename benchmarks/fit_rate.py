@@ -1,0 +1,58 @@
+"""Fit the cell's kinetic constants to the paper's rate data (Fig. 2a, 2c) with the `dualion fit` machinery.
+
+Run: PYTHONPATH=src .venv/bin/python benchmarks/fit_rate.py [--out benchmarks/RESULTS_fit_rate.md] [--max-nfev 40]
+      [--no-transport] [--names log10_D_Mg,log10_j0_Li,...]
+
+Targets and model: :func:`dualion.model.rate_fit.paper_rate_spec` (the paper set's equilibrium model fixed; the cell
+with Li+ transport in the electrolyte). Prints the fitted values ± 1σ (Jacobian) and per-target residuals; the
+values go into ``dualion.model.paper_set.CELL_PARAMETERS`` (source "fitted").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--json", default=None, help="write the FitResult as JSON too")
+    ap.add_argument("--max-nfev", type=int, default=40)
+    ap.add_argument("--no-transport", action="store_true")
+    ap.add_argument("--names", default=None, help="comma-separated subset of the kinetic parameters")
+    args = ap.parse_args()
+    from dualion.model.fit import fit_targets, residual_table_markdown
+    from dualion.model.rate_fit import paper_rate_spec
+
+    names = tuple(args.names.split(",")) if args.names else None
+    spec = paper_rate_spec(names=names, transport=not args.no_transport)
+    t0 = time.perf_counter()
+    res = fit_targets(spec, max_nfev=args.max_nfev)
+    dt = time.perf_counter() - t0
+    lines = [f"# Kinetic fit to the paper's rate data (benchmarks/fit_rate.py)", "",
+             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {platform.node()} ({os.cpu_count()} cores), load "
+             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; {dt:.0f} s, {res.n_evaluations} evaluations; "
+             f"electrolyte transport {'off' if args.no_transport else 'on'}; chi2 {res.chi2:.2f}; {res.message}", "",
+             *residual_table_markdown(res), "", "Notes:", *[f"- {n}" for n in res.notes],
+             "", "Values (10^log10):",
+             *[f"- {p['name'].removeprefix('log10_')} = {10 ** p['value']:.3g} (×/÷ {10 ** p['stderr']:.2f} at 1σ)"
+               if p['stderr'] == p['stderr'] else f"- {p['name'].removeprefix('log10_')} = {10 ** p['value']:.3g} "
+               "(not determined)" for p in res.parameters]]
+    print("\n".join(lines), flush=True)
+    if args.out:
+        from dualion.io.atomic import atomic_write_text
+
+        atomic_write_text(args.out, "\n".join(lines) + "\n")
+    if args.json:
+        from dualion.core.records import dump
+
+        dump(res, args.json)
+
+
+if __name__ == "__main__":
+    main()
