@@ -111,13 +111,17 @@ def gitt_records(points: Sequence[GittPoint]) -> tuple[list[dict], dict]:
 def rate_curve_records(results: Sequence[CellResult]) -> list[dict]:
     """Every recorded point of every rate's discharge–charge as rows: rate (mA g-1), step, time (s), current
     (mA g-1; < 0 discharge), voltage (V vs Mg2+/Mg), capacity passed within the step (mA h g-1, positive) and the
-    particle-average x_Li, x_Mg (per formula unit)."""
+    particle-average x_Li, x_Mg (per formula unit), and the Li+ concentration in the electrolyte at the electrode
+    c_Li_electrode_M (M; the bulk LiCl when electrolyte transport is off)."""
     rows = []
     for res in results:
         q = capacity_axis(res)
         rate = float(abs(res.current_mA_g[0]))
+        ce = (res.c_Li_electrode_M if res.c_Li_electrode_M is not None
+              else np.full(res.time_s.size, res.params.licl_M))
         for j in range(res.time_s.size):
             rows.append({"rate_mA_g": rate, "step": int(res.step[j]), "time_s": float(res.time_s[j]),
                          "current_mA_g": float(res.current_mA_g[j]), "voltage_V": float(res.voltage_V[j]),
-                         "capacity_mAh_g": float(q[j]), "x_Li": float(res.x_Li[j]), "x_Mg": float(res.x_Mg[j])})
+                         "capacity_mAh_g": float(q[j]), "x_Li": float(res.x_Li[j]), "x_Mg": float(res.x_Mg[j]),
+                         "c_Li_electrode_M": float(ce[j])})
     return rows
