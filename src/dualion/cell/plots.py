@@ -31,7 +31,11 @@ def plot_rate_curves(results: Sequence[CellResult], title: str = ""):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    fig, ax = plt.subplots(figsize=(3.5, 2.8), layout="constrained")
+    transport = any(r.params.transport_on and r.c_Li_electrode_M is not None for r in results)
+    if transport:   # (b): Li+ in the electrolyte at the electrode, relative to the bulk
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
+    else:
+        fig, ax = plt.subplots(figsize=(3.5, 2.8), layout="constrained")
     for k, res in enumerate(results):
         c = PALETTE[k % len(PALETTE)]
         q = capacity_axis(res)
@@ -40,12 +44,19 @@ def plot_rate_curves(results: Sequence[CellResult], title: str = ""):
             m = res.step == s
             if m.any():
                 ax.plot(q[m], res.voltage_V[m], ls, color=c, label=f"{rate:g} mA g$^{{-1}}$" if s == 1 else None)
+                if transport:
+                    bx.plot(q[m], res.c_Li_electrode_M[m] / res.params.licl_M, ls, color=c)
     ax.set(xlabel=Q_LABEL, ylabel=V_LABEL, ylim=(0.0, 2.4))
     if title:
         ax.set_title(title, fontsize=8)
     handles, labels = ax.get_legend_handles_labels()
     handles += [Line2D([], [], color="0.3", ls="-"), Line2D([], [], color="0.3", ls="--")]
-    legend_outside(ax, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
+    if transport:
+        bx.set(xlabel=Q_LABEL, ylabel="Li$^+$ at the electrode, $c_0/c_b$", ylim=(0.0, 1.05))
+        panel_letters((ax, bx))
+        legend_outside(bx, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
+    else:
+        legend_outside(ax, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
     return fig
 
 
