@@ -164,3 +164,18 @@ def test_li_taken_from_the_electrolyte_equals_li_inserted():
     inflow = np.trapezoid([g.bulk_inflow_mol_cm2_s(sol.sol(s)) for s in tt], tt)
     inserted = (xl[-1] - xl[0]) * mol_per_cm2
     assert (inv0 - inv1) + inflow == pytest.approx(inserted, rel=1e-2)
+
+
+def test_block_jacobian_matches_finite_differences():
+    g = _grid(n=6)
+    rng = np.random.default_rng(3)
+    c = rng.uniform(0.05, 0.3, g.n)
+    k = 2e-3                                                       # i_Li^geo = −k c_0 (a first-order sink)
+    f = lambda cc: g.rhs(cc, -k * cc[0])  # noqa: E731
+    J = np.zeros((g.n, g.n))
+    for j in range(g.n):
+        e = np.zeros(g.n)
+        e[j] = 1e-6
+        J[:, j] = (f(c + e) - f(c - e)) / 2e-6
+    sub, diag, sup = g.jacobian(-k)
+    assert np.allclose(J, np.diag(diag) + np.diag(sub, -1) + np.diag(sup, 1), rtol=1e-7, atol=1e-9)

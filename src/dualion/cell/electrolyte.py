@@ -126,6 +126,15 @@ class ElectrolyteGrid:
         """s_{n−1} = 2 D_eff c_b/(ε h²) (M s-1)."""
         return 2.0 * self.D_eff_cm2_s * self.c_bulk_M / (self.porosity * self.h_cm ** 2)
 
+    def jacobian(self, d_ili_geo_dc0: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Analytic Jacobian ∂(dc/dt)/∂c of the block as (sub, diag, sup): A plus, in (0, 0), the sink's dependence
+        on c_0 through the kinetics, sink_coefficient()·∂i_Li^geo/∂c_0 (``d_ili_geo_dc0`` in A cm-2 M-1, from the
+        cell). The block's coupling to the particle (∂s_0/∂p, ∂s_0/∂q) is the cell's part of the Jacobian."""
+        sub, diag, sup = self.tridiagonal()
+        diag = diag.copy()
+        diag[0] += self.sink_coefficient() * d_ili_geo_dc0
+        return sub, diag, sup
+
     def rhs(self, c_M: np.ndarray, i_li_geo_A_cm2: float) -> np.ndarray:
         """dc/dt (M s-1) at concentrations ``c_M`` (n) and Li partial current per geometric area (A cm-2)."""
         sub, diag, sup = self.tridiagonal()
