@@ -58,7 +58,7 @@ def main() -> None:
     out("| D(Li+) cm2 s-1 | LiCl (M) | i_lim = F D_eff c/L (mA cm-2) | Li current at 1000 mA g-1 (mA cm-2) | ratio | "
         "Sand time (s) | discharge time to 200 mA h g-1 (s) |")
     out("|---|---|---|---|---|---|---|")
-    li_frac_charge = 0.7   # Li share of the charge at 1000 mA g-1 (model: x_Li/(x_Li + 2 x_Mg) ≈ 0.7)
+    li_frac_charge = 0.8   # Li share of the charge at 1000 mA g-1 (model: x_Li/(x_Li + 2 x_Mg) ≈ 0.8)
     i_geo = el.geometric_current_A_cm2(1000.0, p2.loading_mg_cm2)
     for D in (2e-6, 5e-6, 1e-5):
         Deff = el.effective_diffusivity_cm2_s(D, p2.separator_porosity)
@@ -121,6 +121,15 @@ def main() -> None:
             (a, ca), (b, _) = cells
             out(f"| {name} | {a.discharge_capacity_mAh_g:.1f} | {a.x_Li_discharged:.3f} / {a.x_Mg_discharged:.3f} | "
                 f"{ca:.3f} | {b.discharge_capacity_mAh_g:.1f} | {b.x_Li_discharged:.3f} / {b.x_Mg_discharged:.3f} |")
+        out("\n## 5. Sensitivity to the assumed D(Li+) in the electrolyte (not determined by the rate data)\n")
+        out("| D(Li+) (cm2 s-1) | 0.2 M at 1000 mA g-1 (mA h g-1) | min c0 (M) | 1 M (mA h g-1) | 1 M − 0.2 M |")
+        out("|---|---|---|---|---|")
+        for D in (2e-6, 5e-6, 1e-5, 2e-5):
+            q = {}
+            for c in (0.2, 1.0):
+                res = cell.discharge(dataclasses.replace(p2, licl_M=c, D_Li_electrolyte_cm2_s=D), 1000.0, equilibrium=eq)
+                q[c] = (cell.summarize(res).discharge_capacity_mAh_g, float(res.c_Li_electrode_M.min()))
+            out(f"| {D:.0e} | {q[0.2][0]:.1f} | {q[0.2][1]:.3f} | {q[1.0][0]:.1f} | {q[1.0][0] - q[0.2][0]:.1f} |")
     out(f"\n{time.perf_counter() - t_start:.0f} s")
     if args.out:
         from dualion.io.atomic import atomic_write_text
