@@ -52,7 +52,9 @@ def plot_rate_curves(results: Sequence[CellResult], title: str = ""):
     handles, labels = ax.get_legend_handles_labels()
     handles += [Line2D([], [], color="0.3", ls="-"), Line2D([], [], color="0.3", ls="--")]
     if transport:
-        bx.set(xlabel=Q_LABEL, ylabel="Li$^+$ at the electrode, $c_0/c_b$", ylim=(0.0, 1.05))
+        top = max(float(np.nanmax(r.c_Li_electrode_M / r.params.licl_M)) for r in results if r.params.transport_on)
+        bx.set(xlabel=Q_LABEL, ylabel="Li$^+$ at the electrode, $c_0/c_b$", ylim=(0.0, max(1.05, 1.05 * top)))
+        bx.axhline(1.0, color="0.6", lw=0.5, ls=":")
         panel_letters((ax, bx))
         legend_outside(bx, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
     else:
