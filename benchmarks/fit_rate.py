@@ -23,6 +23,27 @@ import time
 from datetime import datetime, timezone
 
 
+def identifiability_lines(res) -> list[str]:
+    """Conditional 1σ (the others fixed: 1/√(JᵀJ)_kk) and the covariance eigen-combinations (well and badly
+    determined directions) of the fitted log10 parameters."""
+    import numpy as np
+
+    names = [p["name"] for p in res.parameters]
+    C = np.array(res.covariance, float)
+    if not np.all(np.isfinite(C)):
+        return ["(covariance incomplete: parameters left out as not determined)"]
+    info = np.linalg.inv(C)
+    out = ["Conditional 1σ (others fixed): " + ", ".join(f"{n} ±{1 / np.sqrt(info[k, k]):.2f}"
+                                                         for k, n in enumerate(names))]
+    w, V = np.linalg.eigh(C)
+    vals = np.array([p["value"] for p in res.parameters])
+    for k in range(len(w)):
+        v = V[:, k] * np.sign(V[np.argmax(np.abs(V[:, k])), k])
+        combo = " ".join(f"{c:+.2f}·{n}" for c, n in zip(v, names))
+        out.append(f"- combination {combo} = {v @ vals:.3f} ± {np.sqrt(w[k]):.3g}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=None)
@@ -50,6 +71,7 @@ def main() -> None:
              *[f"- {p['name'].removeprefix('log10_')} = {10 ** p['value']:.3g} (×/÷ {10 ** p['stderr']:.2f} at 1σ)"
                if p['stderr'] == p['stderr'] else f"- {p['name'].removeprefix('log10_')} = {10 ** p['value']:.3g} "
                "(not determined)" for p in res.parameters]]
+    lines += ["", *identifiability_lines(res)]
     print("\n".join(lines), flush=True)
     if args.out:
         from dualion.io.atomic import atomic_write_text
