@@ -16,7 +16,6 @@ values go into ``dualion.model.paper_set.CELL_PARAMETERS`` (source "fitted").
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -62,7 +61,7 @@ def main() -> None:
     t0 = time.perf_counter()
     res = fit_targets(spec, max_nfev=args.max_nfev)
     dt = time.perf_counter() - t0
-    lines = [f"# Kinetic fit to the paper's rate data (benchmarks/fit_rate.py)", "",
+    lines = ["# Kinetic fit to the paper's rate data (benchmarks/fit_rate.py)", "",
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {platform.node()} ({os.cpu_count()} cores), load "
              f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; {dt:.0f} s, {res.n_evaluations} evaluations; "
              f"electrolyte transport {'off' if args.no_transport else 'on'}; chi2 {res.chi2:.2f}; {res.message}", "",

@@ -43,7 +43,7 @@ def main() -> None:
 
     p2 = CellParameters.paper(licl_M=0.2, electrolyte_transport=True)
     rates = (20.0, 100.0, 1000.0)
-    out(f"# What limits the 0.2 M cell at high rate (benchmarks/rate_limits.py)\n")
+    out("# What limits the 0.2 M cell at high rate (benchmarks/rate_limits.py)\n")
     out(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {platform.node()} ({os.cpu_count()} cores), load "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     out("Parameters (paper set, `dualion.model.paper_set`): "
@@ -75,7 +75,7 @@ def main() -> None:
         f"discharge; the 400 µL reservoir holds {ps.value('electrolyte_volume_uL') * 0.2e-6 * 96485.33 / 3.6:.2f} "
         f"mA h ({100 * need * math.pi * 0.25 / (ps.value('electrolyte_volume_uL') * 0.2e-6 * 96485.33 / 3.6):.0f} % "
         "taken by a 10 mm electrode): the bulk stays within ~10 % of 0.2 M.")
-    out(f"Cell current per geometric area: " + ", ".join(
+    out("Cell current per geometric area: " + ", ".join(
         f"{r:g} mA g-1 → {1e3 * el.geometric_current_A_cm2(r, p2.loading_mg_cm2):.3g} mA cm-2" for r in rates) + "\n")
 
     # 2. solid diffusion
