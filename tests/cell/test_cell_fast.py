@@ -257,3 +257,24 @@ def test_without_numba_the_cell_runs_on_lsoda():
 
     r = subprocess.run([sys.executable, "-c", _NO_NUMBA], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
+
+
+@needs_numba
+def test_electrolyte_transport_runs_on_lsoda():
+    """The compiled kernel does not hold the electrolyte block (yet): with electrolyte_transport, "auto" is the
+    LSODA reference and "fast" says so (DualionWarning) — same result."""
+    import warnings
+
+    from dualion.errors import DualionWarning
+
+    p = CellParameters(licl_M=0.2, electrolyte_transport=True, D_Li_cm2_s=1e-11, D_Mg_cm2_s=1e-11,
+                       j0_Li_mA_cm2=1.0, j0_Mg_mA_cm2=1.0, n_shells=8)
+    c = SingleParticleCell(p, LangmuirPair())
+    assert c._kernel("auto") is None
+    a = c.run([Step(-200.0)])
+    with pytest.warns(DualionWarning, match="LSODA"):
+        b = c.run([Step(-200.0)], solver="fast")
+    assert a.charge_mAh_g[-1] == b.charge_mAh_g[-1] < -100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c.run([Step(-200.0)], solver="lsoda")
