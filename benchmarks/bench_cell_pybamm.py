@@ -105,8 +105,9 @@ def main() -> None:
     out()
     out("| case | C-rate | dualion fast min / median (ms) | dualion LSODA min / median (ms) | PyBaMM IDAKLU "
         "default tol min / median (ms) | PyBaMM IDAKLU 1e-6 min / median (ms) | fast / PyBaMM default | "
-        "fast / PyBaMM 1e-6 | fast / PyBaMM default, ratio of mins | LSODA / fast | Q fast / LSODA (mA h g-1) |")
-    out("|---|---|---|---|---|---|---|---|---|---|---|")
+        "fast / PyBaMM 1e-6 | fast / PyBaMM default, ratio of mins | LSODA / fast | Q fast / LSODA (mA h g-1) | "
+        "fast steps / PyBaMM default output points |")
+    out("|---|---|---|---|---|---|---|---|---|---|---|---|")
     ratios, ratios_t = [], []
     for rate in RATES_MA_G:
         c_rate = rate / 300.0
@@ -117,9 +118,13 @@ def main() -> None:
                 if key in ("fast", "lsoda"):
                     dt, r = _time(lambda: c.run([Step(-rate)], solver=key))
                     Q[key] = -float(r.charge_mAh_g[-1])
+                    if key == "fast":
+                        n_steps = c._kernel("fast").last_accepted_steps
                 else:
                     dt, sol = _time(lambda: (pb_default if key == "pb" else pb_tight)(c_rate))
                     Q[key] = _pybamm_capacity(sol)
+                    if key == "pb":
+                        n_pb_steps = len(sol.t)
                 T[key].append(dt * 1e3)
         assert "Minimum voltage" in Q["pb"][1] and "Minimum voltage" in Q["pbt"][1], Q
         med = {k: statistics.median(v) for k, v in T.items()}
@@ -130,7 +135,7 @@ def main() -> None:
             f"{mn['lsoda']:.1f} / {med['lsoda']:.1f} | {mn['pb']:.2f} / {med['pb']:.2f} | "
             f"{mn['pbt']:.2f} / {med['pbt']:.2f} | {med['fast'] / med['pb']:.2f} | {med['fast'] / med['pbt']:.2f} | "
             f"{mn['fast'] / mn['pb']:.2f} | "
-            f"{med['lsoda'] / med['fast']:.0f} | {Q['fast']:.3f} / {Q['lsoda']:.3f} |")
+            f"{med['lsoda'] / med['fast']:.0f} | {Q['fast']:.3f} / {Q['lsoda']:.3f} | {n_steps} / {n_pb_steps} |")
     load1 = os.getloadavg()
     out()
     out(f"load average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}  (repeats: {args.repeat}, interleaved)")

@@ -114,6 +114,7 @@ class FastKernel:
         code = {DURATION: 0, CUTOFF: 1, SATURATED: 2, STALLED: 2}.get(status, -1)
         self.n_steps += 1
         self.n_failed += code < 0
+        self.last_accepted_steps = n - 1     # Rosenbrock steps of this protocol step (benchmarks print it)
         dense = _Dense(ts, ys, f0s[:n - 1].copy(), f1s[:n - 1].copy()) if code >= 0 else None
         return _Sol(ts, ys.T, dense, code, msg)
 
