@@ -280,7 +280,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         kl, ku = 3, 2        # for assembling M: the same band
     Wc, Dc = np.zeros(((N - 2) // 2, 2)), np.zeros(((N - 2) // 2, 2))
     B4, piv4 = np.empty((4, 4)), np.empty(4, np.int64)
-    ynew, ytmp, ftmp, fnew = np.empty(N), np.empty(N), np.empty(N), np.empty(N)
+    ynew, ytmp, fnew = np.empty(N), np.empty(N), np.empty(N)
     vg = np.array([math.nan])
     y = y0.copy()
     ex_mg, ex_li = _exhausted(y, direction, n_active, ex_lim)
