@@ -70,8 +70,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", default=None, help="also write the Markdown report here")
     args = ap.parse_args()
-    import numba
-    import pybamm
+    try:
+        import numba
+        import pybamm
+    except ImportError as e:   # make bench: the peer (pip install dualion[pybamm]) or numba is missing
+        print(f"skipped: {e.name} is not installed (pip install 'dualion[pybamm,speed]')")
+        return
     import scipy
 
     lines: list[str] = []
