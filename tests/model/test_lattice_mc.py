@@ -75,7 +75,7 @@ def test_electron_limit_matches_brute_force_enumeration(stats):
     m = EquilibriumModel([SiteType("4b", 1.0, B4.states), SiteType("vac", 3.0, VAC.states),
                           SiteType("pair", 2.0, PAIR.states)], n_redox_per_fu=5.0, electron_statistics=stats)
     sy = build_system(m, 1, seed=0)
-    dmu = {"Li": -1.75, "Mg": -1.2}
+    dmu = {"Li": -1.9, "Mg": -1.35}          # the limit partly binds: <n_e> ≈ 2.9 (availability) of 3.8 without
     lw = electron_log_weight(stats, 5, 20)
     sites = [B4] + [VAC] * 3 + [PAIR] * 2
     Zs = 0.0
@@ -93,7 +93,7 @@ def test_electron_limit_matches_brute_force_enumeration(stats):
     r = run_lattice_mc(sy, dmu, n_sweeps=200_000, n_equil=2000, seed=5)
     assert r.max_electrons <= 5
     for q, ion in enumerate(("Li", "Mg")):
-        assert r.x_per_fu[ion] == pytest.approx(exact[q], abs=5 * r.stderr_per_fu[ion] + 2e-3), ion
+        assert r.x_per_fu[ion] == pytest.approx(exact[q], abs=5 * r.stderr_per_fu[ion] + 1e-2), ion
 
 
 def test_electron_limit_large_sample_matches_model():
