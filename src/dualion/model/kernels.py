@@ -23,7 +23,112 @@ except ImportError:  # pragma: no cover
             return f
         return wrap(args[0]) if args and callable(args[0]) else wrap
 
-__all__ = ["HAVE_NUMBA", "solve_eta_kernel"]
+__all__ = ["HAVE_NUMBA", "field_theta_kernel", "solve_eta_kernel", "type_averages_kernel"]
+
+
+@njit(cache=True, fastmath=False)
+def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_start):  # pragma: no cover - compiled
+    """η of one point: Ap (S, K) = log m − Ω/(ωkT) (−inf = no state); W (S, K), pw (nmax + 1): scratch."""
+    S, K = Ap.shape
+    big = 60.0 * max(kTw, kT)
+    tmax = -math.inf
+    tmin = math.inf
+    for s in range(S):
+        for k in range(K):
+            if ne[s, k] > 0 and Ap[s, k] > -math.inf:
+                t = Ap[s, k] * kTw / ne[s, k]
+                if t > tmax:
+                    tmax = t
+                if t < tmin:
+                    tmin = t
+    if tmax == -math.inf:
+        tmax = 0.0
+    if tmin == math.inf:
+        tmin = 0.0
+    hi = max(tmax, 0.0) + big + 1e-9
+    if stats == 1:
+        lo = 0.0
+        eta = 0.0
+    else:
+        lo = min(tmin, 0.0) - big - 1e-9
+        eta = 0.0
+    if use_start:
+        eta = min(max(eta_start, lo), hi)
+    # weights at η = 0 relative to each node's largest state, once per point; per iteration only the factor
+    # u^{n_e} (u = e^{−η/ωkT}, integer n_e) changes — no exp per state (log domain where it would under/overflow)
+    for s in range(S):
+        mx = -math.inf
+        for k in range(K):
+            if Ap[s, k] > mx:
+                mx = Ap[s, k]
+        for k in range(K):
+            W[s, k] = math.exp(Ap[s, k] - mx) if Ap[s, k] > -math.inf else 0.0
+    for _ in range(200):
+        ion = 0.0
+        var = 0.0
+        x = -eta / kTw
+        safe = abs(x) * nmax < 600.0
+        if safe:
+            u = math.exp(x)
+            pw[0] = 1.0
+            for j in range(1, nmax + 1):
+                pw[j] = pw[j - 1] * u
+        for s in range(S):
+            z = 0.0
+            m1 = 0.0
+            m2 = 0.0
+            if safe:
+                for k in range(K):
+                    w = W[s, k] * pw[nei[s, k]]
+                    z += w
+                    m1 += w * ne[s, k]
+                    m2 += w * ne[s, k] * ne[s, k]
+            if not safe or not (z > 1e-250):
+                mx = -math.inf
+                for k in range(K):
+                    v = Ap[s, k] - eta * ne[s, k] / kTw
+                    if v > mx:
+                        mx = v
+                z = 0.0
+                m1 = 0.0
+                m2 = 0.0
+                for k in range(K):
+                    a = Ap[s, k]
+                    if a == -math.inf:
+                        continue
+                    w = math.exp(a - eta * ne[s, k] / kTw - mx)
+                    z += w
+                    m1 += w * ne[s, k]
+                    m2 += w * ne[s, k] * ne[s, k]
+            m1 /= z
+            m2 /= z
+            ion += N[s] * m1
+            vv = m2 - m1 * m1
+            var += N[s] * (vv if vv > 0.0 else 0.0)
+        if stats == 1:
+            e = math.exp(-max(eta, 0.0) / kT)
+            es = L * (-math.expm1(-max(eta, 0.0) / kT))
+            de = L * e / kT
+        else:
+            f = 0.5 * (1.0 + math.tanh(eta / (2.0 * kT)))
+            es = L * f
+            de = L * f * (1.0 - f) / kT
+        r = ion - es
+        dr = -var / kTw - de
+        if r > 0:
+            lo = eta
+        else:
+            hi = eta
+        if abs(r) <= 1e-15 * max(L, 1.0):
+            break
+        new = eta - r / dr if dr != 0.0 else math.nan
+        if not (new > lo and new < hi):
+            new = 0.5 * (lo + hi)
+        if abs(new - eta) < 1e-14 or hi - lo < 1e-14:
+            eta = new
+            break
+        eta = new
+    return eta
 
 
 @njit(cache=True, fastmath=False)
@@ -33,7 +138,6 @@ def solve_eta_kernel(A, ne, N, L, stats, kTw, kT, eta0, use_eta0):  # pragma: no
     (Σ n_i z_i)."""
     P, S, K = A.shape
     out = np.empty(P)
-    big = 60.0 * max(kTw, kT)
     W = np.empty((S, K))
     nei = np.empty((S, K), np.int64)
     nmax = 0
@@ -44,105 +148,85 @@ def solve_eta_kernel(A, ne, N, L, stats, kTw, kT, eta0, use_eta0):  # pragma: no
                 nmax = nei[s, k]
     pw = np.empty(nmax + 1)
     for p in range(P):
-        tmax = -math.inf
-        tmin = math.inf
+        out[p] = _eta_point(A[p], W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta0[p], use_eta0)
+    return out
+
+
+@njit(cache=True, fastmath=False)
+def field_theta_kernel(A, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0):  # pragma: no cover - compiled
+    """The interacting site type under a field h (P,) (eV per ion, :mod:`dualion.model.selfconsistent`): with
+    A − h·mask/(ωkT) (``mask`` (S, K): ion count of each state on the interacting nodes, 0 elsewhere; ``wts`` (S,):
+    node weights within the interacting type), the root η, the filling θ = Σ_s wts_s <mask>_s and dθ/dh (per eV)
+    with the electron constraint eliminated (``stats`` 0: no limit, 1 availability, 2 fermi). Returns (θ, dθ/dh, η)."""
+    P, S, K = A.shape
+    th = np.empty(P)
+    sl = np.empty(P)
+    et = np.zeros(P)
+    W = np.empty((S, K))
+    Ap = np.empty((S, K))
+    nei = np.empty((S, K), np.int64)
+    nmax = 0
+    for s in range(S):
+        for k in range(K):
+            nei[s, k] = int(round(ne[s, k]))
+            if nei[s, k] > nmax:
+                nmax = nei[s, k]
+    pw = np.empty(nmax + 1)
+    for p in range(P):
         for s in range(S):
             for k in range(K):
-                if ne[s, k] > 0 and A[p, s, k] > -math.inf:
-                    t = A[p, s, k] * kTw / ne[s, k]
-                    if t > tmax:
-                        tmax = t
-                    if t < tmin:
-                        tmin = t
-        if tmax == -math.inf:
-            tmax = 0.0
-        if tmin == math.inf:
-            tmin = 0.0
-        hi = max(tmax, 0.0) + big + 1e-9
-        if stats == 1:
-            lo = 0.0
-            eta = 0.0
-        else:
-            lo = min(tmin, 0.0) - big - 1e-9
-            eta = 0.0
-        if use_eta0:
-            eta = min(max(eta0[p], lo), hi)
-        # weights at η = 0 relative to each node's largest state, once per point; per iteration only the factor
-        # u^{n_e} (u = e^{−η/ωkT}, integer n_e) changes — no exp per state (log domain where it would under/overflow)
+                Ap[s, k] = A[p, s, k] - h[p] * mask[s, k] / kTw if mask[s, k] != 0.0 else A[p, s, k]
+        eta = 0.0
+        if stats != 0:
+            eta = _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta0[p], use_eta0)
+        theta = 0.0
+        vm = 0.0
+        cme_w = 0.0
+        cme_n = 0.0
+        vee = 0.0
         for s in range(S):
             mx = -math.inf
             for k in range(K):
-                if A[p, s, k] > mx:
-                    mx = A[p, s, k]
+                v = Ap[s, k] - eta * ne[s, k] / kTw
+                if v > mx:
+                    mx = v
+            z = 0.0
+            em = 0.0
+            ee = 0.0
+            emm = 0.0
+            eme = 0.0
+            eee = 0.0
             for k in range(K):
-                W[s, k] = math.exp(A[p, s, k] - mx) if A[p, s, k] > -math.inf else 0.0
-        for _ in range(200):
-            ion = 0.0
-            var = 0.0
-            x = -eta / kTw
-            safe = abs(x) * nmax < 600.0
-            if safe:
-                u = math.exp(x)
-                pw[0] = 1.0
-                for j in range(1, nmax + 1):
-                    pw[j] = pw[j - 1] * u
-            for s in range(S):
-                z = 0.0
-                m1 = 0.0
-                m2 = 0.0
-                if safe:
-                    for k in range(K):
-                        w = W[s, k] * pw[nei[s, k]]
-                        z += w
-                        m1 += w * ne[s, k]
-                        m2 += w * ne[s, k] * ne[s, k]
-                if not safe or not (z > 1e-250):
-                    mx = -math.inf
-                    for k in range(K):
-                        v = A[p, s, k] - eta * ne[s, k] / kTw
-                        if v > mx:
-                            mx = v
-                    z = 0.0
-                    m1 = 0.0
-                    m2 = 0.0
-                    for k in range(K):
-                        a = A[p, s, k]
-                        if a == -math.inf:
-                            continue
-                        w = math.exp(a - eta * ne[s, k] / kTw - mx)
-                        z += w
-                        m1 += w * ne[s, k]
-                        m2 += w * ne[s, k] * ne[s, k]
-                m1 /= z
-                m2 /= z
-                ion += N[s] * m1
-                vv = m2 - m1 * m1
-                var += N[s] * (vv if vv > 0.0 else 0.0)
+                if Ap[s, k] == -math.inf:
+                    continue
+                w = math.exp(Ap[s, k] - eta * ne[s, k] / kTw - mx)
+                z += w
+                em += w * mask[s, k]
+                ee += w * ne[s, k]
+                emm += w * mask[s, k] * mask[s, k]
+                eme += w * mask[s, k] * ne[s, k]
+                eee += w * ne[s, k] * ne[s, k]
+            em /= z
+            ee /= z
+            c = eme / z - em * ee
+            theta += wts[s] * em
+            vm += wts[s] * (emm / z - em * em)
+            cme_w += wts[s] * c
+            cme_n += N[s] * c
+            vee += N[s] * (eee / z - ee * ee)
+        slope = -vm / kTw
+        if stats != 0:
             if stats == 1:
-                e = math.exp(-max(eta, 0.0) / kT)
-                es = L * (-math.expm1(-max(eta, 0.0) / kT))
-                de = L * e / kT
+                de = L * math.exp(-max(eta, 0.0) / kT) / kT
             else:
                 f = 0.5 * (1.0 + math.tanh(eta / (2.0 * kT)))
-                es = L * f
                 de = L * f * (1.0 - f) / kT
-            r = ion - es
-            dr = -var / kTw - de
-            if r > 0:
-                lo = eta
-            else:
-                hi = eta
-            if abs(r) <= 1e-15 * max(L, 1.0):
-                break
-            new = eta - r / dr if dr != 0.0 else math.nan
-            if not (new > lo and new < hi):
-                new = 0.5 * (lo + hi)
-            if abs(new - eta) < 1e-14 or hi - lo < 1e-14:
-                eta = new
-                break
-            eta = new
-        out[p] = eta
-    return out
+            deta = -(cme_n / kTw) / (vee / kTw + de)
+            slope -= cme_w * deta / kTw
+        th[p] = theta
+        sl[p] = slope
+        et[p] = eta
+    return th, sl, et
 
 
 @njit(cache=True)

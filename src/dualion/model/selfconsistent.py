@@ -49,12 +49,39 @@ class InteractingSites:
         self.single_root = bool(np.max(g * (1 - g) * np.abs(interaction.slope(g, self.kT)))
                                 < solver.width_factor * self.kT)
         self._cache: tuple[np.ndarray, Branches] | None = None
+        self._A: tuple[np.ndarray, np.ndarray] | None = None          # (μ, A(μ)) of the last kernel call
+        self._eta: np.ndarray | None = None                            # last roots η (warm start of the refinement)
+        self._wts = np.zeros(solver._N.size)
+        self._wts[nodes] = self.weights[nodes]
+
+    def _kernel(self, mu: np.ndarray, h: np.ndarray, warm: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """θ_model(μ; h) and ∂θ_model/∂h by the compiled kernel (:func:`dualion.model.kernels.field_theta_kernel`)."""
+        from dualion.model.kernels import field_theta_kernel
+
+        sv = self.solver
+        if self._A is None or self._A[0] is not mu:
+            om = sv.omega(mu)
+            A = sv._logm[None] - om / (sv.width_factor * sv.kT)
+            self._A = (mu, np.ascontiguousarray(np.where(np.isfinite(A), A, -np.inf)))
+            self._eta = None
+        A = self._A[1]
+        stats = {"none": 0, "availability": 1, "fermi": 2}[sv.electron_statistics]
+        L = 0.0 if sv.n_redox_per_fu is None else float(sv.n_redox_per_fu)
+        use = warm and self._eta is not None and self._eta.shape == (A.shape[0],)
+        eta0 = self._eta if use else np.zeros(A.shape[0])
+        th, sl, eta = field_theta_kernel(A, np.ascontiguousarray(sv._ne, dtype=float), sv._N, L, stats,
+                                         sv.width_factor * sv.kT, sv.kT, np.ascontiguousarray(self.mask, dtype=float),
+                                         self._wts, np.ascontiguousarray(h, dtype=float), eta0, use)
+        self._eta = eta
+        return th, sl
 
     def extra(self, h: np.ndarray) -> np.ndarray:
         return h[:, None, None] * self.mask[None]
 
     def theta_of(self, mu: np.ndarray, h: np.ndarray) -> np.ndarray:
         """θ_model(μ; h): fraction of the interacting sites holding the ion (P,)."""
+        if self.solver.use_kernel:
+            return self._kernel(mu, h)[0]
         _, P = self.solver.evaluate(mu, extra=self.extra(h))
         return np.sum(P * self.mask[None], axis=2) @ self.weights
 
@@ -71,6 +98,8 @@ class InteractingSites:
         """θ_model(μ; h) and ∂θ_model/∂h (per eV) with the electron constraint eliminated:
         dθ/dh = −[Σ w Var(m) + Σ w Cov(m, n_e) dη/dh]/(ωkT), dη/dh = −(Σ N Cov(n_e, m)/ωkT)/(Σ N Var(n_e)/ωkT + L f'(η))."""
         sv = self.solver
+        if sv.use_kernel:
+            return self._kernel(mu, h, warm=True)
         eta, P = sv.evaluate(mu, extra=self.extra(h))
         kTw = sv.width_factor * sv.kT
         m, ne = self.mask[None], sv._ne[None]

@@ -103,9 +103,11 @@ class ReservoirSolver:
         zmu = mu * self._z                                   # (P, I) eV per ion
         finite = np.isfinite(zmu)
         zmu_f = np.where(finite, zmu, 0.0)
-        om = self._dE[None] - np.einsum("ski,pi->psk", self._counts, zmu_f)
+        S, K, I = self._counts.shape
+        cflat = self._counts.reshape(S * K, I)
+        om = self._dE[None] - (zmu_f @ cflat.T).reshape(-1, S, K)
         if not finite.all():
-            blocked = np.einsum("ski,pi->psk", self._counts, (~finite).astype(float)) > 0
+            blocked = ((~finite).astype(float) @ cflat.T).reshape(-1, S, K) > 0
             om = np.where(blocked, np.inf, om)
         if extra is not None:
             om = om + extra
