@@ -27,8 +27,9 @@ __all__ = ["HAVE_NUMBA", "field_theta_kernel", "solve_eta_kernel", "type_average
 
 
 @njit(cache=True, fastmath=False)
-def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_start):  # pragma: no cover - compiled
-    """η of one point: Ap (S, K) = log m − Ω/(ωkT) (−inf = no state); W (S, K), pw (nmax + 1): scratch."""
+def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_start, have_W=False):  # pragma: no cover
+    """η of one point: Ap (S, K) = log m − Ω/(ωkT) (−inf = no state); W (S, K): the weights e^{Ap} scaled per node
+    (given when ``have_W``, else computed here), pw (nmax + 1): scratch."""
     S, K = Ap.shape
     big = 60.0 * max(kTw, kT)
     tmax = -math.inf
@@ -57,6 +58,8 @@ def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_st
     # weights at η = 0 relative to each node's largest state, once per point; per iteration only the factor
     # u^{n_e} (u = e^{−η/ωkT}, integer n_e) changes — no exp per state (log domain where it would under/overflow)
     for s in range(S):
+        if have_W:
+            break
         mx = -math.inf
         for k in range(K):
             if Ap[s, k] > mx:
@@ -148,16 +151,23 @@ def solve_eta_kernel(A, ne, N, L, stats, kTw, kT, eta0, use_eta0):  # pragma: no
                 nmax = nei[s, k]
     pw = np.empty(nmax + 1)
     for p in range(P):
-        out[p] = _eta_point(A[p], W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta0[p], use_eta0)
+        # without a start value, start from the previous point's root (neighbours on a curve are close; the
+        # Newton step is safeguarded by the bracket, so any start gives the same root)
+        if use_eta0 or p == 0:
+            out[p] = _eta_point(A[p], W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta0[p], use_eta0)
+        else:
+            out[p] = _eta_point(A[p], W, nei, nmax, pw, ne, N, L, stats, kTw, kT, out[p - 1], True)
     return out
 
 
 @njit(cache=True, fastmath=False)
-def field_theta_kernel(A, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0):  # pragma: no cover - compiled
+def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0):  # pragma: no cover - compiled
     """The interacting site type under a field h (P,) (eV per ion, :mod:`dualion.model.selfconsistent`): with
     A − h·mask/(ωkT) (``mask`` (S, K): ion count of each state on the interacting nodes, 0 elsewhere; ``wts`` (S,):
     node weights within the interacting type), the root η, the filling θ = Σ_s wts_s <mask>_s and dθ/dh (per eV)
-    with the electron constraint eliminated (``stats`` 0: no limit, 1 availability, 2 fermi). Returns (θ, dθ/dh, η)."""
+    with the electron constraint eliminated (``stats`` 0: no limit, 1 availability, 2 fermi). ``E0`` (P, S, K):
+    e^{A − max_k A} per node, computed once per μ, so that an evaluation needs no exp per state (only the field
+    factor of the interacting states). Returns (θ, dθ/dh, η)."""
     P, S, K = A.shape
     th = np.empty(P)
     sl = np.empty(P)
@@ -174,22 +184,55 @@ def field_theta_kernel(A, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0
     pw = np.empty(nmax + 1)
     for p in range(P):
         for s in range(S):
+            mw = 0.0
             for k in range(K):
-                Ap[s, k] = A[p, s, k] - h[p] * mask[s, k] / kTw if mask[s, k] != 0.0 else A[p, s, k]
+                if mask[s, k] != 0.0:
+                    Ap[s, k] = A[p, s, k] - h[p] * mask[s, k] / kTw
+                    W[s, k] = E0[p, s, k] * math.exp(-h[p] * mask[s, k] / kTw)
+                else:
+                    Ap[s, k] = A[p, s, k]
+                    W[s, k] = E0[p, s, k]
+                if W[s, k] > mw:
+                    mw = W[s, k]
+            if mw > 0.0 and mw < math.inf:
+                for k in range(K):
+                    W[s, k] /= mw
+            else:                                  # out of range: the weights from the logs
+                mx = -math.inf
+                for k in range(K):
+                    if Ap[s, k] > mx:
+                        mx = Ap[s, k]
+                for k in range(K):
+                    W[s, k] = math.exp(Ap[s, k] - mx) if Ap[s, k] > -math.inf else 0.0
         eta = 0.0
         if stats != 0:
-            eta = _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta0[p], use_eta0)
+            start = eta0[p] if (use_eta0 or p == 0) else et[p - 1]
+            eta = _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, start, use_eta0 or p > 0, True)
+        x = -eta / kTw
+        safe = abs(x) * nmax < 600.0
+        if safe:
+            u = math.exp(x)
+            pw[0] = 1.0
+            for j in range(1, nmax + 1):
+                pw[j] = pw[j - 1] * u
         theta = 0.0
         vm = 0.0
         cme_w = 0.0
         cme_n = 0.0
         vee = 0.0
         for s in range(S):
+            fast = safe
+            if fast:
+                z = 0.0
+                for k in range(K):
+                    z += W[s, k] * pw[nei[s, k]]
+                fast = z > 1e-250
             mx = -math.inf
-            for k in range(K):
-                v = Ap[s, k] - eta * ne[s, k] / kTw
-                if v > mx:
-                    mx = v
+            if not fast:
+                for k in range(K):
+                    v = Ap[s, k] - eta * ne[s, k] / kTw
+                    if v > mx:
+                        mx = v
             z = 0.0
             em = 0.0
             ee = 0.0
@@ -199,7 +242,7 @@ def field_theta_kernel(A, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0
             for k in range(K):
                 if Ap[s, k] == -math.inf:
                     continue
-                w = math.exp(Ap[s, k] - eta * ne[s, k] / kTw - mx)
+                w = W[s, k] * pw[nei[s, k]] if fast else math.exp(Ap[s, k] - eta * ne[s, k] / kTw - mx)
                 z += w
                 em += w * mask[s, k]
                 ee += w * ne[s, k]
@@ -237,6 +280,7 @@ def type_averages_kernel(A, ne, eta, kTw, node_site, node_weight, counts, T):  #
     I = counts.shape[2]
     Pt = np.zeros((P, T, K))
     xt = np.zeros((P, T, I))
+    wk = np.empty(K)
     for p in range(P):
         for s in range(S):
             t = node_site[s]
@@ -248,12 +292,12 @@ def type_averages_kernel(A, ne, eta, kTw, node_site, node_weight, counts, T):  #
                     mx = v
             z = 0.0
             for k in range(K):
-                if A[p, s, k] > -math.inf:
-                    z += math.exp(A[p, s, k] - eta[p] * ne[s, k] / kTw - mx)
+                wk[k] = math.exp(A[p, s, k] - eta[p] * ne[s, k] / kTw - mx) if A[p, s, k] > -math.inf else 0.0
+                z += wk[k]
             for k in range(K):
                 if A[p, s, k] == -math.inf:
                     continue
-                q = wn * math.exp(A[p, s, k] - eta[p] * ne[s, k] / kTw - mx) / z
+                q = wn * wk[k] / z
                 Pt[p, t, k] += q
                 for i in range(I):
                     xt[p, t, i] += q * counts[s, k, i]

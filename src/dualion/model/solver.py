@@ -140,6 +140,23 @@ class ReservoirSolver:
             return eta, self.probabilities(A, eta)
         kTw = self.width_factor * self.kT
         ne = self._ne
+        L = self.n_redox_per_fu
+        if self.use_kernel:                        # the kernel brackets and clips the start values itself
+            from dualion.model.kernels import solve_eta_kernel
+
+            warm = getattr(self, "_eta_warm", None)
+            if eta0 is not None and np.shape(eta0) == (P_,):
+                start, use = np.asarray(eta0, float), True
+            elif P_ == 1 and warm is not None:
+                start, use = np.array([warm]), True
+            else:
+                start, use = np.zeros(P_), False
+            eta = solve_eta_kernel(np.ascontiguousarray(A, dtype=float), np.ascontiguousarray(ne, dtype=float),
+                                   self._N, float(L), 1 if self.electron_statistics == "availability" else 2, kTw,
+                                   self.kT, np.ascontiguousarray(start, dtype=float), use)
+            if P_ == 1:
+                self._eta_warm = float(eta[0])
+            return eta, (self.probabilities(A, eta) if want_P else None)
         # bracket: at η_hi every occupied state is suppressed by e^-50 relative to empty
         with np.errstate(invalid="ignore"):
             thr = np.where(ne[None] > 0, (A * kTw) / np.where(ne[None] > 0, ne[None], 1.0), -np.inf)
@@ -159,16 +176,6 @@ class ReservoirSolver:
             eta = np.clip(eta0, lo, hi)
         elif P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
             eta = np.clip(np.array([warm]), lo, hi)
-        L = self.n_redox_per_fu
-        if self.use_kernel:
-            from dualion.model.kernels import solve_eta_kernel
-
-            eta = solve_eta_kernel(np.ascontiguousarray(A, dtype=float), np.ascontiguousarray(ne, dtype=float),
-                                   self._N, float(L), 1 if self.electron_statistics == "availability" else 2, kTw,
-                                   self.kT, np.ascontiguousarray(eta, dtype=float), True)
-            if P_ == 1:
-                self._eta_warm = float(eta[0])
-            return eta, (self.probabilities(A, eta) if want_P else None)
         for _ in range(200):
             P = self.probabilities(A, eta)
             mean_ne = np.sum(P * ne[None], axis=2)                 # (P, S)
