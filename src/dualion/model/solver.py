@@ -103,11 +103,16 @@ class ReservoirSolver:
         zmu = mu * self._z                                   # (P, I) eV per ion
         finite = np.isfinite(zmu)
         zmu_f = np.where(finite, zmu, 0.0)
-        S, K, I = self._counts.shape
-        cflat = self._counts.reshape(S * K, I)
-        om = self._dE[None] - (zmu_f @ cflat.T).reshape(-1, S, K)
+        # Σ_i n_{k,i} z_i μ_i as a loop over the (few) ions: no BLAS call (its threads only cost under load)
+        om = np.broadcast_to(self._dE[None], (zmu.shape[0],) + self._dE.shape).copy()
+        for i in range(self._counts.shape[2]):
+            c = self._counts[None, :, :, i]
+            if np.any(c):
+                om -= c * zmu_f[:, i, None, None]
         if not finite.all():
-            blocked = ((~finite).astype(float) @ cflat.T).reshape(-1, S, K) > 0
+            blocked = np.zeros(om.shape, bool)
+            for i in np.flatnonzero(~finite.all(axis=0)):
+                blocked |= (self._counts[None, :, :, i] > 0) & ~finite[:, i, None, None]
             om = np.where(blocked, np.inf, om)
         if extra is not None:
             om = om + extra
