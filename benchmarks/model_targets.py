@@ -131,8 +131,8 @@ def rate_targets(quick: bool) -> None:
         out = cell.simulate_gitt(p, equilibrium=eq, max_pulses=40, record_dt_s=600.0)
         g[licl] = cell.gitt_points(out)
         print(f"    GITT {licl:g} M: {len(g[licl])} pulses, {time.perf_counter() - t0:.1f} s", flush=True)
-    eta0 = np.array([q.overpotential_V for q in g[0.0]])
-    eta2 = np.array([q.overpotential_V for q in g[0.2]])
+    eta0 = np.array([abs(q.eta_V) for q in g[0.0]])          # |η| (eta_V < 0 on discharge)
+    eta2 = np.array([abs(q.eta_V) for q in g[0.2]])
     n = min(len(eta0), len(eta2))
     row("4 GITT", "overpotential lower with Li than without",
         f"median {1e3 * np.median(eta2[:n]):.0f} mV (0.2 M) vs {1e3 * np.median(eta0[:n]):.0f} mV (Li-free), "
