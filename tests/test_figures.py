@@ -185,3 +185,30 @@ def test_model_help_does_not_list_cell():
 
     root = get_command(app)
     assert "cell" in root.commands and "cell" not in root.commands["model"].commands
+
+
+@pytest.fixture(scope="module")
+def cell_runs():
+    from dualion import cell
+
+    p = cell.CellParameters(licl_M=0.2)
+    curves = [cell.discharge_charge(p, rate_mA_g=r) for r in (100.0, 1000.0)]
+    gitt = {"0.2 M LiCl": cell.simulate_gitt(p, max_pulses=4)}
+    return curves, gitt
+
+
+def test_cell_figures_letters_and_clear_legends(cell_runs):
+    from dualion.cell import experiments, plots
+
+    curves, gitt = cell_runs
+    with figure_style():
+        rate = plots.plot_rate_curves(curves)
+        cap = plots.plot_capacity_vs_rate({"0.2 M": [experiments.summarize(r) for r in curves]})
+        gt = plots.plot_gitt(gitt, {k: experiments.gitt_points(v) for k, v in gitt.items()})
+    assert _letters(cap) == ["(a)", "(b)"] and _letters(gt) == ["(a)", "(b)"]
+    for fig in (rate, cap, gt):
+        assert legend_data_overlap(fig) == []
+        assert not any("_" in t and "$" not in t for t in _texts(fig))
+    # both rates and both half-cycles are drawn and named in the key
+    labels = [t.get_text() for t in rate.axes[0].get_legend().get_texts()]
+    assert labels[:2] == ["100 mA g$^{-1}$", "1000 mA g$^{-1}$"] and "discharge" in labels and "charge" in labels

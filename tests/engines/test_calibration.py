@@ -89,6 +89,32 @@ def test_fit_calibration_excludes_incomplete_and_roundtrips(tmp_path):
     assert back.model.name == cal.model.name and back.model.params == pytest.approx(dict(cal.model.params), abs=1e-6)
     for p in pts[:5]:
         assert back.correction(p.ion, p.site, p.n_F) == pytest.approx(cal.model.predict(p), abs=1e-5)
+    # the same file is a record: dualion.load reads it back into a Calibration
+    import dualion
+
+    rec = dualion.load(path)
+    assert isinstance(rec, type(cal)) and rec.kind == "engines.calibration"
+    assert rec.to_dict() == back.to_dict()
+    for p in pts[:5]:
+        assert rec.correction(p.ion, p.site, p.n_F) == pytest.approx(cal.model.predict(p), abs=1e-5)
+
+
+def test_bundled_calibration_loads_as_record():
+    import dualion
+    from dualion.engines.calibration import bundled_calibration_path
+
+    rec = dualion.load(bundled_calibration_path())
+    assert rec.kind == "engines.calibration" and rec.to_dict() == load_calibration().to_dict()
+
+
+def test_load_yaml_without_kind_is_one_clear_error(tmp_path):
+    import dualion
+    from dualion.errors import DualionUserError
+
+    f = tmp_path / "plain.yaml"
+    f.write_text("engine: chgnet\n", encoding="utf-8")
+    with pytest.raises(DualionUserError, match="no 'kind'"):
+        dualion.load(f)
 
 
 def test_correction_for_task_sums_over_inserted_ions():

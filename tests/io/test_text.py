@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dualion.errors import DualionUserError
-from dualion.io.text import detect_encoding, load_yaml, load_yaml_all, read_text, read_yaml, utf8_copy
+from dualion.io.text import detect_encoding, load_yaml, load_yaml_all, read_text, read_yaml, sniff_encoding, utf8_copy
 
 # printable text in the Latin-1 range (so that every encoding below can hold it), with spaces and line breaks
 LATIN1_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF,
@@ -186,3 +186,27 @@ def test_structure_file_in_utf16_reads_like_utf8(tmp_path):
     bad.write_text(cif.replace("_cell_length_a 3.78", "_cell_length_a nan"))
     with pytest.raises(DualionUserError):
         read_structure(bad)
+
+
+def test_every_shared_data_file_is_read_as_text_or_refused_as_binary():
+    """The encoding sniffer on every real file in ../shared/data: text formats decode (EC-Lab .mpt as Latin-1,
+    for its µ), binary formats (.mpr, .res, .nda, .ndax, .ddp) are refused with the one-line error — never a
+    wrong decode of a binary file, never a refusal of a text file."""
+    from tests.conftest import shared_path
+
+    root = shared_path("data")
+    binary = {".mpr", ".res", ".nda", ".ndax", ".ddp"}
+    seen = 0
+    for p in sorted(q for q in root.rglob("*") if q.is_file()):
+        seen += 1
+        if p.suffix.lower() in binary:
+            with pytest.raises(DualionUserError, match="not a text file"):
+                read_text(p)
+            continue
+        text = read_text(p)
+        assert text and "\x00" not in text, p
+        if p.suffix == ".mpt":
+            assert sniff_encoding(p) == "latin-1" and "µ" in text   # the EC-Lab trap: Latin-1 µ, not UTF-8
+        else:
+            assert sniff_encoding(p).replace("-sig", "") in ("utf-8", "ascii"), p
+    assert seen >= 40

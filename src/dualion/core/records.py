@@ -195,10 +195,15 @@ def from_dict(d: Mapping[str, Any], source: str | None = None) -> Any:
 
 
 def load(path: str | os.PathLike) -> Any:
-    """Read any result JSON dualion writes (it has a ``kind``) back into its object."""
+    """Read any result dualion writes (it has a ``kind``) back into its object: JSON, or YAML for the
+    files dualion writes as YAML (``.yaml`` / ``.yml``, e.g. a calibration from ``dualion calibrate``)."""
     p = Path(path)
     if not p.is_file():
         raise DualionUserError("file not found", file=p)
+    if p.suffix.lower() in (".yaml", ".yml"):
+        from dualion.io.text import read_yaml
+
+        return from_dict(read_yaml(p), source=str(p))   # encoding detected, duplicate keys refused
     try:
         d = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

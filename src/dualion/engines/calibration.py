@@ -278,7 +278,12 @@ def evaluate(points: Sequence[Point], candidates: Sequence[Candidate] = CANDIDAT
 # --- the calibration object -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted correction for one engine + model version, with its validation metrics."""
+    """A fitted correction for one engine + model version, with its validation metrics.
+
+    A record (kind ``engines.calibration``): :func:`dump_calibration` writes it as YAML with its ``kind``,
+    and ``dualion.load(path)`` reads it back (as does :func:`load_calibration`)."""
+
+    kind = "engines.calibration"
 
     engine: str
     model_version: str
@@ -314,6 +319,10 @@ class Calibration:
         if shifts:
             out["shift_eV_per_configuration"] = dict(shifts)
         return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Calibration:
+        return calibration_from_dict(d)
 
     def to_dict(self) -> dict[str, Any]:
         return {"engine": self.engine, "model_version": self.model_version,
@@ -366,7 +375,10 @@ def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
 def dump_calibration(cal: Calibration, path: str | os.PathLike) -> Path:
     from dualion.io.atomic import atomic_write_text
 
-    text = yaml.safe_dump(cal.to_dict(), sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
+    from dualion._version import __version__
+
+    doc = {"kind": Calibration.kind, "dualion_version": __version__, **cal.to_dict()}
+    text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
     return atomic_write_text(path, text)
 
 
