@@ -269,7 +269,7 @@ def main() -> None:
              "| group | target | model | met | note |", "|---|---|---|---|---|"]
     for g, t, v, met, note in ROWS:
         lines.append(f"| {g} | {t} | {v} | {'n/a' if met is None else ('yes' if met else '**no**')} | {note} |")
-    n_met = sum(1 for r in ROWS if r[3] is True)
+    n_met = sum(1 for r in ROWS if r[3] is not None and bool(r[3]))      # numpy bools count too
     n_all = sum(1 for r in ROWS if r[3] is not None)
     lines += ["", f"{n_met} of {n_all} met."]
     with open(args.out, "w", encoding="utf-8") as f:
