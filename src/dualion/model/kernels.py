@@ -134,6 +134,20 @@ def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_st
     return eta
 
 
+@njit(cache=True)
+def _int_electrons(ne):  # pragma: no cover - compiled
+    """Electrons per state as integers (S, K) and their maximum."""
+    S, K = ne.shape
+    nei = np.empty((S, K), np.int64)
+    nmax = 0
+    for s in range(S):
+        for k in range(K):
+            nei[s, k] = int(round(ne[s, k]))
+            if nei[s, k] > nmax:
+                nmax = nei[s, k]
+    return nei, nmax
+
+
 @njit(cache=True, fastmath=False)
 def solve_eta_kernel(A, ne, N, L, stats, kTw, kT, eta0, use_eta0):  # pragma: no cover - compiled
     """η (P,) solving Σ_s N_s <n_e>_s(η) = L f(η) for A = log m − Ω/(ωkT) (P, S, K; −inf = no state); ``stats``
@@ -142,13 +156,7 @@ def solve_eta_kernel(A, ne, N, L, stats, kTw, kT, eta0, use_eta0):  # pragma: no
     P, S, K = A.shape
     out = np.empty(P)
     W = np.empty((S, K))
-    nei = np.empty((S, K), np.int64)
-    nmax = 0
-    for s in range(S):
-        for k in range(K):
-            nei[s, k] = int(round(ne[s, k]))
-            if nei[s, k] > nmax:
-                nmax = nei[s, k]
+    nei, nmax = _int_electrons(ne)
     pw = np.empty(nmax + 1)
     for p in range(P):
         # without a start value, start from the previous point's root (neighbours on a curve are close; the
@@ -174,13 +182,7 @@ def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_
     et = np.zeros(P)
     W = np.empty((S, K))
     Ap = np.empty((S, K))
-    nei = np.empty((S, K), np.int64)
-    nmax = 0
-    for s in range(S):
-        for k in range(K):
-            nei[s, k] = int(round(ne[s, k]))
-            if nei[s, k] > nmax:
-                nmax = nei[s, k]
+    nei, nmax = _int_electrons(ne)
     pw = np.empty(nmax + 1)
     for p in range(P):
         for s in range(S):
