@@ -169,28 +169,31 @@ def solve_eta_kernel(A, ne, N, L, stats, kTw, kT, eta0, use_eta0):  # pragma: no
 
 
 @njit(cache=True, fastmath=False)
-def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0):  # pragma: no cover - compiled
+def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_eta0, rows):  # pragma: no cover
     """The interacting site type under a field h (P,) (eV per ion, :mod:`dualion.model.selfconsistent`): with
     A − h·mask/(ωkT) (``mask`` (S, K): ion count of each state on the interacting nodes, 0 elsewhere; ``wts`` (S,):
     node weights within the interacting type), the root η, the filling θ = Σ_s wts_s <mask>_s and dθ/dh (per eV)
     with the electron constraint eliminated (``stats`` 0: no limit, 1 availability, 2 fermi). ``E0`` (P, S, K):
     e^{A − max_k A} per node, computed once per μ, so that an evaluation needs no exp per state (only the field
-    factor of the interacting states). Returns (θ, dθ/dh, η)."""
-    P, S, K = A.shape
-    th = np.empty(P)
-    sl = np.empty(P)
-    et = np.zeros(P)
+    factor of the interacting states). ``rows`` (R,): the points of A evaluated (h, eta0 and the outputs are per
+    row). Returns (θ, dθ/dh, η)."""
+    _, S, K = A.shape
+    R = rows.size
+    th = np.empty(R)
+    sl = np.empty(R)
+    et = np.zeros(R)
     W = np.empty((S, K))
     Ap = np.empty((S, K))
     nei, nmax = _int_electrons(ne)
     pw = np.empty(nmax + 1)
-    for p in range(P):
+    for r in range(R):
+        p = rows[r]
         for s in range(S):
             mw = 0.0
             for k in range(K):
                 if mask[s, k] != 0.0:
-                    Ap[s, k] = A[p, s, k] - h[p] * mask[s, k] / kTw
-                    W[s, k] = E0[p, s, k] * math.exp(-h[p] * mask[s, k] / kTw)
+                    Ap[s, k] = A[p, s, k] - h[r] * mask[s, k] / kTw
+                    W[s, k] = E0[p, s, k] * math.exp(-h[r] * mask[s, k] / kTw)
                 else:
                     Ap[s, k] = A[p, s, k]
                     W[s, k] = E0[p, s, k]
@@ -208,8 +211,8 @@ def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_
                     W[s, k] = math.exp(Ap[s, k] - mx) if Ap[s, k] > -math.inf else 0.0
         eta = 0.0
         if stats != 0:
-            start = eta0[p] if (use_eta0 or p == 0) else et[p - 1]
-            eta = _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, start, use_eta0 or p > 0, True)
+            start = eta0[r] if (use_eta0 or r == 0) else et[r - 1]
+            eta = _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, start, use_eta0 or r > 0, True)
         x = -eta / kTw
         safe = abs(x) * nmax < 600.0
         if safe:
@@ -268,9 +271,9 @@ def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_
                 de = L * f * (1.0 - f) / kT
             deta = -(cme_n / kTw) / (vee / kTw + de)
             slope -= cme_w * deta / kTw
-        th[p] = theta
-        sl[p] = slope
-        et[p] = eta
+        th[r] = theta
+        sl[r] = slope
+        et[r] = eta
     return th, sl, et
 
 

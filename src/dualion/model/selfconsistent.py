@@ -52,8 +52,10 @@ class InteractingSites:
         self._wts = np.zeros(solver._N.size)
         self._wts[nodes] = self.weights[nodes]
 
-    def _kernel(self, mu: np.ndarray, h: np.ndarray, warm: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """θ_model(μ; h) and ∂θ_model/∂h by the compiled kernel (:func:`dualion.model.kernels.field_theta_kernel`)."""
+    def _kernel(self, mu: np.ndarray, h: np.ndarray, warm: bool = False, rows: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """θ_model(μ; h) and ∂θ_model/∂h by the compiled kernel (:func:`dualion.model.kernels.field_theta_kernel`),
+        at the points ``rows`` of μ (default: all; ``h`` per row)."""
         from dualion.model.kernels import field_theta_kernel
 
         sv = self.solver
@@ -68,12 +70,15 @@ class InteractingSites:
         A, E0 = self._A[1], self._A[2]
         stats = {"none": 0, "availability": 1, "fermi": 2}[sv.electron_statistics]
         L = 0.0 if sv.n_redox_per_fu is None else float(sv.n_redox_per_fu)
+        rows = np.arange(A.shape[0]) if rows is None else np.asarray(rows, np.int64)
         use = warm and self._eta is not None and self._eta.shape == (A.shape[0],)
-        eta0 = self._eta if use else np.zeros(A.shape[0])
+        eta0 = np.ascontiguousarray(self._eta[rows]) if use else np.zeros(rows.size)
         th, sl, eta = field_theta_kernel(A, E0, np.ascontiguousarray(sv._ne, dtype=float), sv._N, L, stats,
                                          sv.width_factor * sv.kT, sv.kT, np.ascontiguousarray(self.mask, dtype=float),
-                                         self._wts, np.ascontiguousarray(h, dtype=float), eta0, use)
-        self._eta = eta
+                                         self._wts, np.ascontiguousarray(h, dtype=float), eta0, use, rows)
+        if self._eta is None or self._eta.shape != (A.shape[0],):
+            self._eta = np.zeros(A.shape[0])
+        self._eta[rows] = eta
         return th, sl
 
     def extra(self, h: np.ndarray) -> np.ndarray:
@@ -127,21 +132,28 @@ class InteractingSites:
             th = np.where(np.isfinite(guess), guess, th)
         th = np.clip(np.nan_to_num(th, nan=0.5), lo, hi)
         kT = self.kT
+        act = np.arange(th.size)                   # points still iterating (converged ones are not evaluated again)
         for it in range(100):
-            h = self.inter.field(th, kT)
-            t_m, dt_dh = self.theta_and_slope(mu, h)
-            r = t_m - th
-            dr = dt_dh * self.inter.slope(th, kT) - 1.0
+            t_a, lo_a, hi_a = th[act], lo[act], hi[act]
+            h = self.inter.field(t_a, kT)
+            if self.solver.use_kernel:
+                t_m, dt_dh = self._kernel(mu, h, warm=True, rows=act)
+            else:
+                t_m, dt_dh = self.theta_and_slope(mu[act], h)
+            r = t_m - t_a
+            dr = dt_dh * self.inter.slope(t_a, kT) - 1.0
             pos = r > 0
-            lo = np.where(pos, th, lo)
-            hi = np.where(pos, hi, th)
+            lo_a = np.where(pos, t_a, lo_a)
+            hi_a = np.where(pos, hi_a, t_a)
             with np.errstate(divide="ignore", invalid="ignore"):
-                new = th - r / dr
-            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-            new = np.where(bad, 0.5 * (lo + hi), new)
-            done = (np.abs(new - th) <= 4e-16 + 1e-12 * np.minimum(th, 1.0 - th)) | (hi - lo <= 1e-14) | (r == 0)
-            th = np.where(r == 0, th, new)
-            if np.all(done):
+                new = t_a - r / dr
+            bad = ~np.isfinite(new) | (new <= lo_a) | (new >= hi_a)
+            new = np.where(bad, 0.5 * (lo_a + hi_a), new)
+            done = (np.abs(new - t_a) <= 4e-16 + 1e-12 * np.minimum(t_a, 1.0 - t_a)) | (hi_a - lo_a <= 1e-14) | (r == 0)
+            th[act] = np.where(r == 0, t_a, new)
+            lo[act], hi[act] = lo_a, hi_a
+            act = act[~done]
+            if act.size == 0:
                 break
         self.iterations = it + 1
         return th
