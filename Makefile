@@ -9,6 +9,8 @@ PIP    := $(PY) -m pip
 TORCH_INDEX ?=
 STAMP  := $(VENV)/.dualion-installed
 OUT    ?= dualion-demo
+# test processes (pytest-xdist): one per core by default; `make test JOBS=1` runs the suite in one process
+JOBS   ?= auto
 
 .PHONY: install demo test bench sysdeps clean
 
@@ -45,7 +47,7 @@ demo: install
 	$(VENV)/bin/dualion demo --out $(OUT)
 
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(JOBS) --dist worksteal --durations=25
 
 bench: install
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -34,7 +34,7 @@ from tests.conftest import shared_path
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
        "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-KILLS_PER_COMMAND = 6
+KILLS_PER_COMMAND = 4   # alternating random-time and write-triggered kills
 
 
 def _seed() -> int:

@@ -117,6 +117,7 @@ PLACEHOLDERS: dict[str, Callable[[Path, str], None]] = {
     "cell.csv": _synthetic_csv,
     "li.csv": _gitt_csv(0.2),
     "noli.csv": _gitt_csv(0.0),
+    "gitt.csv": _gitt_csv(0.2),
     "my_runs.yaml": _copy(DATA / "f-tio2-dft" / "vacancy_intercalation.yaml"),
     "runs.yaml": _copy(DATA / "f-tio2-dft" / "vacancy_intercalation.yaml"),
     "elemental_reference.yaml": _copy(DATA / "f-tio2-dft" / "elemental_reference.yaml"),
@@ -199,11 +200,19 @@ def _strip_comment(line: str) -> str:
     return "".join(out).strip()
 
 
+SHELL = ("bash", "console", "sh", "shell")
+
+
 def readme_commands(text: str) -> list[str]:
     """Shell commands of the bash/console blocks, in order (comments and console output dropped)."""
+    return block_commands(readme_blocks(text))
+
+
+def block_commands(blocks: list[tuple[str, str]]) -> list[str]:
+    """Shell commands of the bash/console blocks among ``blocks``, in order."""
     cmds = []
-    for lang, body in readme_blocks(text):
-        if lang not in ("bash", "console", "sh", "shell"):
+    for lang, body in blocks:
+        if lang not in SHELL:
             continue
         lines, buf = [], ""
         for line in body.splitlines():                 # join "\\"-continued lines
@@ -225,6 +234,45 @@ def readme_commands(text: str) -> list[str]:
 
 def readme_python(text: str) -> list[str]:
     return [body for lang, body in readme_blocks(text) if lang == "python"]
+
+
+def _heading(line: str) -> str:
+    return re.sub(r"[`*]", "", line.lstrip("#").strip())
+
+
+def readme_sections(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Heading (without markup) → its fenced blocks (language, body), in README order; text before the first
+    heading is the section ``""``."""
+    out: dict[str, list[tuple[str, str]]] = {"": []}
+    heading = ""
+    for m in re.finditer(r"^(#{2,4} [^\n]*)$|^```(\w+)\n(.*?)^```", text, re.S | re.M):
+        if m.group(1):
+            heading = _heading(m.group(1))
+            out.setdefault(heading, [])
+        else:
+            out[heading].append((m.group(2), m.group(3)))
+    return {h: b for h, b in out.items() if b}
+
+
+#: Sections that use what another section's commands write run in that section's folder, after it
+#: (e.g. ``dualion verify fig6c`` checks the folder ``dualion diagram ... --out fig6c`` wrote). Matched by the
+#: start of the heading.
+RUNS_AFTER: dict[str, str] = {"Conventions": "Insertion thermodynamics",
+                              "The shared core": "Insertion thermodynamics"}
+
+
+def readme_groups(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Independent groups of README blocks: one per section, with :data:`RUNS_AFTER` sections appended to the
+    section they depend on. Each group runs in its own folder, so the groups can run in parallel."""
+    secs = readme_sections(text)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for h, blocks in secs.items():
+        host = next((dep for key, dep in RUNS_AFTER.items() if h.startswith(key)), None)
+        target = next((g for g in groups if host and g.startswith(host)), h)
+        if host and target == h:
+            raise AssertionError(f"README section {h!r} depends on {host!r}, which is missing or comes later")
+        groups.setdefault(target, []).extend(blocks)
+    return groups
 
 
 def plan(cmd: str) -> tuple[str | None, str]:
@@ -269,9 +317,7 @@ def _provide(work: Path, name: str, where: str) -> None:
     PLACEHOLDERS[name](work, name)
 
 
-@pytest.fixture(scope="module")
-def work(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("readme")
+def _workdir(d: Path) -> Path:
     bindir = d / ".bin"
     bindir.mkdir()
     shim = bindir / "dualion"
@@ -305,50 +351,66 @@ def test_unknown_placeholder_fails_clearly(tmp_path):
         _provide(tmp_path, "mystery.csv", "command `dualion echem summary mystery.csv`")
 
 
+GROUPS = readme_groups(TEXT)
+
+
+def test_readme_groups_cover_every_block_once():
+    """The section groups hold every fenced block of the README exactly once (none lost, none run twice)."""
+    assert sorted(b for blocks in GROUPS.values() for b in blocks) == sorted(readme_blocks(TEXT))
+    assert len(GROUPS) >= 8 and any(g.startswith("Insertion thermodynamics") for g in GROUPS)
+
+
+def _run_command(work: Path, cmd: str, report: list[str]) -> None:
+    run, note = plan(cmd)
+    if run is None:
+        report.append(f"SKIP {cmd} — {note}")
+        return
+    for name in input_files(run):
+        try:
+            _provide(work, name, f"command `{cmd}`")
+        except pytest.skip.Exception as exc:
+            report.append(f"SKIP {cmd} — {exc}")
+            return
+    t0 = time.perf_counter()
+    res = subprocess.run(["bash", "-c", run], cwd=work, env=_env(work), capture_output=True, text=True,
+                         timeout=TIMEOUT_S)
+    note = f"{note} [{time.perf_counter() - t0:.1f} s]"
+    assert res.returncode == 0, f"README command failed ({note}): {run}\n{res.stderr[-3000:]}"
+    assert "Traceback" not in res.stderr, f"{run}\n{res.stderr[-3000:]}"
+    report.append(f"RAN  {cmd} — {note}")
+
+
+def _run_python(work: Path, k: int, body: str) -> None:
+    code = body
+    for old, (new, _why) in PY_REDUCED.items():
+        code = code.replace(old, new)
+    for name in re.findall(r"""["']([\w./-]+\.(?:mpr|res|csv|yaml|yml|cif|gr|stru))["']""", code):
+        if any(name in ln and "write" in ln for ln in code.splitlines()):
+            continue                            # written by the block itself
+        _provide(work, name, f"python block {k}")
+    script = work / f"readme_block_{k}.py"
+    script.write_text(code, encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], cwd=work, env=_env(work), capture_output=True,
+                         text=True, timeout=TIMEOUT_S)
+    assert res.returncode == 0, f"README python block {k} failed:\n{body}\n{res.stderr[-3000:]}"
+
+
 @pytest.mark.slow
-def test_readme_commands_run(work):
-    """Run every README command (in order, one folder); report what ran, reduced or skipped."""
+@pytest.mark.parametrize("group", list(GROUPS), ids=lambda g: "-".join(re.findall(r"[A-Za-z0-9]+", g)[:3]))
+def test_readme_section_runs(tmp_path, group):
+    """Run every command and python block of one README section (with the sections that use its outputs), in
+    README order, in one folder; report what ran, reduced or skipped. A skip is only one listed in SKIPPED or a
+    placeholder whose shared file or system tool is absent."""
+    work = _workdir(tmp_path)
     report = []
-    for cmd in COMMANDS:
-        run, note = plan(cmd)
-        if run is None:
-            report.append(f"SKIP {cmd} — {note}")
-            continue
-        for name in input_files(run):
-            try:
-                _provide(work, name, f"command `{cmd}`")
-            except pytest.skip.Exception as exc:
-                report.append(f"SKIP {cmd} — {exc}")
-                run = None
-                break
-        if run is None:
-            continue
-        t0 = time.perf_counter()
-        res = subprocess.run(["bash", "-c", run], cwd=work, env=_env(work), capture_output=True, text=True,
-                             timeout=TIMEOUT_S)
-        note = f"{note} [{time.perf_counter() - t0:.1f} s]"
-        assert res.returncode == 0, f"README command failed ({note}): {run}\n{res.stderr[-3000:]}"
-        assert "Traceback" not in res.stderr, f"{run}\n{res.stderr[-3000:]}"
-        report.append(f"RAN  {cmd} — {note}")
-    print("\n".join(report))
-    ran = sum(r.startswith("RAN") for r in report)
-    print(f"README commands: {ran} run, {len(report) - ran} skipped, of {len(COMMANDS)}")
-    assert ran >= len(COMMANDS) - len(SKIPPED) - 1   # at most one more (e.g. cell.res without mdbtools)
-
-
-@pytest.mark.slow
-def test_readme_python_blocks_run(work):
-    """Run every README python block as a script in the same folder, in order."""
-    for k, body in enumerate(PYTHON):
-        code = body
-        for old, (new, _why) in PY_REDUCED.items():
-            code = code.replace(old, new)
-        for name in re.findall(r"""["']([\w./-]+\.(?:mpr|res|csv|yaml|yml|cif|gr|stru))["']""", code):
-            if any(name in ln and "write" in ln for ln in code.splitlines()):
-                continue                            # written by the block itself
-            _provide(work, name, f"python block {k + 1}")
-        script = work / f"readme_block_{k + 1}.py"
-        script.write_text(code, encoding="utf-8")
-        res = subprocess.run([sys.executable, str(script)], cwd=work, env=_env(work), capture_output=True,
-                             text=True, timeout=TIMEOUT_S)
-        assert res.returncode == 0, f"README python block {k + 1} failed:\n{body}\n{res.stderr[-3000:]}"
+    for k, (lang, body) in enumerate(GROUPS[group], start=1):
+        if lang in SHELL:
+            for cmd in block_commands([(lang, body)]):
+                _run_command(work, cmd, report)
+        elif lang == "python":
+            _run_python(work, k, body)
+    print(f"[{group}]\n" + "\n".join(report))
+    for line in report:
+        if line.startswith("SKIP"):
+            cmd = line[5:].split(" — ")[0]
+            assert any(cmd.startswith(key) for key in SKIPPED) or "not present" in line or "mdbtools" in line, line

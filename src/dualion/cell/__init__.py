@@ -27,6 +27,9 @@ Model (single-particle, method of lines; full equations in ``docs/cell.md``)
   3/(Rρ)); the electrode potential *V* is solved from it at every right-hand-side evaluation (one strictly
   monotone scalar equation, safeguarded Newton) — an index-1 DAE reduced to an ODE, integrated by LSODA
   (banded Jacobian) with the voltage cutoffs located by bisection.
+* Optional Li⁺ transport in the electrolyte (``electrolyte_transport``; on in the paper set): 1-D diffusion of Li⁺
+  across the separator to a bulk reservoir (:mod:`~dualion.cell.electrolyte`); the Li⁺ concentration next to the
+  electrode sets the Li Nernst term and exchange current. Off, the model is exactly the one without it.
 * Mg metal counter electrode at 0 V vs Mg²⁺/Mg. The paper measures in a three-electrode cell (Mg reference),
   so by default the counter overpotential is excluded; ``counter_i0_mA`` adds a symmetric Butler–Volmer
   (z = 2) counter overpotential to the reported cell voltage.
@@ -37,7 +40,7 @@ default source is ``dualion.model.builders.paper_model(width_factor=4)`` (errors
 closed-form stand-in :class:`LangmuirPair` is used only when passed explicitly.
 
 Modules: :mod:`~dualion.cell.params` (parameters, steps, result), :mod:`~dualion.cell.source` (equilibrium
-source), :mod:`~dualion.cell.kinetics` (Butler–Volmer), :mod:`~dualion.cell.tables` (tabulated Δμ(x)),
+source), :mod:`~dualion.cell.kinetics` (Butler–Volmer), :mod:`~dualion.cell.electrolyte` (Li⁺ transport), :mod:`~dualion.cell.tables` (tabulated Δμ(x)),
 :mod:`~dualion.cell.particle` (the model and integrator), :mod:`~dualion.cell.experiments` (protocols),
 :mod:`~dualion.cell.plots`, :mod:`~dualion.cell.cli`.
 """
@@ -46,6 +49,7 @@ source), :mod:`~dualion.cell.kinetics` (Butler–Volmer), :mod:`~dualion.cell.ta
 from dualion.cell.experiments import (PAPER_RATES_MA_G, GittPoint, RatePoint, cycler_data, discharge,
                                       discharge_charge, gitt_analysis, gitt_points, gitt_protocol, rate_capability, simulate_gitt,
                                       summarize, with_params, write_cycler_csv)
+from dualion.cell.electrolyte import ElectrolyteGrid, limiting_current_A_cm2
 from dualion.cell.kinetics import (butler_volmer_A_cm2, charge_transfer_resistance_ohm_cm2,
                                    solve_electrode_potential_V, thermal_f)
 from dualion.cell.params import (DENSITY_PAPER_G_CM3, IONS, MOLAR_MASS_PAPER_G_MOL, V_WINDOW_V, Z, CellParameters,
@@ -55,6 +59,7 @@ from dualion.cell.source import (DEFAULT_WIDTH_FACTOR, EquilibriumSource, Langmu
                                  equilibrium_potentials_V, equilibrium_uptake)
 
 __all__ = ["CellParameters", "CellResult", "DEFAULT_WIDTH_FACTOR", "DENSITY_PAPER_G_CM3", "EXHAUSTED_LOGIT",
+           "ElectrolyteGrid", "limiting_current_A_cm2",
            "EquilibriumSource", "GittPoint", "IONS", "LangmuirPair", "MOLAR_MASS_PAPER_G_MOL", "PAPER_RATES_MA_G",
            "RatePoint", "SATURATION_LOGIT", "SingleParticleCell", "Step", "V_WINDOW_V", "Z", "butler_volmer_A_cm2",
            "charge_transfer_resistance_ohm_cm2", "cycler_data", "gitt_analysis", "default_equilibrium", "discharge",

@@ -18,7 +18,8 @@ OPTIONS = {"radius_um": "--radius-um", "D_Li_cm2_s": "--D-Li", "D_Mg_cm2_s": "--
            "j0_Mg_mA_cm2": "--j0-Mg", "mass_mg": "--mass-mg", "licl_M": "--licl", "v_min_V": "--v-min",
            "v_max_V": "--v-max", "cutoff_V": "--v-min/--v-max", "rate_mA_g": "--rate-mA-g", "rates_mA_g": "--rate-mA-g",
            "current_mA_g": "--rate-mA-g", "pulse_mA_g": "--pulse-mA-g", "pulse_s/rest_s": "--pulse-s/--rest-s",
-           "n_pulses": "--max-pulses"}
+           "n_pulses": "--max-pulses", "D_Li_electrolyte_cm2_s": "--D-electrolyte",
+           "electrolyte_transport": "--electrolyte-transport"}
 
 
 cell_app = typer.Typer(help="Galvanostatic dual-ion (Li+/Mg2+) cell: discharge curves, rate capability, GITT.",
@@ -26,11 +27,17 @@ cell_app = typer.Typer(help="Galvanostatic dual-ion (Li+/Mg2+) cell: discharge c
 
 _OUT = typer.Option(Path("dualion-cell"), "--out", help="Results folder (PNG + SVG + CSV/JSON).")
 _LICL = typer.Option(0.2, "--licl", help="LiCl concentration (M); 0 = Li-free electrolyte.")
-_R = typer.Option(0.01, "--radius-um", help="Particle radius (µm).")
-_DLI = typer.Option(1e-14, "--D-Li", help="Li diffusion coefficient (cm2 s-1).")
-_DMG = typer.Option(3e-17, "--D-Mg", help="Mg diffusion coefficient (cm2 s-1).")
-_J0LI = typer.Option(1e-4, "--j0-Li", help="Li exchange current density at half filling (mA cm-2).")
-_J0MG = typer.Option(2e-6, "--j0-Mg", help="Mg exchange current density at half filling (mA cm-2).")
+_R = typer.Option(None, "--radius-um", help="Particle radius (µm; default: the --params set's, 0.01).")
+_DLI = typer.Option(None, "--D-Li", help="Li diffusion coefficient (cm2 s-1; default: the --params set's).")
+_DMG = typer.Option(None, "--D-Mg", help="Mg diffusion coefficient (cm2 s-1; default: the --params set's).")
+_J0LI = typer.Option(None, "--j0-Li", help="Li exchange current density at half filling (mA cm-2; default: the "
+                                           "--params set's).")
+_J0MG = typer.Option(None, "--j0-Mg", help="Mg exchange current density at half filling (mA cm-2; default: the "
+                                           "--params set's).")
+_TRANSPORT = typer.Option(None, "--electrolyte-transport/--no-electrolyte-transport",
+                          help="Li+ diffusion across the separator (dualion.cell.electrolyte); default: on with "
+                               "--params paper, off with dft.")
+_DEL = typer.Option(None, "--D-electrolyte", help="D(Li+) in the electrolyte (cm2 s-1; default: the --params set's).")
 _MASS = typer.Option(paper.ACTIVE_MASS_MG, "--mass-mg", help="Active mass (mg), for currents in mA.")
 _VMIN = typer.Option(paper.V_WINDOW_V[0], "--v-min", help="Lower cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
 _VMAX = typer.Option(paper.V_WINDOW_V[1], "--v-max", help="Upper cutoff (V vs Mg2+/Mg), within 0.05–2.3 V.")
@@ -39,16 +46,18 @@ _PARAMS = typer.Option("paper", "--params",
                             "or 'dft' (bare DFT site energies, ideal Li+ activity, ΔE_ref = 0.74 V).")
 
 
-def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params="dft"):
+def _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params="dft", transport=None,
+            D_el=None):
+    """Cell parameters of the --params set; options left at None keep the set's value."""
     from dualion.cell import CellParameters
 
-    kw = dict(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li,
-              j0_Mg_mA_cm2=j0_Mg, licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max)
-    if params == "paper":
-        return CellParameters.paper(**kw)
-    if params != "dft":
+    if params not in ("paper", "dft"):
         raise DualionUserError(f"--params must be 'paper' or 'dft', got {params!r}", field="--params")
-    return CellParameters(**kw)
+    kw = dict(radius_um=radius_um, D_Li_cm2_s=D_Li, D_Mg_cm2_s=D_Mg, j0_Li_mA_cm2=j0_Li, j0_Mg_mA_cm2=j0_Mg,
+              licl_M=licl, mass_mg=mass_mg, v_min_V=v_min, v_max_V=v_max, electrolyte_transport=transport,
+              D_Li_electrolyte_cm2_s=D_el)
+    kw = {k: v for k, v in kw.items() if v is not None}
+    return CellParameters.paper(**kw) if params == "paper" else CellParameters(**kw)
 
 
 def _equilibrium(params: str):
@@ -79,6 +88,7 @@ def _parse_rates(text: str) -> list[float]:
 def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Current density magnitude (mA g-1)."),
                   licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
                   j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
+                  transport: bool = _TRANSPORT, D_el: float = _DEL,
                   v_max: float = _VMAX, params: str = _PARAMS, out: Path = _OUT) -> None:
     """One discharge–charge at one rate; writes the curve as a plain cycler CSV plus figure and summary."""
     from dualion.core.records import dump
@@ -86,7 +96,7 @@ def discharge_cmd(rate_mA_g: float = typer.Option(20.0, "--rate-mA-g", help="Cur
     from dualion.cell.plots import plot_rate_curves
     from dualion.plotting import figure_style, save
 
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params, transport, D_el)
     res = cell.discharge_charge(p, rate_mA_g, equilibrium=_equilibrium(params))
     pt = cell.summarize(res)
     ensure_dir(out)
@@ -109,16 +119,17 @@ def rate_cmd(rate_mA_g: str = typer.Option("20,50,100,200,500,1000", "--rate-mA-
                                            help="Comma-separated current densities (mA g-1)."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
+                  transport: bool = _TRANSPORT, D_el: float = _DEL,
              v_max: float = _VMAX, params: str = _PARAMS, out: Path = _OUT) -> None:
     """Rate capability (Fig. 2a): discharge–charge at each rate; capacity and inserted Li/Mg vs rate; every curve
-    in cell_rate_curves.csv (rate, step, time, current, voltage, capacity, x_Li, x_Mg)."""
+    in cell_rate_curves.csv (rate, step, time, current, voltage, capacity, x_Li, x_Mg, c_Li+ at the electrode in M)."""
     from dualion import cell
     from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_curve_records, rate_records
     from dualion.plotting import figure_style, save, write_table
     from dualion.progress import make_progress
 
     rates = _parse_rates(rate_mA_g)
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, v_max, params, transport, D_el)
     eq = _equilibrium(params)
     with make_progress() as prog:
         task = prog.add_task("rates", total=len(rates))
@@ -147,6 +158,7 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
              max_pulses: int = typer.Option(60, "--max-pulses", help="Stop after this many pulses."),
              licl: float = _LICL, radius_um: float = _R, D_Li: float = _DLI, D_Mg: float = _DMG,
              j0_Li: float = _J0LI, j0_Mg: float = _J0MG, mass_mg: float = _MASS, v_min: float = _VMIN,
+                  transport: bool = _TRANSPORT, D_el: float = _DEL,
              params: str = _PARAMS, out: Path = _OUT) -> None:
     """Simulated first-discharge GITT (the paper's 10 mA g-1 × 1 h, 10 h rest, to 0.05 V) → plain cycler CSV."""
     from dualion import cell
@@ -156,7 +168,8 @@ def gitt_cmd(pulse_mA_g: float = typer.Option(paper.GITT_PULSE_MA_G, "--pulse-mA
     for opt, v in (("--pulse-s", pulse_s), ("--rest-s", rest_s), ("--pulse-mA-g", pulse_mA_g)):
         if not v > 0:
             raise DualionUserError(f"must be a positive number, got {v!r}", field=opt)
-    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1], params)
+    p = _params(licl, radius_um, D_Li, D_Mg, j0_Li, j0_Mg, mass_mg, v_min, paper.V_WINDOW_V[1], params, transport,
+                D_el)
     res = cell.simulate_gitt(p, equilibrium=_equilibrium(params), pulse_mA_g=pulse_mA_g, pulse_s=pulse_s,
                              rest_s=rest_s, max_pulses=max_pulses)
     pts = cell.gitt_points(res)

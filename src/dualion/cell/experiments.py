@@ -138,7 +138,7 @@ def simulate_gitt(params: CellParameters | None = None, equilibrium: Equilibrium
         raise DualionUserError("GITT did not start: the electrode is already at the lower cutoff", field="protocol")
     cat = {f: np.concatenate([getattr(r, f) for r in res_parts]) for f in
            ("time_s", "voltage_V", "current_mA", "current_mA_g", "step", "x_Li", "x_Mg", "xs_Li", "xs_Mg",
-            "charge_mAh_g")}
+            "charge_mAh_g", "c_Li_electrode_M")}
     return CellResult(**cat, params=p, stop_reasons=reasons, final_state=y)
 
 
@@ -199,7 +199,8 @@ def cycler_data(res: CellResult, cycle: int = 1) -> CyclerData:
 def _header(p: CellParameters) -> dict[str, str]:
     return {"source": "dualion.cell (simulated)", "licl_M": f"{p.licl_M:g}", "radius_um": f"{p.radius_um:g}",
             "D_Li_cm2_s": f"{p.D_Li_cm2_s:g}", "D_Mg_cm2_s": f"{p.D_Mg_cm2_s:g}",
-            "j0_Li_mA_cm2": f"{p.j0_Li_mA_cm2:g}", "j0_Mg_mA_cm2": f"{p.j0_Mg_mA_cm2:g}", "T_K": f"{p.T_K:g}"}
+            "j0_Li_mA_cm2": f"{p.j0_Li_mA_cm2:g}", "j0_Mg_mA_cm2": f"{p.j0_Mg_mA_cm2:g}", "T_K": f"{p.T_K:g}",
+            "electrolyte_transport": str(p.transport_on).lower(), "D_Li_electrolyte_cm2_s": f"{p.D_Li_electrolyte_cm2_s:g}"}
 
 
 def write_cycler_csv(res: CellResult, path: str | Path, cycle: int = 1,

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from dualion.cell.electrolyte import (BRUGGEMAN, D_LI_ELECTROLYTE_PRIOR_CM2_S, SEPARATOR_POROSITY,
+                                      SEPARATOR_THICKNESS_UM, ElectrolyteGrid, effective_diffusivity_cm2_s)
 from dualion.core import charge, paper
 from dualion.core.electrolyte import Electrolyte
 from dualion.core.host import Host
@@ -60,6 +62,13 @@ class CellParameters:
     v_min_V: float = V_WINDOW_V[0]
     v_max_V: float = V_WINDOW_V[1]
     activity_exponent: float = 1.0
+    # Li+ transport in the electrolyte (dualion.cell.electrolyte); off: the electrode sees the bulk LiCl
+    electrolyte_transport: bool = False
+    D_Li_electrolyte_cm2_s: float = D_LI_ELECTROLYTE_PRIOR_CM2_S
+    separator_um: float = SEPARATOR_THICKNESS_UM
+    separator_porosity: float = SEPARATOR_POROSITY
+    loading_mg_cm2: float = paper.AREAL_LOADING_MG_CM2 * paper.ACTIVE_FRACTION
+    n_electrolyte: int = 20
 
     def __post_init__(self) -> None:
         validate_parameters(self)
@@ -67,11 +76,12 @@ class CellParameters:
     @classmethod
     def paper(cls, **changes) -> CellParameters:
         """The paper set (:mod:`dualion.model.paper_set`): fitted ΔE_ref and Li+ activity exponent, the paper's
-        temperature; other fields as given (defaults otherwise)."""
-        from dualion.model.paper_set import value
+        temperature, the set's cell kinetics and Li+ transport in the electrolyte (``paper_set.cell_kwargs``);
+        other fields as given (defaults otherwise)."""
+        from dualion.model.paper_set import cell_kwargs, value
 
         kw = {"delta_e_ref_V": value("delta_e_ref_V"), "activity_exponent": value("activity_exponent"),
-              "T_K": value("T_K")}
+              "T_K": value("T_K"), **cell_kwargs()}
         kw.update(changes)
         return cls(**kw)
 
@@ -90,6 +100,20 @@ class CellParameters:
     def i0_A_cm2(self) -> dict[str, float]:
         """Exchange current densities in A cm-2 (0 for Li in a Li-free electrolyte)."""
         return {"Li": 0.0 if self.licl_M == 0 else self.j0_Li_mA_cm2 * 1e-3, "Mg": self.j0_Mg_mA_cm2 * 1e-3}
+
+    @property
+    def transport_on(self) -> bool:
+        """Li+ transport in the electrolyte is modelled (switched on and a Li-containing electrolyte)."""
+        return bool(self.electrolyte_transport) and self.licl_M > 0
+
+    def electrolyte_grid(self) -> ElectrolyteGrid | None:
+        """The finite-volume Li+ block (:mod:`dualion.cell.electrolyte`), None when transport is off."""
+        if not self.transport_on:
+            return None
+        eps = self.separator_porosity
+        return ElectrolyteGrid(L_cm=self.separator_um * 1e-4, n=self.n_electrolyte,
+                               D_eff_cm2_s=effective_diffusivity_cm2_s(self.D_Li_electrolyte_cm2_s, eps, BRUGGEMAN),
+                               porosity=eps, c_bulk_M=self.licl_M)
 
     def D_cm2_s(self) -> dict[str, float]:
         return {"Li": self.D_Li_cm2_s, "Mg": self.D_Mg_cm2_s}
@@ -122,6 +146,18 @@ def validate_parameters(p: CellParameters) -> None:
     if not (0.0 < p.alpha < 1.0):
         raise DualionUserError(f"transfer coefficient alpha must be in (0, 1), got {p.alpha!r}", field="alpha")
     _positive("activity exponent", p.activity_exponent, "activity_exponent")
+    if not isinstance(p.electrolyte_transport, bool):
+        raise DualionUserError(f"electrolyte_transport must be true or false, got {p.electrolyte_transport!r}",
+                               field="electrolyte_transport")
+    _positive("D(Li+) in the electrolyte (cm2 s-1)", p.D_Li_electrolyte_cm2_s, "D_Li_electrolyte_cm2_s")
+    _positive("separator thickness (µm)", p.separator_um, "separator_um")
+    _positive("active loading (mg cm-2)", p.loading_mg_cm2, "loading_mg_cm2")
+    if not (isinstance(p.separator_porosity, (int, float)) and 0.0 < p.separator_porosity <= 1.0):
+        raise DualionUserError(f"separator porosity must be in (0, 1], got {p.separator_porosity!r}",
+                               field="separator_porosity")
+    if not (isinstance(p.n_electrolyte, int) and 1 <= p.n_electrolyte <= 400):
+        raise DualionUserError(f"n_electrolyte must be an integer in 1..400, got {p.n_electrolyte!r}",
+                               field="n_electrolyte")
     if not (math.isfinite(p.licl_M) and p.licl_M >= 0):
         raise DualionUserError(f"LiCl concentration must be >= 0 M (0 = Li-free), got {p.licl_M!r}", field="licl_M")
     if not (isinstance(p.n_shells, int) and 3 <= p.n_shells <= 400):
@@ -169,20 +205,23 @@ class CellResult(Record):
     params: CellParameters
     stop_reasons: list[str]
     final_state: np.ndarray
+    c_Li_electrode_M: np.ndarray | None = None  # Li+ in the electrolyte at the electrode, M (bulk: no transport)
 
     _ARRAYS = ("time_s", "voltage_V", "current_mA", "current_mA_g", "step", "x_Li", "x_Mg", "xs_Li", "xs_Mg",
                "charge_mAh_g")
 
     def to_dict(self) -> dict[str, Any]:
-        return {**{k: getattr(self, k) for k in self._ARRAYS}, "params": dataclasses.asdict(self.params),
+        extra = {} if self.c_Li_electrode_M is None else {"c_Li_electrode_M": self.c_Li_electrode_M}
+        return {**{k: getattr(self, k) for k in self._ARRAYS}, **extra, "params": dataclasses.asdict(self.params),
                 "stop_reasons": list(self.stop_reasons), "final_state": self.final_state}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CellResult:
         arrays = {k: floats(d[k]) for k in cls._ARRAYS}
         arrays["step"] = arrays["step"].astype(int)
+        ce = floats(d["c_Li_electrode_M"]) if d.get("c_Li_electrode_M") is not None else None
         return cls(**arrays, params=dataclass_from_dict(CellParameters, d["params"]),
-                   stop_reasons=list(d["stop_reasons"]), final_state=floats(d["final_state"]))
+                   stop_reasons=list(d["stop_reasons"]), final_state=floats(d["final_state"]), c_Li_electrode_M=ce)
 
     def table(self) -> dict[str, np.ndarray]:
         return {"time_s": self.time_s, "voltage_V": self.voltage_V, "current_mA": self.current_mA,

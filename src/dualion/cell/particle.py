@@ -38,7 +38,7 @@ STALL_NEAR_CUTOFF_V = 0.03
 
 def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: float | None, direction: int,
                rtol: float, atol: float, first_step: float | None, active: Sequence[int] = (-2, -1),
-               rhs_for: Callable[[frozenset], Callable] | None = None) -> _Sol:
+               rhs_for: Callable[[frozenset], Callable] | None = None, lband: int = 3) -> _Sol:
     """LSODA (banded finite-difference Jacobian: lower bandwidth 3, upper 2) from 0 to T, stopping where the
     voltage crosses ``cut`` in ``direction`` (−1 falling, +1 rising); the crossing is located by bisection on
     the step's interpolant (kept inside the step even if the interpolant does not bracket it exactly). Also stops
@@ -47,7 +47,8 @@ def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: 
 
     With ``rhs_for(pinned)`` (pinned: the ``active`` entries whose surface is exhausted, EXHAUSTED_LOGIT) the
     right-hand side is chosen per segment: when an accepted step exhausts another ion, the integrator is restarted
-    there with that ion pinned (an event, so LSODA never integrates across the switch of the right-hand side)."""
+    there with that ion pinned (an event, so LSODA never integrates across the switch of the right-hand side).
+    ``lband``: lower bandwidth of the Jacobian (4 with the electrolyte block appended after the surface logits)."""
     from scipy.integrate import LSODA, OdeSolution
 
     def exhausted(y: np.ndarray) -> frozenset:
@@ -59,7 +60,7 @@ def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: 
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        solver = LSODA(rhs, 0.0, y0, T, first_step=first_step, rtol=rtol, atol=atol, lband=3, uband=2)
+        solver = LSODA(rhs, 0.0, y0, T, first_step=first_step, rtol=rtol, atol=atol, lband=lband, uband=2)
         ts, ys, interps = [0.0], [np.asarray(y0, float).copy()], []
         status, message = 0, "duration reached"
         stuck = 0
@@ -115,7 +116,7 @@ def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: 
             if rhs_for is not None and exhausted(y_new) - pinned:
                 # another ion's surface is exhausted: restart from here with it pinned (quasi-steady surface)
                 pinned = exhausted(y_new)
-                solver = LSODA(rhs_for(pinned), t_new, y_new, T, rtol=rtol, atol=atol, lband=3, uband=2)
+                solver = LSODA(rhs_for(pinned), t_new, y_new, T, rtol=rtol, atol=atol, lband=lband, uband=2)
     return _Sol(np.array(ts), np.array(ys).T, OdeSolution(np.array(ts), interps), status, message)
 
 
@@ -128,6 +129,13 @@ class SingleParticleCell:
     (:class:`~dualion.cell.tables.SurfaceThermo`). The logits keep the surface composition inside its
     physical range and let the stiff integrator resolve the last 10⁻¹⁰ of an almost empty or almost full surface,
     where the voltage depends on ln θ; the conservation law is still written for x (finite volumes).
+
+    With Li+ transport in the electrolyte (``params.electrolyte_transport``) the state continues with the Li+
+    concentrations c_0 … c_{N−1} (M) of the electrolyte block (:class:`~dualion.cell.electrolyte.ElectrolyteGrid`;
+    c_0 next to the electrode): y = [..., p, q, c_0, …, c_{N−1}], a tridiagonal block coupled to (p, q) through
+    the Li current only, so the Jacobian stays banded (lower bandwidth 4, upper 2). c_0 sets the Li Nernst term,
+    U_Li += ν (k_BT/e) ln(c_0/c_b), and the exchange current, i0_Li ∝ (a_0/a_b)^α with a = (c/1 M)^ν (the
+    cathodic rate is then first order in a_0).
     """
 
     def __init__(self, params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None):
@@ -169,6 +177,12 @@ class SingleParticleCell:
         self._U0 = self.electrolyte.potentials_V({"Li": 0.0, "Mg": 0.0})
         self._V_guess: float | None = None
         self.surface = SurfaceThermo(self.eq, li_free=self._li_free)
+        # electrolyte block (None: the electrode sees the bulk; the model is then exactly the one without it)
+        self.grid = p.electrolyte_grid()
+        self.n_el = 0 if self.grid is None else self.grid.n
+        # particle area per geometric electrode area (cm2 cm-2): specific area × active loading
+        self._geo = p.specific_area_cm2_g * p.loading_mg_cm2 * 1e-3
+        self._kT = 1.0 / thermal_f(p.T_K)
 
     # -- state <-> composition -----------------------------------------------------------------------------------
     @staticmethod
@@ -176,18 +190,32 @@ class SingleParticleCell:
         th = min(max(theta, 1e-300), 1.0 - 1e-15)
         return max(math.log(th) - math.log1p(-th), -300.0)
 
-    def state_from_x(self, x_li: np.ndarray, x_mg: np.ndarray) -> np.ndarray:
-        """Pack per-shell site fractions (n each) into the state vector."""
+    def state_from_x(self, x_li: np.ndarray, x_mg: np.ndarray, c_li_M: np.ndarray | None = None) -> np.ndarray:
+        """Pack per-shell site fractions (n each) into the state vector (and, with electrolyte transport, the
+        Li+ concentrations of the electrolyte cells, M; default: the bulk everywhere)."""
         m = self.n - 1
         sf = self.surface
         p_ = self._logit(float(x_mg[-1]) / sf.cap_mg)
         c_li = float(sf.cap_li(float(x_mg[-1])))
         q_ = self._logit(float(x_li[-1]) / c_li) if c_li > 0 else -690.0
-        y = np.empty(2 * m + 2)
+        y = np.empty(2 * m + 2 + self.n_el)
         y[0:2 * m:2] = np.asarray(x_mg[:m], float)
         y[1:2 * m:2] = np.asarray(x_li[:m], float)
         y[2 * m], y[2 * m + 1] = p_, q_
+        if self.n_el:
+            y[2 * m + 2:] = self.grid.c_bulk_M if c_li_M is None else np.asarray(c_li_M, float)
         return y
+
+    def c_li_electrode_M(self, y: np.ndarray) -> Any:
+        """Li+ concentration (M) in the electrolyte next to the electrode (the bulk when transport is off); (N,) or
+        (N, T) states."""
+        if not self.n_el:
+            return np.full(np.shape(y)[1:], self.p.licl_M) if np.ndim(y) > 1 else self.p.licl_M
+        return y[2 * (self.n - 1) + 2]
+
+    def _c_ratio(self, c0_M: float) -> float:
+        """c_0/c_b, floored at 1e-12 (a numerically negative c_0 switches the Li channel off, not the model)."""
+        return max(c0_M / self.grid.c_bulk_M, 1e-12)
 
     def surface_x(self, p_: float, q_: float) -> tuple[float, float]:
         """(x_Li, x_Mg) of the surface shell from its logits."""
@@ -227,27 +255,37 @@ class SingleParticleCell:
         """i = I_g/(specific area) = I_g·Rρ/3 (A cm-2) for a specific current I_g in mA g-1."""
         return current_mA_g * 1e-3 / self.p.specific_area_cm2_g
 
-    def potentials_logit(self, p_: float, q_: float) -> dict[str, float]:
-        """U_i (V vs Mg2+/Mg) at surface logits: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li."""
+    def potentials_logit(self, p_: float, q_: float, c_ratio: float | None = None) -> dict[str, float]:
+        """U_i (V vs Mg2+/Mg) at surface logits: U_Mg = −Δμ_Mg, U_Li = −Δμ_Li − ΔE_ref + (k_BT/e) ln a_Li;
+        ``c_ratio`` = c_0/c_b (electrolyte transport) adds ν (k_BT/e) ln(c_0/c_b) to U_Li."""
         mu_li, mu_mg = self.surface.mu(q_, p_)
-        return {"Mg": self._U0["Mg"] - mu_mg, "Li": -math.inf if self._li_free else self._U0["Li"] - mu_li}
+        U_li = -math.inf if self._li_free else self._U0["Li"] - mu_li
+        if c_ratio is not None and not self._li_free:
+            U_li += self.p.activity_exponent * self._kT * math.log(c_ratio)
+        return {"Mg": self._U0["Mg"] - mu_mg, "Li": U_li}
 
-    def exchange_currents_logit(self, p_: float, q_: float) -> dict[str, float]:
+    def exchange_currents_logit(self, p_: float, q_: float, c_ratio: float | None = None) -> dict[str, float]:
         """i0_i = j0_i·2√(θ_i(1−θ_i)) (A cm-2): j0_i is the value at half filling θ_i = 1/2; with U_i ∝ ln θ_i the
-        cathodic rate of a Langmuir site stays finite as θ_i → 0 (∝ 1 − θ_i) and the anodic one ∝ θ_i."""
+        cathodic rate of a Langmuir site stays finite as θ_i → 0 (∝ 1 − θ_i) and the anodic one ∝ θ_i.
+        ``c_ratio`` = c_0/c_b multiplies i0_Li by (c_0/c_b)^(να): with U_Li ∝ ν ln c_0 the cathodic Li rate is then
+        ∝ a_0 = (c_0/1 M)^ν and the anodic one independent of c_0 (j0_Li is the value at the bulk concentration)."""
         th = {"Mg": p_, "Li": q_}
-        return {i: self._i0[i] * 2.0 * math.sqrt(_expit(th[i]) * _expit(-th[i])) for i in IONS}
+        out = {i: self._i0[i] * 2.0 * math.sqrt(_expit(th[i]) * _expit(-th[i])) for i in IONS}
+        if c_ratio is not None:
+            out["Li"] *= c_ratio ** (self.p.activity_exponent * self.p.alpha)
+        return out
 
     def surface_currents_logit(self, p_: float, q_: float, i_A_cm2: float,
-                               fixed_A_cm2: Mapping[str, float] | None = None) -> tuple[float, dict[str, float]]:
+                               fixed_A_cm2: Mapping[str, float] | None = None,
+                               c_ratio: float | None = None) -> tuple[float, dict[str, float]]:
         """Electrode potential V (vs Mg) and partial current densities i_i (A cm-2) at the surface state.
 
         ``fixed_A_cm2`` gives ions whose partial current is imposed (an exhausted surface passing on exactly the
         diffusive supply, see :meth:`rhs_factory`); V is then solved from the other ions' Butler–Volmer currents
-        carrying the rest of the applied current."""
+        carrying the rest of the applied current. ``c_ratio``: c_0/c_b at the electrode (electrolyte transport)."""
         fixed = dict(fixed_A_cm2 or {})
-        U = self.potentials_logit(p_, q_)
-        i0 = self.exchange_currents_logit(p_, q_)
+        U = self.potentials_logit(p_, q_, c_ratio)
+        i0 = self.exchange_currents_logit(p_, q_, c_ratio)
         free = [i for i in IONS if i not in fixed]
         V = solve_electrode_potential_V(i_A_cm2 - sum(fixed.values()), [U[i] for i in free], [i0[i] for i in free],
                                         [Z[i] for i in free], self.p.alpha, self.p.T_K, guess_V=self._V_guess)
@@ -289,6 +327,10 @@ class SingleParticleCell:
         li_off = self._li_free
         xl_full = np.empty(n)
         lim = EXHAUSTED_LOGIT
+        grid, n_el, geo = self.grid, self.n_el, self._geo
+        if n_el:
+            el_sub, el_diag, el_sup = grid.tridiagonal()
+            el_sink, el_bulk = grid.sink_coefficient() * geo, grid.bulk_source()
 
         def surface(y: np.ndarray) -> tuple[float, dict[str, float], np.ndarray, np.ndarray, float, float, float, float]:
             p_ = min(max(y[2 * m], -300.0), 300.0)
@@ -314,13 +356,14 @@ class SingleParticleCell:
                     fixed["Mg"] = -Fm[m] / src_mg
                 elif ex_li and not ex_mg:
                     fixed["Li"] = -Fl[m] / src_li
-            V, ii = self.surface_currents_logit(p_, q_, i_app, fixed)
+            V, ii = self.surface_currents_logit(p_, q_, i_app, fixed,
+                                                self._c_ratio(y[2 * m + 2]) if n_el else None)
             Fm[m] = 0.0 if "Mg" in fixed else Fm[m] + src_mg * ii["Mg"]
             Fl[m] = 0.0 if "Li" in fixed else Fl[m] + src_li * ii["Li"]
             return V, ii, Fm, Fl, p_, q_, sq, c_li
 
         def rhs(t: float, y: np.ndarray) -> np.ndarray:
-            _, _, Fm, Fl, p_, q_, sq, c_li = surface(y)
+            _, ii, Fm, Fl, p_, q_, sq, c_li = surface(y)
             sp = _expit(p_)
             xm_s = cap_mg * sp
             dp = Fm[m] / (cap_mg * sp * _expit(-p_))
@@ -328,11 +371,19 @@ class SingleParticleCell:
                 dq = 0.0   # Li-free electrolyte: the (empty) Li surface logit is frozen
             else:
                 dq = (Fl[m] - sq * sf.dcap_li(xm_s) * Fm[m]) / (c_li * sq * _expit(-q_))
-            out = np.empty(2 * m + 2)
+            out = np.empty(2 * m + 2 + n_el)
             out[0:2 * m:2] = Fm[:m]
             out[1:2 * m:2] = Fl[:m]
             out[2 * m] = dp
             out[2 * m + 1] = dq
+            if n_el:   # Li+ in the electrolyte: dc/dt = A c + s (tridiagonal; the Li current is the sink at c_0)
+                c = y[2 * m + 2:]
+                dc = el_diag * c
+                dc[1:] += el_sub * c[:-1]
+                dc[:-1] += el_sup * c[1:]
+                dc[0] += el_sink * ii["Li"]
+                dc[-1] += el_bulk
+                out[2 * m + 2:] = dc
             return out
 
         def voltage(t: float, y: np.ndarray) -> float:
@@ -366,7 +417,7 @@ class SingleParticleCell:
         y = (self.equilibrium_state(p.v_max_V) if y0 is None else np.asarray(y0, dtype=float)).copy()
         t0 = 0.0
         q = 0.0
-        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "V", "I", "step", "xl", "xm", "sl", "sm", "q")}
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "V", "I", "step", "xl", "xm", "sl", "sm", "q", "ce")}
         reasons: list[str] = []
         self._V_guess = None
         for k, s in enumerate(steps, start=1):
@@ -387,10 +438,11 @@ class SingleParticleCell:
             sol = None
             for rt, at, h0 in ((rtol, atol, None), (rtol, atol, 1e-8), (rtol * 1e-2, atol * 1e-3, 1e-8),
                                (rtol * 1e-2, atol * 1e-3, None)):
+                jm, jl = (-2, -1) if not self.n_el else (2 * self.n - 2, 2 * self.n - 1)
                 sol = _integrate(rhs, voltage, y, T, cut, direction, rt, at, h0,
-                                 active=(-2,) if self._li_free else (-2, -1),
-                                 rhs_for=lambda pin, _I=s.current_mA_g: self.rhs_factory(
-                                     _I, [{-2: "Mg", -1: "Li"}[j] for j in pin])[0])
+                                 active=(jm,) if self._li_free else (jm, jl),
+                                 rhs_for=lambda pin, _I=s.current_mA_g, _m={jm: "Mg", jl: "Li"}: self.rhs_factory(
+                                     _I, [_m[j] for j in pin])[0], lband=4 if self.n_el else 3)
                 if sol.status >= 0:
                     break
             if sol is None or sol.status < 0:
@@ -419,6 +471,7 @@ class SingleParticleCell:
             cols["xm"].append(self.vol_frac @ XM)
             cols["sl"].append(XL[-1])
             cols["sm"].append(XM[-1])
+            cols["ce"].append(np.asarray(self.c_li_electrode_M(Y), float))
             cols["q"].append(q + s.current_mA_g * grid / 3600.0)
             q += s.current_mA_g * t_end / 3600.0
             t0 += t_end
@@ -433,4 +486,5 @@ class SingleParticleCell:
         I = cat["I"]
         return CellResult(time_s=cat["t"], voltage_V=cat["V"], current_mA=I * p.mass_mg * 1e-3, current_mA_g=I,
                           step=cat["step"].astype(int), x_Li=cat["xl"], x_Mg=cat["xm"], xs_Li=cat["sl"],
-                          xs_Mg=cat["sm"], charge_mAh_g=cat["q"], params=p, stop_reasons=reasons, final_state=y)
+                          xs_Mg=cat["sm"], charge_mAh_g=cat["q"], params=p, stop_reasons=reasons, final_state=y,
+                          c_Li_electrode_M=cat["ce"])

@@ -31,7 +31,11 @@ def plot_rate_curves(results: Sequence[CellResult], title: str = ""):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    fig, ax = plt.subplots(figsize=(3.5, 2.8), layout="constrained")
+    transport = any(r.params.transport_on and r.c_Li_electrode_M is not None for r in results)
+    if transport:   # (b): Li+ in the electrolyte at the electrode, relative to the bulk
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 2.8), layout="constrained")
+    else:
+        fig, ax = plt.subplots(figsize=(3.5, 2.8), layout="constrained")
     for k, res in enumerate(results):
         c = PALETTE[k % len(PALETTE)]
         q = capacity_axis(res)
@@ -40,12 +44,21 @@ def plot_rate_curves(results: Sequence[CellResult], title: str = ""):
             m = res.step == s
             if m.any():
                 ax.plot(q[m], res.voltage_V[m], ls, color=c, label=f"{rate:g} mA g$^{{-1}}$" if s == 1 else None)
+                if transport:
+                    bx.plot(q[m], res.c_Li_electrode_M[m] / res.params.licl_M, ls, color=c)
     ax.set(xlabel=Q_LABEL, ylabel=V_LABEL, ylim=(0.0, 2.4))
     if title:
         ax.set_title(title, fontsize=8)
     handles, labels = ax.get_legend_handles_labels()
     handles += [Line2D([], [], color="0.3", ls="-"), Line2D([], [], color="0.3", ls="--")]
-    legend_outside(ax, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
+    if transport:
+        top = max(float(np.nanmax(r.c_Li_electrode_M / r.params.licl_M)) for r in results if r.params.transport_on)
+        bx.set(xlabel=Q_LABEL, ylabel="Li$^+$ at the electrode, $c_0/c_b$", ylim=(0.0, max(1.05, 1.05 * top)))
+        bx.axhline(1.0, color="0.6", lw=0.5, ls=":")
+        panel_letters((ax, bx))
+        legend_outside(bx, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
+    else:
+        legend_outside(ax, "right", handles=handles, labels=labels + ["discharge", "charge"], fontsize=7)
     return fig
 
 
@@ -111,13 +124,17 @@ def gitt_records(points: Sequence[GittPoint]) -> tuple[list[dict], dict]:
 def rate_curve_records(results: Sequence[CellResult]) -> list[dict]:
     """Every recorded point of every rate's discharge–charge as rows: rate (mA g-1), step, time (s), current
     (mA g-1; < 0 discharge), voltage (V vs Mg2+/Mg), capacity passed within the step (mA h g-1, positive) and the
-    particle-average x_Li, x_Mg (per formula unit)."""
+    particle-average x_Li, x_Mg (per formula unit), and the Li+ concentration in the electrolyte at the electrode
+    c_Li_electrode_M (M; the bulk LiCl when electrolyte transport is off)."""
     rows = []
     for res in results:
         q = capacity_axis(res)
         rate = float(abs(res.current_mA_g[0]))
+        ce = (res.c_Li_electrode_M if res.c_Li_electrode_M is not None
+              else np.full(res.time_s.size, res.params.licl_M))
         for j in range(res.time_s.size):
             rows.append({"rate_mA_g": rate, "step": int(res.step[j]), "time_s": float(res.time_s[j]),
                          "current_mA_g": float(res.current_mA_g[j]), "voltage_V": float(res.voltage_V[j]),
-                         "capacity_mAh_g": float(q[j]), "x_Li": float(res.x_Li[j]), "x_Mg": float(res.x_Mg[j])})
+                         "capacity_mAh_g": float(q[j]), "x_Li": float(res.x_Li[j]), "x_Mg": float(res.x_Mg[j]),
+                         "c_Li_electrode_M": float(ce[j])})
     return rows

@@ -164,19 +164,23 @@ class Evaluator:
         """The galvanostatic cell of the rate targets: fixed ``cell`` values, fitted kinetic constants."""
         from dualion.cell import CellParameters
 
-        c = self.spec.cell
-        kw = {"radius_um": c.radius_um, "D_Li_cm2_s": c.D_Li_cm2_s, "D_Mg_cm2_s": c.D_Mg_cm2_s,
-              "j0_Li_mA_cm2": c.j0_Li_mA_cm2, "j0_Mg_mA_cm2": c.j0_Mg_mA_cm2, "n_shells": c.n_shells}
+        kw = self.spec.cell.model_dump()
         kw.update({field: 10.0 ** float(p[name]) for name, field in KINETIC_PARAMETERS.items() if name in p})
         return CellParameters(licl_M=licl_M, delta_e_ref_V=dE_ref, T_K=self.spec.model.T_K,
-                              v_min_V=self.spec.cutoff_V, v_max_V=self.spec.V_max, **kw)
+                              activity_exponent=self.nu(p), v_min_V=self.spec.cutoff_V, v_max_V=self.spec.V_max, **kw)
 
     def rate_result(self, t: TargetSpec, p: Mapping[str, float]):
         """The galvanostatic discharge (:class:`dualion.cell.CellResult`) of a rate_* target."""
         from dualion import cell
 
-        model, dE_ref = self.model_for(p)
-        return cell.discharge(self.cell_parameters(p, t.licl_M, dE_ref), t.rate_mA_g, equilibrium=model)
+        key = (t.licl_M, t.rate_mA_g, tuple(sorted((k, float(v)) for k, v in p.items())))
+        cache = self.__dict__.setdefault("_rate_cache", {})
+        if key not in cache:   # one discharge serves every rate_* target at this (LiCl, rate, parameters)
+            if len(cache) > 64:
+                cache.clear()
+            model, dE_ref = self.model_for(p)
+            cache[key] = cell.discharge(self.cell_parameters(p, t.licl_M, dE_ref), t.rate_mA_g, equilibrium=model)
+        return cache[key]
 
     def rate_value(self, t: TargetSpec, p: Mapping[str, float]) -> float:
         """Model value of a rate_* target: one galvanostatic discharge with the fitted equilibrium model."""

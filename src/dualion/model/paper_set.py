@@ -27,7 +27,7 @@ from typing import Any
 
 from dualion.core import paper as _paper
 
-__all__ = ["PARAMETERS", "Parameter", "defective_model", "electrolyte", "finite_electrolyte", "parameter_table",
+__all__ = ["CELL_PARAMETERS", "PARAMETERS", "Parameter", "cell_kwargs", "defective_model", "electrolyte", "finite_electrolyte", "parameter_table",
            "stoichiometric_model", "value"]
 
 
@@ -81,6 +81,42 @@ PARAMETERS: dict[str, Parameter] = {
                                       "x_Mg at 0.2 M and the dQ/dV peaks unchanged to 0.001 (not refitted with "
                                       "them)", 0.07),
 }
+
+
+# ---------------------------------------------------------------------------- the cell's kinetics (rate owner)
+#: Kinetic constants and electrolyte transport of the galvanostatic cell (:class:`dualion.cell.CellParameters`;
+#: fitted: ``benchmarks/fit_rate.py``, targets :mod:`dualion.model.rate_fit`, with the equilibrium set above fixed).
+CELL_PARAMETERS: dict[str, Parameter] = {
+    "radius_um": Parameter(0.01, "µm", "assumed", "particle radius ~10 nm (nanocrystalline F-doped anatase)"),
+    "D_Li_cm2_s": Parameter(1e-14, "cm2 s-1", "assumed", "Li solid-state diffusion: R²/D = 100 s, not limiting; the "
+                                                      "rate data do not determine it (benchmarks/RESULTS_fit_rate_all5.md)"),
+    "D_Mg_cm2_s": Parameter(8.86e-18, "cm2 s-1", "fitted", "Mg solid-state diffusion, fitted to Fig. 2a/2c "
+                                                        "(benchmarks/fit_rate.py): log10 D = -17.05 ± 0.45", 9.2e-18),
+    "j0_Li_mA_cm2": Parameter(1.92e-6, "mA cm-2", "fitted", "Li exchange current density at half filling, fitted "
+                                                          "to Fig. 2a/2c with j0_Mg: they trade off, only "
+                                                          "0.88 log10 j0_Li - 0.45 log10 j0_Mg is determined (±0.35); "
+                                                          "stderr: log10 ±0.38 conditional on j0_Mg", 1.68e-06),
+    "j0_Mg_mA_cm2": Parameter(7.29e-10, "mA cm-2", "fitted", "Mg exchange current density at half filling, fitted "
+                                                           "to Fig. 2a/2c (see j0_Li); stderr: log10 ±0.74 "
+                                                           "conditional on j0_Li", 1.24e-09),
+    "electrolyte_transport": Parameter(1.0, "", "assumed", "Li+ diffusion across the separator modelled (1 = on)"),
+    "D_Li_electrolyte_cm2_s": Parameter(5e-6, "cm2 s-1", "assumed", "D(Li+) in 0.2 M APC/THF (Stokes-Einstein "
+                                                                   "estimate, dualion.cell.electrolyte); the rate "
+                                                                   "data give only a bound (0.2 M below 1 M at "
+                                                                   "1000 mA g-1), so it is not fitted"),
+    "separator_um": Parameter(675.0, "µm", "paper", "Whatman GF/D (Experimental); 675 µm from the data sheet"),
+    "separator_porosity": Parameter(0.9, "", "assumed", "wet glass-fibre separator"),
+    "loading_mg_cm2": Parameter(_paper.AREAL_LOADING_MG_CM2 * _paper.ACTIVE_FRACTION, "mg cm-2", "paper",
+                                "2 mg cm-2 × 80 wt.% active (Experimental)"),
+}
+PARAMETERS.update(CELL_PARAMETERS)
+
+
+def cell_kwargs(overrides: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """:class:`dualion.cell.CellParameters` fields of the set's cell kinetics (``electrolyte_transport`` as bool)."""
+    kw: dict[str, Any] = {k: value(k, overrides) for k in CELL_PARAMETERS}
+    kw["electrolyte_transport"] = bool(kw["electrolyte_transport"])
+    return kw
 
 
 def value(name: str, overrides: Mapping[str, float] | None = None) -> float:

@@ -20,7 +20,8 @@ from dualion.reference import DELTA_E_REF_DEFAULT_V, T_DEFAULT_K
 #: Kinetic constants of the galvanostatic cell that ``dualion fit`` can fit (log10 of D in cm2 s-1 and of
 #: j0 in mA cm-2) → the :class:`dualion.cell.CellParameters` field each one sets.
 KINETIC_PARAMETERS: dict[str, str] = {"log10_D_Li": "D_Li_cm2_s", "log10_D_Mg": "D_Mg_cm2_s",
-                                      "log10_j0_Li": "j0_Li_mA_cm2", "log10_j0_Mg": "j0_Mg_mA_cm2"}
+                                      "log10_j0_Li": "j0_Li_mA_cm2", "log10_j0_Mg": "j0_Mg_mA_cm2",
+                                      "log10_D_Li_electrolyte": "D_Li_electrolyte_cm2_s"}
 
 
 # ---------------------------------------------------------------------------------------------- schema
@@ -114,6 +115,13 @@ class CellSpec(_Strict):
     j0_Li_mA_cm2: float = Field(1e-4, gt=0)
     j0_Mg_mA_cm2: float = Field(2e-6, gt=0)
     n_shells: int = Field(20, ge=3, le=200)
+    # Li+ transport in the electrolyte (dualion.cell.electrolyte); off by default
+    electrolyte_transport: bool = False
+    D_Li_electrolyte_cm2_s: float = Field(5e-6, gt=0)
+    separator_um: float = Field(675.0, gt=0)
+    separator_porosity: float = Field(0.9, gt=0, le=1)
+    loading_mg_cm2: float = Field(1.6, gt=0, description="active loading, mg cm-2")
+    n_electrolyte: int = Field(20, ge=1, le=400)
 
 
 class TargetsFile(_Strict):
@@ -168,6 +176,7 @@ class TargetsFile(_Strict):
 _PHYSICAL_RANGE: dict[str, tuple[float, float]] = {"pair_fraction": (0.0, 1.0), "width_factor": (0.0, math.inf),
                                                    "log10_D_Li": (-24.0, -6.0), "log10_D_Mg": (-24.0, -6.0),
                                                    "log10_j0_Li": (-14.0, 2.0), "log10_j0_Mg": (-14.0, 2.0),
+                                                   "log10_D_Li_electrolyte": (-9.0, -3.0),
                                                    "activity_exponent": (0.05, 10.0), "J_LiLi_eV": (-0.5, 0.5)}
 
 
