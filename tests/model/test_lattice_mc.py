@@ -61,6 +61,9 @@ def test_independent_site_types_match_langmuir():
     m = EquilibriumModel([B4, VAC, PAIR], n_redox_per_fu=None)
     sy = build_system(m, 1600, seed=1)
     r = run_lattice_mc(sy, DMU, n_sweeps=400, n_equil=100, seed=2)
+    from dualion.core.records import from_dict, record_dict, records_equal
+
+    assert records_equal(from_dict(record_dict(r)), r)                     # the result round-trips (dualion.load)
     for site in (B4, VAC, PAIR):
         exact = _langmuir(site, DMU)
         for ion in ("Li", "Mg"):

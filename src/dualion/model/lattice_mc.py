@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from dualion.core.records import Record, register
 from dualion.errors import DualionUserError
 from dualion.model.kernels import HAVE_NUMBA, njit
 
@@ -202,8 +203,9 @@ def build_system(model, n_fu: int, graph: str = "random-regular", seed: int = 0,
     return LatticeSystem(stype, shift, nb, counts, n_fu, L, real, graph, sample, sample_types)
 
 
-@dataclass(frozen=True)
-class MultiMCResult:
+@register("model.lattice_mc")
+@dataclass(frozen=True, eq=False)
+class MultiMCResult(Record):
     """Averages of a run: ``x_per_fu`` ({ion: ions per fu}), ``x_site`` ({site type: {ion: ions per site of the
     type}}) with block-average standard errors ``stderr_per_fu`` / ``stderr_site``, ``electrons_per_fu`` ± its
     error, ``acceptance``, ``n_sweeps`` (production), ``seconds`` (wall clock), ``n_sites``, ``max_electrons``
@@ -222,7 +224,11 @@ class MultiMCResult:
     max_electrons: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "model.lattice_mc_result", **{k: getattr(self, k) for k in self.__dataclass_fields__}}
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> MultiMCResult:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
 
 @njit(cache=True)
