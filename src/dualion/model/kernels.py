@@ -26,6 +26,30 @@ except ImportError:  # pragma: no cover
 __all__ = ["HAVE_NUMBA", "field_theta_kernel", "solve_eta_kernel", "type_averages_kernel"]
 
 
+@njit(cache=True)
+def _log_weights(Ap, W, s):  # pragma: no cover - compiled
+    """W[s] = e^{Ap[s] − max Ap[s]} (0 for −inf states)."""
+    K = Ap.shape[1]
+    mx = -math.inf
+    for k in range(K):
+        if Ap[s, k] > mx:
+            mx = Ap[s, k]
+    for k in range(K):
+        W[s, k] = math.exp(Ap[s, k] - mx) if Ap[s, k] > -math.inf else 0.0
+
+
+@njit(cache=True)
+def _powers(pw, nmax, x):  # pragma: no cover - compiled
+    """pw[j] = e^{j x}, j = 0 … nmax, when that stays in range (returns False otherwise: use the logs)."""
+    if not abs(x) * nmax < 600.0:
+        return False
+    u = math.exp(x)
+    pw[0] = 1.0
+    for j in range(1, nmax + 1):
+        pw[j] = pw[j - 1] * u
+    return True
+
+
 @njit(cache=True, fastmath=False)
 def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_start, have_W=False):  # pragma: no cover
     """η of one point: Ap (S, K) = log m − Ω/(ωkT) (−inf = no state); W (S, K): the weights e^{Ap} scaled per node
@@ -60,22 +84,11 @@ def _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, eta_start, use_st
     for s in range(S):
         if have_W:
             break
-        mx = -math.inf
-        for k in range(K):
-            if Ap[s, k] > mx:
-                mx = Ap[s, k]
-        for k in range(K):
-            W[s, k] = math.exp(Ap[s, k] - mx) if Ap[s, k] > -math.inf else 0.0
+        _log_weights(Ap, W, s)
     for _ in range(200):
         ion = 0.0
         var = 0.0
-        x = -eta / kTw
-        safe = abs(x) * nmax < 600.0
-        if safe:
-            u = math.exp(x)
-            pw[0] = 1.0
-            for j in range(1, nmax + 1):
-                pw[j] = pw[j - 1] * u
+        safe = _powers(pw, nmax, -eta / kTw)
         for s in range(S):
             z = 0.0
             m1 = 0.0
@@ -203,23 +216,12 @@ def field_theta_kernel(A, E0, ne, N, L, stats, kTw, kT, mask, wts, h, eta0, use_
                 for k in range(K):
                     W[s, k] /= mw
             else:                                  # out of range: the weights from the logs
-                mx = -math.inf
-                for k in range(K):
-                    if Ap[s, k] > mx:
-                        mx = Ap[s, k]
-                for k in range(K):
-                    W[s, k] = math.exp(Ap[s, k] - mx) if Ap[s, k] > -math.inf else 0.0
+                _log_weights(Ap, W, s)
         eta = 0.0
         if stats != 0:
             start = eta0[r] if (use_eta0 or r == 0) else et[r - 1]
             eta = _eta_point(Ap, W, nei, nmax, pw, ne, N, L, stats, kTw, kT, start, use_eta0 or r > 0, True)
-        x = -eta / kTw
-        safe = abs(x) * nmax < 600.0
-        if safe:
-            u = math.exp(x)
-            pw[0] = 1.0
-            for j in range(1, nmax + 1):
-                pw[j] = pw[j - 1] * u
+        safe = _powers(pw, nmax, -eta / kTw)
         theta = 0.0
         vm = 0.0
         cme_w = 0.0

@@ -424,7 +424,8 @@ def model_prediction(system: LatticeSystem, dmu: Mapping[str, float], gaussian: 
     Default: the model of the realised sample (:attr:`LatticeSystem.sample_model`: the same counts and the same
     discrete disorder strata as the MC) — what the MC must reproduce within its error bars. ``gaussian=True``: the
     model with its Gaussian quadrature (realised counts); the difference between the two is the stratification
-    error of the sample, not a property of the statistical mechanics."""
+    error of the sample, not a property of the statistical mechanics. Without a sample model (disorder on the
+    interacting site type, where the quasi-chemical field is an approximation) the Gaussian model is used."""
     model = system.model if gaussian or system.sample_model is None else system.sample_model
     u = model.uptake({i: float(dmu.get(i, -np.inf)) for i in model.ions})
     names = [s.name for s in system.model.site_types]
