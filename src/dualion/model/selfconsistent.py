@@ -81,6 +81,12 @@ class InteractingSites:
         self._eta[rows] = eta
         return th, sl
 
+    def last_eta(self, mu: np.ndarray) -> np.ndarray | None:
+        """η of the last kernel evaluation when it was at these μ (P,) — a start value, never the answer."""
+        if self._A is None or self._eta is None or self._A[0].shape != mu.shape or not np.array_equal(self._A[0], mu):
+            return None
+        return self._eta.copy()
+
     def extra(self, h: np.ndarray) -> np.ndarray:
         return h[:, None, None] * self.mask[None]
 

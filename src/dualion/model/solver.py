@@ -212,9 +212,10 @@ class ReservoirSolver:
         A = np.where(np.isfinite(A), A, -np.inf)
         return self.solve_eta(A, eta0)
 
-    def type_averages(self, mu: np.ndarray, extra: np.ndarray | None = None
+    def type_averages(self, mu: np.ndarray, extra: np.ndarray | None = None, eta0: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """η (P,), occupancies per site of each site type (P, T, K) and ions per site of each type (P, T, I)."""
+        """η (P,), occupancies per site of each site type (P, T, K) and ions per site of each type (P, T, I);
+        ``eta0``: start values of the η roots (P,)."""
         om = self.omega(mu, extra)
         kTw = self.width_factor * self.kT
         A = self._logm[None] - om / kTw
@@ -222,11 +223,11 @@ class ReservoirSolver:
         if self.use_kernel:
             from dualion.model.kernels import type_averages_kernel
 
-            eta, _ = self.solve_eta(A, want_P=False)
+            eta, _ = self.solve_eta(A, eta0=eta0, want_P=False)
             Pt, xt = type_averages_kernel(A, self._ne.astype(float), eta, kTw, self.node_site, self.node_weight,
                                           self._counts, len(self.site_types))
             return eta, Pt, xt
-        eta, P = self.solve_eta(A)
+        eta, P = self.solve_eta(A, eta0=eta0)
         return eta, np.einsum("tn,pnk->ptk", self.aggregate, P), \
             np.einsum("tn,pni->pti", self.aggregate, np.einsum("pnk,nki->pni", P, self._counts))
 
