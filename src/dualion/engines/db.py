@@ -45,6 +45,7 @@ any lookup in it, leaves no file behind (a user error found later leaves no empt
 from __future__ import annotations
 
 import json
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -114,6 +115,26 @@ def check_db_target(target: str | os.PathLike) -> str:
     return text
 
 
+@contextlib.contextmanager
+def _first_connection_lock(path: Path | None):
+    """An exclusive flock on the SQLite file while ase.db creates (or checks) its tables, so that two
+    processes opening one new database never both create them (ase would fail with "no such table" or a
+    half-read schema in the slower one). ``None`` (a URL) or no ``fcntl`` (not POSIX): no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    with open(path, "ab") as fh:          # creates the empty file a new SQLite database starts as
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class ResultsDB:
     """A thin wrapper over ``ase.db.connect(target)``: lookup by ``task_key``, append rows.
 
@@ -139,17 +160,23 @@ class ResultsDB:
                 Path(self.target).parent.mkdir(parents=True, exist_ok=True)
             import ase.db
 
-            for attempt in range(3):  # PostgreSQL: two runs creating the tables at once; the loser retries
+            # two runs (or a run and a reader) creating the tables of a new database at once: on SQLite the
+            # first connection is serialised by an flock on the database file (released by the kernel if the
+            # process dies; SQLite's own locks are fcntl locks, independent of it); on PostgreSQL the loser sees
+            # "already exists" / "duplicate key" and retries, then finds the winner's tables
+            attempts = 3 if self.is_url else 1
+            for attempt in range(attempts):
                 try:
                     # no ase lock file: a run killed while writing would leave `<db>.lock` behind and every
                     # later write would wait for it forever; SQLite/PostgreSQL transactions do the locking
-                    self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name",
-                                              use_lock_file=False)
-                    self._db.count()  # create the ase.db tables now (and fail here on a bad URL/file)
+                    with _first_connection_lock(None if self.is_url else Path(self.target)):
+                        self._db = ase.db.connect(self.target, type="db" if not self.is_url else "extract_from_name",
+                                                  use_lock_file=False)
+                        self._db.count()  # create the ase.db tables now (and fail here on a bad URL/file)
                     break
                 except Exception as exc:  # noqa: BLE001 - driver errors of many types
                     self._db = None
-                    if self.is_url and attempt < 2 and ("already exists" in str(exc) or "duplicate key" in str(exc)):
+                    if attempt < attempts - 1 and ("already exists" in str(exc) or "duplicate key" in str(exc)):
                         time.sleep(1.0)
                         continue
                     msg = " ".join(str(exc).split()) or type(exc).__name__
