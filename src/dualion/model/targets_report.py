@@ -115,12 +115,14 @@ def main_peak_V(curve: Any, lo: float = 0.3, hi: float = 1.4) -> float:
     return max(w, key=lambda q: q["height"])["V"] if w else float("nan")
 
 
-def equilibrium_rows(rep: TargetReport, n_V: int = 2251) -> tuple[Any, dict[float, Any]]:
-    """Targets 1–3 (plateau, capacities, dQ/dV peaks, end-of-discharge composition); returns the curves."""
+def equilibrium_rows(rep: TargetReport, n_V: int = 2251,
+                     licl: Sequence[float] = (0.0, 0.05, 0.1, 0.2, 1.0)) -> tuple[Any, dict[float, Any]]:
+    """Targets 1–3 (plateau, capacities, dQ/dV peaks, end-of-discharge composition); returns the curves
+    (TiO2 at 1 M, {LiCl: defective host}); ``licl`` must include 0, 0.05, 0.1, 0.2 and 1 M."""
     from dualion.model import paper_set as ps
     from dualion.model.curve import peak_fwhm_V
 
-    st, cs, m = equilibrium_curves(n_V=n_V)
+    st, cs, m = equilibrium_curves(licl=sorted(set(licl) | {0.0, 0.05, 0.1, 0.2, 1.0}), n_V=n_V)
     step_mV = 1e3 * (paper.V_WINDOW_V[1] - paper.V_WINDOW_V[0]) / (n_V - 1)
     p = max(st.plateaus, key=lambda q: q["width_mAh_g"]) if st.plateaus else None
     fw = peak_fwhm_V(st.V, st.dqdv, st.peaks[0]["V"])
