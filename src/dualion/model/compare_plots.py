@@ -32,10 +32,10 @@ def plot_equilibrium_vs_paper(tio2: Any, curves: Mapping[float, Any]) -> plt.Fig
     for c in keys:
         a.plot(curves[c].Q_mAh_g, curves[c].V, color=col[c], label=f"defective, {c:g} M (model)")
     q_mid = 0.5 * float(tio2.Q_mAh_g[-1])
-    if tio2.plateaus:                         # put the measured plateau voltage mid-way along the model's plateau
+    if tio2.plateaus:                         # the measured plateau voltage on the first quarter of the model's plateau
         pv = max(tio2.plateaus, key=lambda q: q["width_mAh_g"])["V"]
         on = np.abs(tio2.V - pv) < 2e-3
-        q_mid = float(np.median(tio2.Q_mAh_g[on])) if on.any() else q_mid
+        q_mid = float(np.percentile(tio2.Q_mAh_g[on], 25)) if on.any() else q_mid
     a.plot([q_mid], [paper.MEASURED_PLATEAU_TIO2_1M_V], color="0.2", label="measured (paper): TiO$_2$ plateau, 1 M",
            **MEASURED)
     v_end = paper.V_WINDOW_V[0]
@@ -55,6 +55,7 @@ def plot_equilibrium_vs_paper(tio2: Any, curves: Mapping[float, Any]) -> plt.Fig
     legend_outside(a, "below", ncol=2, fontsize=6)
     legend_outside(b, "below", ncol=2, fontsize=6)
     panel_letters([a, b])
+    fig.supxlabel(" ", fontsize=7)            # a strip below the legends for the "simulated" stamp
     a.set_title("paper parameter set, equilibrium", fontsize=8)
     b.set_title("defective host", fontsize=8)
     return fig
@@ -87,7 +88,7 @@ def plot_rate_vs_paper(study: Any, composition: Mapping[float, tuple[float, floa
         res = study.results[1.0, r]            # charge_mAh_g: cumulative, falls on discharge, rises on charge
         b.plot(-res.charge_mAh_g, res.voltage_V, color=cm(0.1 + 0.7 * k / max(len(study.rates) - 1, 1)),
                label=f"{r:g} mA g$^{{-1}}$ (model)")
-    b.set(xlabel=Q_LABEL + ", 1 M LiCl", ylabel=V_LABEL, ylim=(0, paper.V_WINDOW_V[1] + 0.1))
+    b.set(xlabel=Q_LABEL + " (discharge, then charge)", ylabel=V_LABEL, ylim=(0, paper.V_WINDOW_V[1] + 0.1))
     ls = sorted(composition)
     c.plot(ls, [composition[x][0] for x in ls], color="tab:green", label="x$_{Li}$ equilibrium (model)")
     c.plot(ls, [composition[x][1] for x in ls], color="tab:purple", label="x$_{Mg}$ equilibrium (model)")
@@ -106,6 +107,7 @@ def plot_rate_vs_paper(study: Any, composition: Mapping[float, tuple[float, floa
     for ax, n in ((a, 2), (b, 2), (c, 2)):
         legend_outside(ax, "below", ncol=n, fontsize=6)
     panel_letters(axs)
+    fig.supxlabel(" ", fontsize=7)            # a strip below the legends for the "simulated" stamp
     a.set_title("rate capability", fontsize=8)
     b.set_title("model, 1 M LiCl", fontsize=8)
     c.set_title("end of discharge", fontsize=8)
@@ -131,5 +133,6 @@ def plot_gitt_vs_paper(study: Any) -> plt.Figure:
     legend_outside(a, "below", ncol=2, fontsize=6)
     legend_outside(b, "below", ncol=2, fontsize=6)
     panel_letters([a, b])
+    fig.supxlabel(" ", fontsize=7)            # a strip below the legends for the "simulated" stamp
     a.set_title("GITT, 10 mA g$^{-1}$ 1 h / rest 10 h", fontsize=8)
     return fig
