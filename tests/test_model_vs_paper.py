@@ -117,7 +117,7 @@ def test_comparison_figures_pass_the_figure_checks(eq):
     assert [200.0] == [y for x, y in meas["measured (paper): 1 M reversible"] if x == 1000.0]
 
 
-def test_model_vs_paper_script_runs(tmp_path, monkeypatch):
+def test_model_vs_paper_script_runs(tmp_path, eq):
     from PIL import Image
 
     from dualion.demo import load_script
@@ -125,7 +125,8 @@ def test_model_vs_paper_script_runs(tmp_path, monkeypatch):
     ns = load_script("model_vs_paper")
     main = ns["main"]
     main.__globals__["rate_study"] = lambda rates, gitt_pulses=40: fake_study()      # no cell runs (seconds)
-    main.__globals__["equilibrium_rows"] = lambda rep, n_V, licl: equilibrium_rows(rep, n_V=121, licl=licl)
+    eq_rep, st, cs = eq                                                                 # the fixture's curves
+    main.__globals__["equilibrium_rows"] = lambda rep, n_V, licl: (rep.rows.extend(eq_rep.rows), (st, cs))[1]
     text = "\n".join(main(tmp_path, fast=True))
     assert "of" in text and "Where model and measurement disagree" in text and "| 4 reversibility |" in text
     for stem in ("fig1_model_vs_paper", "fig2_model_vs_paper", "fig3a_model_vs_paper"):
