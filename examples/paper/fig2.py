@@ -21,10 +21,14 @@ from dualion.cell.plots import plot_capacity_vs_rate, plot_rate_curves, rate_rec
 from dualion.plotting import figure_style, mark_synthetic, save
 
 
-def _measured_rate_markers(ax) -> None:
-    """The paper's reversible capacities of Fig. 2a (dualion.core.paper) as "measured (paper)" markers."""
+def _measured_rate_markers(ax, points) -> None:
+    """The model's charge (reversible) capacity, thin dotted, and the paper's reversible capacities of Fig. 2a
+    (dualion.core.paper) as "measured (paper)" markers."""
     from dualion.plotting import PALETTE, legend_outside
 
+    for k, (label, pts) in enumerate(points.items()):
+        ax.plot([p.rate_mA_g for p in pts], [p.charge_capacity_mAh_g for p in pts], ls=":", lw=1.0, marker="o",
+                ms=3, mfc="white", color=PALETTE[k % len(PALETTE)], label=label.replace("(model)", "charge (model)"))
     for licl, color in ((0.2, PALETTE[0]), (1.0, PALETTE[1])):          # the colours of the model lines
         rq = sorted((r, q) for (c, r), q in paper.MEASURED_RATE_CAPACITY_MAH_G.items() if c == licl)
         ax.plot([r for r, _ in rq], [q for _, q in rq], ls="none", marker="D", ms=5.5, mfc="white", mew=1.4,
@@ -77,13 +81,15 @@ def main(out: Path, fast: bool = False) -> list[str]:
     with figure_style():
         for licl in (0.2, 1.0):
             pts, results = cell.rate_capability(cell.CellParameters.paper(licl_M=licl), rates, equilibrium=eq)
-            points[f"{licl:g} M LiCl"] = pts
+            points[f"{licl:g} M LiCl (model)"] = pts
             rows, payload = rate_records(pts)
             fig = plot_rate_curves(results, title=f"{licl:g} M LiCl (model)")
             mark_synthetic(fig, "simulated (cell model)")
             save(fig, out, f"model_rate_curves_{licl:g}M", data=rows, json_payload=payload)
         fig = plot_capacity_vs_rate(points)
-        _measured_rate_markers(fig.axes[0])
+        _measured_rate_markers(fig.axes[0], points)
+        fig.axes[0].set_ylabel("Capacity (mA h g$^{-1}$)")
+        fig.supxlabel(" ", fontsize=7)      # room below the legends for the "simulated" stamp
         mark_synthetic(fig, "simulated (cell model)")
         save(fig, out, "fig2a_model_capacity_vs_rate",
              data=[{"electrolyte": k, **r} for k, pts in points.items() for r in rate_records(pts)[0]])
