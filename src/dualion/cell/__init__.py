@@ -25,8 +25,9 @@ Model (single-particle, method of lines; full equations in ``docs/cell.md``)
   + (k_BT/e)\ln a_\mathrm{Li^+}` (:mod:`dualion.reference`).
 * Galvanostatic constraint :math:`\sum_i i_i = i = I_g R\rho/3` (A cm⁻²; :math:`I_g` in A g⁻¹, specific area
   3/(Rρ)); the electrode potential *V* is solved from it at every right-hand-side evaluation (one strictly
-  monotone scalar equation, safeguarded Newton) — an index-1 DAE reduced to an ODE, integrated by LSODA
-  (banded Jacobian) with the voltage cutoffs located by bisection.
+  monotone scalar equation, safeguarded Newton) — an index-1 DAE reduced to an ODE, integrated by the
+  compiled RODAS4 of :mod:`~dualion.cell.fast` (numba, analytic Jacobian; the default where numba is installed) or
+  LSODA (``solver="lsoda"``, the reference; banded Jacobian), the voltage cutoffs located by bisection.
 * Optional Li⁺ transport in the electrolyte (``electrolyte_transport``; on in the paper set): 1-D diffusion of Li⁺
   across the separator to a bulk reservoir (:mod:`~dualion.cell.electrolyte`); the Li⁺ concentration next to the
   electrode sets the Li Nernst term and exchange current. Off, the model is exactly the one without it.
@@ -41,7 +42,8 @@ closed-form stand-in :class:`LangmuirPair` is used only when passed explicitly.
 
 Modules: :mod:`~dualion.cell.params` (parameters, steps, result), :mod:`~dualion.cell.source` (equilibrium
 source), :mod:`~dualion.cell.kinetics` (Butler–Volmer), :mod:`~dualion.cell.electrolyte` (Li⁺ transport), :mod:`~dualion.cell.tables` (tabulated Δμ(x)),
-:mod:`~dualion.cell.particle` (the model and integrator), :mod:`~dualion.cell.experiments` (protocols),
+:mod:`~dualion.cell.particle` (the model and the LSODA integrator), :mod:`~dualion.cell.fast` /
+:mod:`~dualion.cell.fast_kernel` / :mod:`~dualion.cell.rosenbrock` (the compiled solver), :mod:`~dualion.cell.experiments` (protocols),
 :mod:`~dualion.cell.plots`, :mod:`~dualion.cell.cli`.
 """
 

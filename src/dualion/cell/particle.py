@@ -120,6 +120,15 @@ def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: 
     return _Sol(np.array(ts), np.array(ys).T, OdeSolution(np.array(ts), interps), status, message)
 
 
+SOLVERS = ("auto", "fast", "lsoda")
+
+
+def _check_solver(solver: str) -> str:
+    if solver not in SOLVERS:
+        raise DualionUserError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}", field="solver")
+    return solver
+
+
 class SingleParticleCell:
     """Method-of-lines model of one spherical particle.
 
@@ -138,8 +147,14 @@ class SingleParticleCell:
     cathodic rate is then first order in a_0).
     """
 
-    def __init__(self, params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None):
+    def __init__(self, params: CellParameters | None = None, equilibrium: EquilibriumSource | None = None,
+                 solver: str = "auto"):
         from dualion.cell.tables import SurfaceThermo
+
+        #: "lsoda" (the reference below), "fast" (compiled Rosenbrock, :mod:`dualion.cell.fast`) or "auto"
+        #: (fast where it applies, else LSODA); :meth:`run` takes the same as an override
+        self.solver = _check_solver(solver)
+        self._y_eq: dict[float, np.ndarray] = {}
 
         self.p = params or CellParameters()
         self.eq = equilibrium if equilibrium is not None else default_equilibrium()
@@ -391,17 +406,36 @@ class SingleParticleCell:
 
         return rhs, voltage
 
+    def _kernel(self, solver: str) -> Any:
+        """The compiled kernel (:mod:`dualion.cell.fast`) for ``solver`` "fast"/"auto", None for LSODA."""
+        if solver == "lsoda":
+            return None
+        if not hasattr(self, "_fast"):
+            from dualion.cell.fast import fast_kernel_for
+
+            self._fast = fast_kernel_for(self)
+        if self._fast is None and solver == "fast":
+            from dualion.errors import DualionWarning
+
+            warnings.warn("solver 'fast' does not apply here (numba missing, electrolyte transport, or an "
+                          "equilibrium source the compiled kernel does not cover): using LSODA", DualionWarning,
+                          stacklevel=3)
+        return self._fast
+
     # -- protocol ------------------------------------------------------------------------------------------------
     def run(self, steps: Sequence[Step], y0: np.ndarray | None = None, record_dt_s: float | None = None,
-            rtol: float = 1e-6, atol: float = 1e-9, max_steps: int | None = None) -> CellResult:
+            rtol: float = 1e-6, atol: float = 1e-9, max_steps: int | None = None,
+            solver: str | None = None) -> CellResult:
         """Simulate ``steps`` in order from state ``y0`` (default: equilibrium at the upper cutoff).
 
         A step ends at its duration or when the voltage crosses its cutoff (discharge: lower cutoff; charge: upper
         cutoff). With ``max_steps`` the protocol stops after that many executed steps. Records a uniform grid of
         ``record_dt_s`` (default: 1/300 of the time to pass 300 mA h g-1, at most 60 s), the step end and a
-        log-spaced grid from 1 s (to resolve relaxation).
+        log-spaced grid from 1 s (to resolve relaxation). ``solver`` overrides the cell's (a step the compiled
+        solver cannot finish is redone by LSODA).
         """
         p = self.p
+        kern = self._kernel(_check_solver(solver or self.solver))
         if not steps:
             raise DualionUserError("empty protocol: give at least one step", field="protocol")
         for s in steps:
@@ -414,7 +448,9 @@ class SingleParticleCell:
             if s.cutoff_V is not None and not (V_WINDOW_V[0] - 1e-12 <= s.cutoff_V <= V_WINDOW_V[1] + 1e-12):
                 raise DualionUserError(f"cutoff {s.cutoff_V} V is outside the window {V_WINDOW_V[0]}–{V_WINDOW_V[1]} V",
                                        field="cutoff_V")
-        y = (self.equilibrium_state(p.v_max_V) if y0 is None else np.asarray(y0, dtype=float)).copy()
+        if y0 is None and p.v_max_V not in self._y_eq:   # the start state, solved once per cell
+            self._y_eq[p.v_max_V] = self.equilibrium_state(p.v_max_V)
+        y = (self._y_eq[p.v_max_V] if y0 is None else np.asarray(y0, dtype=float)).copy()
         t0 = 0.0
         q = 0.0
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "V", "I", "step", "xl", "xm", "sl", "sm", "q", "ce")}
@@ -428,16 +464,19 @@ class SingleParticleCell:
             cut = None
             if direction:
                 cut = (p.v_min_V if direction < 0 else p.v_max_V) if s.cutoff_V is None else s.cutoff_V
-                if direction * (voltage(0.0, y) - cut) >= 0:
+                v0 = kern.voltages(s.current_mA_g, y[:, None])[0] if kern is not None else voltage(0.0, y)
+                if direction * (v0 - cut) >= 0:
                     reasons.append(f"step {k}: at cutoff {cut} V before start")
                     break
             T = s.duration_s
             if not math.isfinite(T):
                 # longest possible: time to pass 2 electrons per formula unit at this current, ×3
                 T = 3.0 * 3.6 * p.capacity_mAh_g(2.0) / abs(s.current_mA_g) * 1e3
-            sol = None
+            sol = kern.integrate(s.current_mA_g, y, T, cut, rtol, atol) if kern is not None else None
             for rt, at, h0 in ((rtol, atol, None), (rtol, atol, 1e-8), (rtol * 1e-2, atol * 1e-3, 1e-8),
                                (rtol * 1e-2, atol * 1e-3, None)):
+                if sol is not None and sol.status >= 0:
+                    break
                 jm, jl = (-2, -1) if not self.n_el else (2 * self.n - 2, 2 * self.n - 1)
                 sol = _integrate(rhs, voltage, y, T, cut, direction, rt, at, h0,
                                  active=(jm,) if self._li_free else (jm, jl),
@@ -461,7 +500,8 @@ class SingleParticleCell:
             grid = np.unique(np.clip(grid, 0.0, t_end))
             Y = sol.sol(grid)
             Y[:, -1] = sol.y[:, -1]
-            Vs = np.array([voltage(tt, Y[:, j]) for j, tt in enumerate(grid)])
+            Vs = kern.voltages(s.current_mA_g, Y) if kern is not None else \
+                np.array([voltage(tt, Y[:, j]) for j, tt in enumerate(grid)])
             cols["t"].append(t0 + grid)
             cols["V"].append(Vs)
             cols["I"].append(np.full(grid.size, s.current_mA_g))

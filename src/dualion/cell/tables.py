@@ -155,6 +155,7 @@ def _table(model: Any, cap_mg: float, n: int, span: float) -> Callable[[float, f
 
         def f2(q: float, p: float) -> tuple[float, float]:
             return _interp2(-span, h, n, t_li, p, q), _interp2(-span, h, n, t_mg, p, q)
+        f2.table = ("2d", -span, h, n, t_li, t_mg)  # type: ignore[attr-defined]  # for the compiled kernel
         fun = f2
     elif len(ions) == 1:
         ion = ions[0]
@@ -168,6 +169,7 @@ def _table(model: Any, cap_mg: float, n: int, span: float) -> Callable[[float, f
         def f1(q: float, p: float) -> tuple[float, float]:
             v = _interp1(-span, h, n, tab, p if ion == "Mg" else q)
             return (math.nan, v) if ion == "Mg" else (v, math.nan)
+        f1.table = ("1d", -span, h, n, tab, ion)  # type: ignore[attr-defined]  # for the compiled kernel
         fun = f1
     else:
         raise ValueError(f"the cell needs a model with Li and/or Mg, got ions {ions}")
