@@ -32,10 +32,10 @@ def plot_equilibrium_vs_paper(tio2: Any, curves: Mapping[float, Any]) -> plt.Fig
     for c in keys:
         a.plot(curves[c].Q_mAh_g, curves[c].V, color=col[c], label=f"defective, {c:g} M (model)")
     q_mid = 0.5 * float(tio2.Q_mAh_g[-1])
-    if tio2.plateaus:                         # the measured plateau voltage on the first quarter of the model's plateau
-        pv = max(tio2.plateaus, key=lambda q: q["width_mAh_g"])["V"]
-        on = np.abs(tio2.V - pv) < 2e-3
-        q_mid = float(np.percentile(tio2.Q_mAh_g[on], 25)) if on.any() else q_mid
+    if tio2.plateaus:                         # the measured plateau voltage 30 % along the model's plateau
+        p = max(tio2.plateaus, key=lambda q: q["width_mAh_g"])
+        q_lo = float(np.interp(p["V"] + 2e-3, tio2.V[::-1], tio2.Q_mAh_g[::-1]))
+        q_mid = q_lo + 0.3 * p["width_mAh_g"]
     a.plot([q_mid], [paper.MEASURED_PLATEAU_TIO2_1M_V], color="0.2", label="measured (paper): TiO$_2$ plateau, 1 M",
            **MEASURED)
     v_end = paper.V_WINDOW_V[0]
