@@ -65,3 +65,20 @@ ELECTRODE_DIAMETER_MM = 10.0
 #: ASSUMED diameter; only currents in mA and the finite-electrolyte Li balance depend on it).
 ACTIVE_MASS_MG = round(AREAL_LOADING_MG_CM2 * ACTIVE_FRACTION * 3.141592653589793 * (ELECTRODE_DIAMETER_MM / 20.0) ** 2,
                        2)
+
+# ---- measured electrochemistry the model is compared with (issue 13; "measured (paper)" markers) ----
+#: Plateau of stoichiometric TiO2 at 1.0 M LiCl, V vs Mg2+/Mg (Results, Fig. 1a/1b: "0.93 V vs. Mg2+/Mg").
+MEASURED_PLATEAU_TIO2_1M_V = 0.93
+#: Main discharge dQ/dV peak of the defective host, V vs Mg2+/Mg, per LiCl (M) (Results, Fig. 1d: "peaks
+#: shifting from 0.77 V for 0.05 M LiCl to 1 V for 1.0 M LiCl").
+MEASURED_DQDV_PEAK_V: dict[float, float] = {0.05: 0.77, 1.0: 1.0}
+#: Reversible capacity of the defective host at 20 mA g-1, mA h g-1, per LiCl (M) (Results, Fig. 1c: "150 mA h
+#: g-1" Li-free; "more than 250" at 0.1 M, a lower bound; "300" at 1.0 M).
+MEASURED_CAPACITY_MAH_G: dict[float, float] = {0.0: 150.0, 0.1: 250.0, 1.0: MEASURED_CAPACITY_1M_MAH_G}
+#: Reversible capacity of stoichiometric TiO2 with 0.2–1 M LiCl, mA h g-1 (Results, Fig. 1a: "ca. 200").
+MEASURED_CAPACITY_TIO2_MAH_G = 200.0
+#: Reversible capacities of the rate test (Results, Fig. 2a), mA h g-1: {(LiCl M, rate mA g-1): value}.
+#: "below 100 mA g-1 ... 260 and 275 mA h g-1 ... for 0.2 M and 1 M" (quoted here at 20 and 50 mA g-1) and
+#: "up to 200 mA h g-1 under 1000 mA g-1 ... 1 M". The paper gives no number for 0.2 M above 100 mA g-1.
+MEASURED_RATE_CAPACITY_MAH_G: dict[tuple[float, float], float] = {
+    (0.2, 20.0): 260.0, (0.2, 50.0): 260.0, (1.0, 20.0): 275.0, (1.0, 50.0): 275.0, (1.0, 1000.0): 200.0}
