@@ -169,3 +169,42 @@ def test_dask_run_and_serial_run_on_one_database_never_duplicate_work(tmp_path):
     duplicates, _ = _two_runs(str(tmp_path / "r.db"), tmp_path, extra_a=("--workers", "2"))
     print(f"duplicate relaxations, Dask (2 workers) + serial run on sqlite: {duplicates}")
     assert duplicates == 0
+
+
+_OPENER = """
+import sys, time
+from pathlib import Path
+from dualion.engines.db import ResultsDB
+folder, t0, n = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+failed = 0
+for k in range(n):
+    while time.time() < t0 + 0.25 * k:      # every process opens database k at the same moment
+        pass
+    try:
+        ResultsDB(folder / f"r{k}.db")._connect()
+    except Exception as exc:
+        failed += 1
+        print(f"{k}: {exc}", file=sys.stderr)
+print(failed)
+"""
+
+
+def test_processes_opening_one_new_sqlite_database_at_once_all_succeed(tmp_path):
+    """Four processes open each of 16 new SQLite databases at the same instant: none may fail. ase.db creates
+    its tables on the first connection, and without the lock the slower process read a half-made schema
+    ("no such table: information", 11 failed opens out of 120 before the fix)."""
+    import subprocess
+    import sys
+    import time
+
+    n = 16
+    t0 = time.time() + 6.0                          # after the imports of all four
+    procs = [subprocess.Popen([sys.executable, "-c", _OPENER, str(tmp_path), str(t0), str(n)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
+    assert [int(o.strip()) for o, _ in outs] == [0, 0, 0, 0], [e[-500:] for _, e in outs]
+    from dualion.engines.db import ResultsDB
+
+    for k in range(n):                              # every database is a valid, empty ase.db
+        assert ResultsDB(tmp_path / f"r{k}.db").done_keys() == set()
