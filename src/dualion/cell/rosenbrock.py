@@ -22,8 +22,8 @@ STALL_NEAR_CUTOFF_V of the cutoff (status 2), otherwise failure (status −1: th
 
 Linear algebra: :func:`chains_lu` uses the cell's structure (two tridiagonal shell chains coupled through their
 last shells to a 4 × 4 surface block; O(N)); :func:`band_lu` is a general banded LU with partial pivoting
-(LINPACK gbfa/gbsl order) on a dense array, O(N·kl·(kl+ku)), for appended banded state blocks (raise the band
-widths).
+(LINPACK gbfa/gbsl order) on a dense array, O(N·kl·(kl+ku)), for appended banded state blocks: the electrolyte
+block (lower 4, upper 2, see :mod:`dualion.cell.fast_kernel`).
 """
 
 from __future__ import annotations
@@ -247,11 +247,11 @@ def dense_eval(ts, ys, f0s, f1s, grid):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _exhausted(y, direction, n_active, lim):  # pragma: no cover - compiled
-    """(Mg exhausted, Li exhausted) in the direction of the current (active: the last ``n_active`` logits)."""
-    N = y.size
-    ex_mg = direction != 0 and -direction * y[N - 2] > lim
-    ex_li = n_active == 2 and direction != 0 and -direction * y[N - 1] > lim
+def _exhausted(y, jp, direction, n_active, lim):  # pragma: no cover - compiled
+    """(Mg exhausted, Li exhausted) in the direction of the current (the surface logits p, q at y[jp], y[jp + 1];
+    active: the first ``n_active`` of them)."""
+    ex_mg = direction != 0 and -direction * y[jp] > lim
+    ex_li = n_active == 2 and direction != 0 and -direction * y[jp + 1] > lim
     return ex_mg, ex_li
 
 
@@ -262,7 +262,8 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     (γ, order)) of :data:`METHODS`. Returns (status, n, ts, ys, f0s, f1s, n_rhs): accepted points ts[:n], ys[:n]
     and the slopes at the start/end of each step f0s/f1s[:n−1]."""
     N = y0.size
-    n_bulk = N - 2      # with logit_max, the surface logits (the last two entries) are held in the max norm
+    jp = 2 * K[0]       # the surface logits p, q (y[jp], y[jp + 1]); appended blocks (electrolyte) follow them
+    n_bulk = N - 2      # with logit_max, the surface logits are held in the max norm
     S = mm.size
     gam, order = gam_order[0], gam_order[1]
     Ks = np.empty((S, N))
@@ -283,7 +284,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     ynew, ytmp, fnew = np.empty(N), np.empty(N), np.empty(N)
     vg = np.array([math.nan])
     y = y0.copy()
-    ex_mg, ex_li = _exhausted(y, direction, n_active, ex_lim)
+    ex_mg, ex_li = _exhausted(y, jp, direction, n_active, ex_lim)
     pin_mg, pin_li = int(ex_mg), int(ex_li)
     f0 = np.empty(N)
     rhs(y, f0, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
@@ -361,7 +362,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
                 ee += ee_[j] * Ks[j, r]
             ynew[r] = acc
             sc = atol + rtol * max(abs(y[r]), abs(acc))
-            if r < n_bulk:
+            if r != jp and r != jp + 1:
                 err += (ee / sc) ** 2
             else:
                 err_s = max(err_s, abs(ee) / sc)
@@ -375,7 +376,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         step = h
         V_new = rhs(ynew, fnew, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg) + P[V_OFF]
         n_rhs += 1
-        e_mg, e_li = _exhausted(ynew, direction, n_active, ex_lim)
+        e_mg, e_li = _exhausted(ynew, jp, direction, n_active, ex_lim)
         if (e_mg != (pin_mg == 1)) or (e_li != (pin_li == 1)):
             V_new = voltage(ynew, P, K, lo, di, T2li, T2mg, T1, vg)   # pins decided from the state differ
         # step factor: Gustafsson's predictive controller (as in Hairer & Wanner's RODAS), bounded to [0.2, 6]
@@ -387,9 +388,9 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         h_acc, err_acc = h, max(e, 1e-2)
         status = -99
         if direction != 0:
-            sat = -direction * ynew[N - 2] > sat_lim
+            sat = -direction * ynew[jp] > sat_lim
             if n_active == 2:
-                sat = sat and -direction * ynew[N - 1] > sat_lim
+                sat = sat and -direction * ynew[jp + 1] > sat_lim
             if sat:
                 status = SATURATED
         if status != SATURATED and has_cut:
@@ -427,7 +428,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         f0[:] = fnew
         h *= fac
         new_jac = True
-        e_mg, e_li = _exhausted(y, direction, n_active, ex_lim)
+        e_mg, e_li = _exhausted(y, jp, direction, n_active, ex_lim)
         if (e_mg and not pin_mg) or (e_li and not pin_li):
             # another surface exhausted: switch the right-hand side (an event at the step end)
             pin_mg, pin_li = int(e_mg), int(e_li)
