@@ -105,7 +105,7 @@ def main() -> None:
     out("Input: dualion default CellParameters (paper model, LiCl 0.2 M, R = 10 nm, 20 shells × 2 ions), one "
         "discharge from equilibrium at 2.3 V to 0.05 V at rtol 1e-6, atol 1e-9 (fast: RODAS4, RMS error norm, two-chain LU); "
         "'paper set' rows: CellParameters.paper(licl_M=0.2, n_shells=20), Li+ transport in the electrolyte on "
-        "(+20 electrolyte states; fast: banded LU, lower 4 / upper 2); PyBaMM SPM (Marquis 2019 "
+        "(+20 electrolyte states; fast: three-chain LU with a 5 × 5 surface core); PyBaMM SPM (Marquis 2019 "
         f"parameters, {N_SHELLS} shells per particle) at the same C-rate (C = 300 mA h g-1 for dualion, the "
         "nominal capacity for PyBaMM), IDAKLU at its defaults (rtol 1e-4, atol 1e-6) and at 1e-6 / 1e-9.")
     out()

@@ -40,7 +40,7 @@ def test_transport_cell_uses_the_compiled_path():
     c = _cell(0.2)
     assert c.n_el > 0
     kern = c._kernel("auto")
-    assert kern is not None and kern.K[fk.K_NEL] == c.n_el and (kern.kl, kern.ku) == (4, 2)
+    assert kern is not None and kern.K[fk.K_NEL] == c.n_el and kern.kl == -1     # the chain solver
 
 
 @needs_numba
@@ -101,6 +101,44 @@ def test_analytic_jacobian_with_transport_equals_central_differences(licl):
                 # the coupling is really there with both surfaces free (c_0 moves the surface rows, θ the c_0 row)
                 if current and pins == (0, 0):
                     assert abs(J[2 * m + 1, 2 * m + 2]) > 0 and abs(J[2 * m + 2, 2 * m + 1]) > 0
+
+
+@needs_numba
+def test_three_chain_solver_solves_the_transport_matrix_like_numpy():
+    """chains_el_lu/chains_el_solve (two shell chains, the electrolyte chain, the 5 × 5 surface core) against
+    numpy.linalg.solve on I/(hγ) − J of perturbed states, small to large steps, each surface free or held; and
+    the band LU on the same matrices."""
+    from dualion.cell.rosenbrock import band_lu, band_solve, chains_el_lu, chains_el_solve
+
+    c = _cell(0.2)
+    kern = c._kernel("fast")
+    m, nel = c.n - 1, c.n_el
+    rng = np.random.default_rng(13)
+    for current in (-100.0, 100.0):
+        P, K = kern._for_current(current)
+        for h in (1e-3, 1.0, 1e3, 1e6):
+            for pins in ((0, 0), (1, 0), (0, 1)):
+                y = _random_states(c, rng, 1)[0]
+                N = y.size
+                J = np.zeros((N, N))
+                fk.jacobian(y, J, *pins, P, K, kern.lo, kern.di, kern.up, kern.T2li, kern.T2mg, kern.T1,
+                            np.array([np.nan]))
+                M = -J
+                M[np.arange(N), np.arange(N)] += 1.0 / (0.25 * h)
+                b = rng.normal(size=N)
+                ref = np.linalg.solve(M, b)
+                W, D, We, De = np.zeros((m, 2)), np.zeros((m, 2)), np.zeros(nel), np.zeros(nel)
+                B, piv = np.empty((5, 5)), np.empty(5, np.int64)
+                A = M.copy()
+                assert chains_el_lu(A, m, nel, W, D, We, De, B, piv)
+                x = b.copy()
+                chains_el_solve(A, m, nel, W, D, We, De, B, piv, x)
+                assert np.max(np.abs(x - ref)) <= 1e-10 * np.max(np.abs(ref))
+                A, pv = M.copy(), np.empty(N, np.int64)
+                assert band_lu(A, pv, 4, 2)
+                x = b.copy()
+                band_solve(A, pv, x, 4, 2)
+                assert np.max(np.abs(x - ref)) <= 1e-10 * np.max(np.abs(ref))
 
 
 # Tolerances as in test_cell_fast.py (both solve the same equations to rtol 1e-6 / atol 1e-9); the electrode

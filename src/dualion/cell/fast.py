@@ -6,7 +6,7 @@ Packs a cell's parameters into the flat arrays of :mod:`dualion.cell.fast_kernel
 :meth:`SingleParticleCell.run` records both the same way. :func:`fast_kernel_for` gives None when the cell is
 outside what the compiled kernel covers (numba absent, an equilibrium source that is neither the tabulated model
 nor the Langmuir stand-in): the cell then uses LSODA. Electrolyte transport is covered (the block is appended
-to the state; banded linear solve, lower bandwidth 4).
+to the state: a third tridiagonal chain in the structured linear solve).
 """
 
 from __future__ import annotations
@@ -91,9 +91,10 @@ class FastKernel:
         Kint[fk.K_NEL] = n_el
         self.K = Kint
         self.T2li, self.T2mg, self.T1 = tables
-        #: Jacobian band (lower, upper); kl = −1 selects the two-chain solver (rosenbrock.chains_lu), which
-        #: uses the cell's structure; appended state blocks need the general band LU (kl, ku ≥ 0)
-        self.kl, self.ku = (4, 2) if n_el else (-1, 2)
+        #: Jacobian band (lower, upper); kl = −1 selects the chain solver (rosenbrock.chains_el_lu: two shell
+        #: chains, the electrolyte chain if any, a 4 × 4 / 5 × 5 surface core), which uses the cell's structure;
+        #: kl, ku ≥ 0 the general band LU (the cell's band: lower 3, or 4 with the electrolyte block; upper 2)
+        self.kl, self.ku = -1, 2
         #: the Rosenbrock method (:data:`dualion.cell.rosenbrock.METHODS`)
         self.method = METHOD
         #: error norm: RMS over all states (default; about LSODA's accuracy at the same rtol) or, True, the
