@@ -59,7 +59,7 @@ def test_paper_set_models_and_reduction_to_the_dft_model():
     from dualion.model import paper_model
 
     off = ps.defective_model({"disorder_vacancy_eV": 0, "disorder_interstitial_eV": 0, "pair_fraction": 0,
-                              "offset_interstitial_Li_eV": 0}, populations="binomial")
+                              "offset_interstitial_Li_eV": 0, "offset_vacancy_Li_eV": 0}, populations="binomial")
     V = np.linspace(2.3, 0.05, 120)
     assert np.array_equal(off.curve(V, li_activity=0.2).Q_mAh_g,
                           paper_model(split_anions=True).curve(V, li_activity=0.2).Q_mAh_g)

@@ -382,11 +382,12 @@ class EquilibriumModel(Record):
         per transferred charge by default, ``per="atom"`` for per atom). Vectorised: arrays broadcast;
         an ion given as −inf is excluded (its states are empty)."""
         mu, shape = self._mu_array(dmu, per)
-        extra = None
+        extra = eta0 = None
         if self._interacting is not None:
             br = self._interacting.branches(mu)
             extra = self._interacting.extra(self.interaction.field(br.theta, self.kT))
-        eta, P_type, x_type = self._solver.type_averages(mu, extra=extra)   # per site of each type
+            eta0 = self._interacting.last_eta(mu)             # the roots of the self-consistent solve (warm start)
+        eta, P_type, x_type = self._solver.type_averages(mu, extra=extra, eta0=eta0)   # per site of each type
         N_type = np.array([s.sites_per_fu for s in self.site_types])
         x_site: dict[str, dict[str, np.ndarray]] = {}
         occ: dict[str, dict[str, np.ndarray]] = {}

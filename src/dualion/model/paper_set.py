@@ -10,7 +10,8 @@ of :func:`dualion.model.builders.paper_model`). Physics switched on here:
   (:mod:`dualion.model.disorder`), plus fitted Gaussian widths on the vacancy and 4b site energies;
 * adjacent vacancy pairs (fraction fitted; energies from the paper's Fig. 6c);
 * an offset of the 4b Li energy in the defective host (4b sites next to vacancies and F differ from those of
-  stoichiometric anatase, whose DFT value is used for TiO2);
+  stoichiometric anatase, whose DFT value is used for TiO2), and one of the Li energy on the single vacancies
+  (fitted to the 0.2 M → 1 M rise of x_Li at the end of discharge, target 3 of issue 13);
 * Li+ activity a = (c/1 M)^ν in APC/THF with ν and ΔE_ref fitted (:class:`dualion.core.Electrolyte`);
 * a 4b Li–Li attraction (quasi-chemical, z = 4) fitted to the TiO2 plateau; in the defective host multiplied by
   ``interaction_suppression`` (0 by default, the paper's reading: vacancies and mixed anions suppress the
@@ -69,6 +70,16 @@ PARAMETERS: dict[str, Parameter] = {
     "electrolyte_volume_uL": Parameter(_paper.ELECTROLYTE_VOLUME_UL, "µL", "paper", "Experimental: 400 µL"),
     "active_mass_mg": Parameter(round(_paper.ACTIVE_MASS_MG, 4), "mg", "assumed",
                                 "2 mg cm-2 × 80 wt.% (paper) on an ASSUMED 10 mm electrode"),
+    # --- issue 13, target 3 (engineer mc): Li on the single vacancies of the defective host -------------------
+    "offset_vacancy_Li_eV": Parameter(-0.25, "eV per charge", "fitted",
+                                      "Li on the single Ti vacancies (all six anion environments) relative to the "
+                                      "DFT 3x3x1 single-vacancy cells, the same kind of host correction as the 4b "
+                                      "offset; fitted to target 3 alone (1 M holds >= 0.05 more Li than 0.2 M at the "
+                                      "end of discharge: the smallest 0.01-eV step that meets it, -0.24 at the bound), "
+                                      "so meeting that target is not a prediction; 1σ from the ICP precision 0.03 in "
+                                      "Δx_Li over the slope 0.43 per eV (benchmarks/target3_study.py). Leaves x_Li, "
+                                      "x_Mg at 0.2 M and the dQ/dV peaks unchanged to 0.001 (not refitted with "
+                                      "them)", 0.07),
 }
 
 
@@ -135,7 +146,8 @@ def defective_model(overrides: Mapping[str, float] | None = None, **model_kwargs
     J = value("J_LiLi_eV", overrides) * value("interaction_suppression", overrides)
     kw = dict(T_K=value("T_K", overrides), pair_fraction=value("pair_fraction", overrides), split_anions=True,
               populations="boltzmann", T_freeze_K=value("T_freeze_K", overrides),
-              offsets={"interstitial:Li": value("offset_interstitial_Li_eV", overrides)},
+              offsets={"interstitial:Li": value("offset_interstitial_Li_eV", overrides),
+                       "vacancy:Li": value("offset_vacancy_Li_eV", overrides)},
               disorder={"vacancy": value("disorder_vacancy_eV", overrides),
                         "interstitial": value("disorder_interstitial_eV", overrides)},
               interaction=_interaction(J, overrides))

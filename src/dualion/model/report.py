@@ -130,11 +130,11 @@ def plot_curves(cs: CurveSet, out: Path, stem: str = "equilibrium") -> list[Path
     """Three-panel figure: V(Q), x_Li and x_Mg vs V per site type, −dQ/dV vs V; one colour per LiCl."""
     import matplotlib.pyplot as plt
 
-    from dualion.plotting import ION_COLOURS, figure_style, save_figure
+    from dualion.plotting import ION_COLOURS, figure_style, legend_outside, panel_letters, save_figure
 
     paths = []
     with figure_style():
-        fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.6))
+        fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.3), layout="constrained")
         cols = _colours(len(cs.licl_M))
         for col, c in zip(cols, cs.licl_M):
             cv = cs.curves[c]
@@ -149,7 +149,7 @@ def plot_curves(cs: CurveSet, out: Path, stem: str = "equilibrium") -> list[Path
             axes[0].text(qmax, 2.2, " Ti$^{4+}$/Ti$^{3+}$", fontsize=7, color="0.4", ha="right", rotation=90, va="top")
         axes[0].set_xlabel("Capacity (mA h g$^{-1}$)")
         axes[0].set_ylabel("Voltage vs Mg$^{2+}$/Mg (V)")
-        axes[0].legend(loc="lower left", fontsize=7)
+        legend_outside(axes[0], "below", fontsize=6.5, ncol=2)
         # uptake per site type for the highest concentration with Li and for Li-free
         styles = ["-", "--", ":", "-."]
         show = [c for c in cs.licl_M if c > 0][-1:] or list(cs.licl_M[-1:])
@@ -164,11 +164,12 @@ def plot_curves(cs: CurveSet, out: Path, stem: str = "equilibrium") -> list[Path
         axes[1].set_ylabel("Uptake (ions per f.u.)")
         axes[1].set_title(f"{show[0]:g} M LiCl", fontsize=8)
         axes[1].invert_xaxis()
-        axes[1].legend(fontsize=6, loc="upper left")
+        legend_outside(axes[1], "below", fontsize=6, ncol=2)
         axes[2].set_xlabel("Voltage vs Mg$^{2+}$/Mg (V)")
         axes[2].set_ylabel("$-$dQ/dV (mA h g$^{-1}$ V$^{-1}$)")
         axes[2].invert_xaxis()
-        fig.tight_layout()
+        axes[2].set_title("dotted: main peak per LiCl", fontsize=8)
+        panel_letters(axes)
         paths += save_figure(fig, out, stem)
     return paths
 

@@ -18,7 +18,7 @@ GRID_LOGIT = np.linspace(-16.0, 16.0, 33)
 @dataclass
 class Branches:
     """Per point (P,): filling θ of the interacting sites on the low and high stable branches, their grand
-    potentials (eV per fu), the number of self-consistent roots (1 or ≥ 3), and the equilibrium θ (lower Ω)."""
+    potentials (eV per fu; NaN where the root is unique), the number of self-consistent roots (1 or ≥ 3), and the equilibrium θ (lower Ω)."""
 
     theta_low: np.ndarray
     theta_high: np.ndarray
@@ -45,16 +45,55 @@ class InteractingSites:
         self.kT = solver.kT
         # r'(θ) = |∂θ_model/∂h| |h'(θ)| − 1 with |∂θ_model/∂h| ≤ θ(1 − θ)/(ωkT): below 1 everywhere → one root for
         # every μ (sub-critical coupling), no grid needed
-        g = np.linspace(1e-6, 1 - 1e-6, 2001)
-        self.single_root = bool(np.max(g * (1 - g) * np.abs(interaction.slope(g, self.kT)))
-                                < solver.width_factor * self.kT)
+        self.single_root = _single_root(solver, interaction, a, i)
         self._cache: tuple[np.ndarray, Branches] | None = None
+        self._A: tuple | None = None          # (μ, A(μ), e^{A − max}) of the last kernel call
+        self._eta: np.ndarray | None = None                            # last roots η (warm start of the refinement)
+        self._wts = np.zeros(solver._N.size)
+        self._wts[nodes] = self.weights[nodes]
+
+    def _kernel(self, mu: np.ndarray, h: np.ndarray, warm: bool = False, rows: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """θ_model(μ; h) and ∂θ_model/∂h by the compiled kernel (:func:`dualion.model.kernels.field_theta_kernel`),
+        at the points ``rows`` of μ (default: all; ``h`` per row)."""
+        from dualion.model.kernels import field_theta_kernel
+
+        sv = self.solver
+        if self._A is None or self._A[0] is not mu:
+            om = sv.omega(mu)
+            A = sv._logm[None] - om / (sv.width_factor * sv.kT)
+            A = np.ascontiguousarray(np.where(np.isfinite(A), A, -np.inf))
+            mx = np.max(A, axis=2, keepdims=True)
+            E0 = np.exp(A - np.where(np.isfinite(mx), mx, 0.0))
+            self._A = (mu, A, E0)
+            self._eta = None
+        A, E0 = self._A[1], self._A[2]
+        stats = {"none": 0, "availability": 1, "fermi": 2}[sv.electron_statistics]
+        L = 0.0 if sv.n_redox_per_fu is None else float(sv.n_redox_per_fu)
+        rows = np.arange(A.shape[0]) if rows is None else np.asarray(rows, np.int64)
+        use = warm and self._eta is not None and self._eta.shape == (A.shape[0],)
+        eta0 = np.ascontiguousarray(self._eta[rows]) if use else np.zeros(rows.size)
+        th, sl, eta = field_theta_kernel(A, E0, np.ascontiguousarray(sv._ne, dtype=float), sv._N, L, stats,
+                                         sv.width_factor * sv.kT, sv.kT, np.ascontiguousarray(self.mask, dtype=float),
+                                         self._wts, np.ascontiguousarray(h, dtype=float), eta0, use, rows)
+        if self._eta is None or self._eta.shape != (A.shape[0],):
+            self._eta = np.zeros(A.shape[0])
+        self._eta[rows] = eta
+        return th, sl
+
+    def last_eta(self, mu: np.ndarray) -> np.ndarray | None:
+        """η of the last kernel evaluation when it was at these μ (P,) — a start value, never the answer."""
+        if self._A is None or self._eta is None or self._A[0].shape != mu.shape or not np.array_equal(self._A[0], mu):
+            return None
+        return self._eta.copy()
 
     def extra(self, h: np.ndarray) -> np.ndarray:
         return h[:, None, None] * self.mask[None]
 
     def theta_of(self, mu: np.ndarray, h: np.ndarray) -> np.ndarray:
         """θ_model(μ; h): fraction of the interacting sites holding the ion (P,)."""
+        if self.solver.use_kernel:
+            return self._kernel(mu, h)[0]
         _, P = self.solver.evaluate(mu, extra=self.extra(h))
         return np.sum(P * self.mask[None], axis=2) @ self.weights
 
@@ -71,6 +110,8 @@ class InteractingSites:
         """θ_model(μ; h) and ∂θ_model/∂h (per eV) with the electron constraint eliminated:
         dθ/dh = −[Σ w Var(m) + Σ w Cov(m, n_e) dη/dh]/(ωkT), dη/dh = −(Σ N Cov(n_e, m)/ωkT)/(Σ N Var(n_e)/ωkT + L f'(η))."""
         sv = self.solver
+        if sv.use_kernel:
+            return self._kernel(mu, h, warm=True)
         eta, P = sv.evaluate(mu, extra=self.extra(h))
         kTw = sv.width_factor * sv.kT
         m, ne = self.mask[None], sv._ne[None]
@@ -86,28 +127,39 @@ class InteractingSites:
             slope = slope - (Cme @ self.weights) * deta / kTw
         return theta, slope
 
-    def _refine(self, mu: np.ndarray, lo: np.ndarray, hi: np.ndarray, rlo: np.ndarray, rhi: np.ndarray) -> np.ndarray:
+    def _refine(self, mu: np.ndarray, lo: np.ndarray, hi: np.ndarray, rlo: np.ndarray, rhi: np.ndarray,
+                guess: np.ndarray | None = None) -> np.ndarray:
         """Root of r(θ) = θ_model(μ; h(θ)) − θ in [lo, hi] with r(lo) > 0 ≥ r(hi): Newton with the analytic
-        dr/dθ = (∂θ_model/∂h) h'(θ) − 1, bisection when a step leaves the bracket."""
+        dr/dθ = (∂θ_model/∂h) h'(θ) − 1, bisection when a step leaves the bracket. Start: regula falsi from
+        rlo/rhi, or ``guess`` where it is finite."""
         with np.errstate(divide="ignore", invalid="ignore"):
             th = np.where(rlo - rhi > 0, (lo * (-rhi) + hi * rlo) / (rlo - rhi), 0.5 * (lo + hi))
+        if guess is not None:
+            th = np.where(np.isfinite(guess), guess, th)
         th = np.clip(np.nan_to_num(th, nan=0.5), lo, hi)
         kT = self.kT
+        act = np.arange(th.size)                   # points still iterating (converged ones are not evaluated again)
         for it in range(100):
-            h = self.inter.field(th, kT)
-            t_m, dt_dh = self.theta_and_slope(mu, h)
-            r = t_m - th
-            dr = dt_dh * self.inter.slope(th, kT) - 1.0
+            t_a, lo_a, hi_a = th[act], lo[act], hi[act]
+            h = self.inter.field(t_a, kT)
+            if self.solver.use_kernel:
+                t_m, dt_dh = self._kernel(mu, h, warm=True, rows=act)
+            else:
+                t_m, dt_dh = self.theta_and_slope(mu[act], h)
+            r = t_m - t_a
+            dr = dt_dh * self.inter.slope(t_a, kT) - 1.0
             pos = r > 0
-            lo = np.where(pos, th, lo)
-            hi = np.where(pos, hi, th)
+            lo_a = np.where(pos, t_a, lo_a)
+            hi_a = np.where(pos, hi_a, t_a)
             with np.errstate(divide="ignore", invalid="ignore"):
-                new = th - r / dr
-            bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-            new = np.where(bad, 0.5 * (lo + hi), new)
-            done = (np.abs(new - th) <= 4e-16 + 1e-12 * np.minimum(th, 1.0 - th)) | (hi - lo <= 1e-14) | (r == 0)
-            th = np.where(r == 0, th, new)
-            if np.all(done):
+                new = t_a - r / dr
+            bad = ~np.isfinite(new) | (new <= lo_a) | (new >= hi_a)
+            new = np.where(bad, 0.5 * (lo_a + hi_a), new)
+            done = (np.abs(new - t_a) <= 4e-16 + 1e-12 * np.minimum(t_a, 1.0 - t_a)) | (hi_a - lo_a <= 1e-14) | (r == 0)
+            th[act] = np.where(r == 0, t_a, new)
+            lo[act], hi[act] = lo_a, hi_a
+            act = act[~done]
+            if act.size == 0:
                 break
         self.iterations = it + 1
         return th
@@ -124,7 +176,7 @@ class InteractingSites:
         g = (np.array([0.0, 1.0]) if self.single_root
              else np.concatenate([[0.0], 1.0 / (1.0 + np.exp(-GRID_LOGIT)), [1.0]]))
         G = g.size
-        scan = np.ones(P_, bool)
+        scan = np.full(P_, G > 2)                              # single root: no grid, the bracket [0, 1]
         if G > 2 and P_ > 200 and _monotone_path(mu):
             # a curve (μ monotone along the points): bracket on the full grid only near where a coarse subset of
             # the points shows several roots (the multi-root range is an interval of the path); elsewhere [0, 1]
@@ -140,12 +192,14 @@ class InteractingSites:
         if idx.size:
             r[idx] = self.residual(np.repeat(mu[idx], G, axis=0), np.tile(g, idx.size)).reshape(idx.size, G)
         rest = np.flatnonzero(~scan)
-        if rest.size:                                          # one root: the bracket [0, 1] (ends of the grid)
-            r0 = self.residual(np.repeat(mu[rest], 2, axis=0), np.tile([0.0, 1.0], rest.size)).reshape(rest.size, 2)
-            # fill the grid row so that the single + → − crossing is the last interval (bracket [g[-2], 1] is
-            # replaced by [0, 1] below)
-            r[rest] = r0[:, :1]
-            r[rest, -1] = r0[:, 1]
+        guess = np.full(P_, np.nan)
+        if rest.size:
+            # one root: the bracket [0, 1], where r(0) = θ_model > 0 and r(1) = θ_model − 1 < 0 always; the start is
+            # the filling without the field (one evaluation instead of two at the ends). Fill the grid row so that
+            # the single + → − crossing is the last interval (bracket [g[-2], 1] is replaced by [0, 1] below)
+            guess[rest] = self.theta_of(mu if rest.size == P_ else mu[rest], np.zeros(rest.size))
+            r[rest] = 1.0
+            r[rest, -1] = -1.0
         # r(0) >= 0 and r(1) <= 0; stable roots are + → − crossings (r > 0 below, <= 0 above)
         r[:, 0] = np.maximum(r[:, 0], 1e-300)
         r[:, -1] = np.minimum(r[:, -1], 0.0)
@@ -160,9 +214,14 @@ class InteractingSites:
         hi = np.concatenate([g[first + 1], g[last + 1][two]])
         rlo = np.concatenate([np.where(scan, r[ar, first], r[:, 0]), r[ar, last][two]])
         rhi = np.concatenate([r[ar, first + 1], r[ar, last + 1][two]])
-        mu2 = np.concatenate([mu, mu[two]])
-        th = self._refine(mu2, lo, hi, rlo, rhi)
-        om = self.omega(mu2, th)
+        mu2 = np.concatenate([mu, mu[two]]) if two.any() else mu       # (same array: the kernel reuses its A(μ))
+        guess2 = np.concatenate([guess, np.full(int(two.sum()), np.nan)])
+        th = self._refine(mu2, lo, hi, rlo, rhi, guess2)
+        # Ω only where two branches compete (it picks the equilibrium one); NaN where the root is unique
+        om = np.full(th.size, np.nan)
+        need = np.concatenate([two, np.ones(int(two.sum()), bool)])
+        if need.any():
+            om[need] = self.omega(mu2[need], th[need])
         th_l, om_l = th[:P_], om[:P_]
         th_h, om_h = th_l.copy(), om_l.copy()
         th_h[two], om_h[two] = th[P_:], om[P_:]
@@ -170,6 +229,33 @@ class InteractingSites:
         out = Branches(th_l, th_h, om_l, om_h, n_roots, theta)
         self._cache = (mu.copy(), out)
         return out
+
+
+def _single_root(solver, interaction: LatticeInteraction, a: int, i: int) -> bool:
+    """True when θ* = θ_model(μ; h(θ*)) has one root for every μ: r'(θ) = (∂θ_model/∂h) h'(θ) − 1 < 0 everywhere.
+
+    |∂θ_model/∂h| ≤ χ(θ)/(ωkT), χ = Σ_j w_j f_j(1 − f_j) over the type's disorder nodes (the electron constraint
+    only lowers the response). Without disorder χ = θ(1 − θ). With disorder on a two-state type (empty, ion) the
+    nodes' levels differ by fixed shifts φ_j, and χ(θ) along the common level ε is computed exactly: a broad
+    distribution lowers χ and can make a coupling that is super-critical on a uniform lattice single-rooted. Other
+    types (more states): the uniform bound θ(1 − θ)."""
+    kTw = solver.width_factor * solver.kT
+    nodes = np.flatnonzero(solver.node_site == a)
+    st = solver.site_types[a]
+    two_state = len(st.states) == 2 and nodes.size > 1
+    if two_state:
+        k_ion = int(np.argmax(solver._counts[nodes[0], :, i]))
+        lev = solver._dE[nodes, k_ion] - solver._logm[nodes, k_ion] * kTw      # eV, ion state vs empty per node
+        lev = lev - lev.mean()
+        eps = np.linspace(lev.min() - 40 * kTw, lev.max() + 40 * kTw, 4001)
+        f = 1.0 / (1.0 + np.exp(np.clip((eps[:, None] + lev[None]) / kTw, -700, 700)))
+        w = solver.node_weight[nodes]
+        g = np.clip(f @ w, 1e-12, 1 - 1e-12)
+        chi = (f * (1 - f)) @ w
+    else:
+        g = np.linspace(1e-6, 1 - 1e-6, 2001)
+        chi = g * (1 - g)
+    return bool(np.max(chi * np.abs(interaction.slope(g, solver.kT))) < kTw)
 
 
 def _monotone_path(mu: np.ndarray) -> bool:

@@ -103,9 +103,16 @@ class ReservoirSolver:
         zmu = mu * self._z                                   # (P, I) eV per ion
         finite = np.isfinite(zmu)
         zmu_f = np.where(finite, zmu, 0.0)
-        om = self._dE[None] - np.einsum("ski,pi->psk", self._counts, zmu_f)
+        # Σ_i n_{k,i} z_i μ_i as a loop over the (few) ions: no BLAS call (its threads only cost under load)
+        om = np.broadcast_to(self._dE[None], (zmu.shape[0],) + self._dE.shape).copy()
+        for i in range(self._counts.shape[2]):
+            c = self._counts[None, :, :, i]
+            if np.any(c):
+                om -= c * zmu_f[:, i, None, None]
         if not finite.all():
-            blocked = np.einsum("ski,pi->psk", self._counts, (~finite).astype(float)) > 0
+            blocked = np.zeros(om.shape, bool)
+            for i in np.flatnonzero(~finite.all(axis=0)):
+                blocked |= (self._counts[None, :, :, i] > 0) & ~finite[:, i, None, None]
             om = np.where(blocked, np.inf, om)
         if extra is not None:
             om = om + extra
@@ -138,6 +145,23 @@ class ReservoirSolver:
             return eta, self.probabilities(A, eta)
         kTw = self.width_factor * self.kT
         ne = self._ne
+        L = self.n_redox_per_fu
+        if self.use_kernel:                        # the kernel brackets and clips the start values itself
+            from dualion.model.kernels import solve_eta_kernel
+
+            warm = getattr(self, "_eta_warm", None)
+            if eta0 is not None and np.shape(eta0) == (P_,):
+                start, use = np.asarray(eta0, float), True
+            elif P_ == 1 and warm is not None:
+                start, use = np.array([warm]), True
+            else:
+                start, use = np.zeros(P_), False
+            eta = solve_eta_kernel(np.ascontiguousarray(A, dtype=float), np.ascontiguousarray(ne, dtype=float),
+                                   self._N, float(L), 1 if self.electron_statistics == "availability" else 2, kTw,
+                                   self.kT, np.ascontiguousarray(start, dtype=float), use)
+            if P_ == 1:
+                self._eta_warm = float(eta[0])
+            return eta, (self.probabilities(A, eta) if want_P else None)
         # bracket: at η_hi every occupied state is suppressed by e^-50 relative to empty
         with np.errstate(invalid="ignore"):
             thr = np.where(ne[None] > 0, (A * kTw) / np.where(ne[None] > 0, ne[None], 1.0), -np.inf)
@@ -157,16 +181,6 @@ class ReservoirSolver:
             eta = np.clip(eta0, lo, hi)
         elif P_ == 1 and warm is not None:          # scalar calls (ODE solvers): start from the last root
             eta = np.clip(np.array([warm]), lo, hi)
-        L = self.n_redox_per_fu
-        if self.use_kernel:
-            from dualion.model.kernels import solve_eta_kernel
-
-            eta = solve_eta_kernel(np.ascontiguousarray(A, dtype=float), np.ascontiguousarray(ne, dtype=float),
-                                   self._N, float(L), 1 if self.electron_statistics == "availability" else 2, kTw,
-                                   self.kT, np.ascontiguousarray(eta, dtype=float), True)
-            if P_ == 1:
-                self._eta_warm = float(eta[0])
-            return eta, (self.probabilities(A, eta) if want_P else None)
         for _ in range(200):
             P = self.probabilities(A, eta)
             mean_ne = np.sum(P * ne[None], axis=2)                 # (P, S)
@@ -198,9 +212,10 @@ class ReservoirSolver:
         A = np.where(np.isfinite(A), A, -np.inf)
         return self.solve_eta(A, eta0)
 
-    def type_averages(self, mu: np.ndarray, extra: np.ndarray | None = None
+    def type_averages(self, mu: np.ndarray, extra: np.ndarray | None = None, eta0: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """η (P,), occupancies per site of each site type (P, T, K) and ions per site of each type (P, T, I)."""
+        """η (P,), occupancies per site of each site type (P, T, K) and ions per site of each type (P, T, I);
+        ``eta0``: start values of the η roots (P,)."""
         om = self.omega(mu, extra)
         kTw = self.width_factor * self.kT
         A = self._logm[None] - om / kTw
@@ -208,11 +223,11 @@ class ReservoirSolver:
         if self.use_kernel:
             from dualion.model.kernels import type_averages_kernel
 
-            eta, _ = self.solve_eta(A, want_P=False)
+            eta, _ = self.solve_eta(A, eta0=eta0, want_P=False)
             Pt, xt = type_averages_kernel(A, self._ne.astype(float), eta, kTw, self.node_site, self.node_weight,
                                           self._counts, len(self.site_types))
             return eta, Pt, xt
-        eta, P = self.solve_eta(A)
+        eta, P = self.solve_eta(A, eta0=eta0)
         return eta, np.einsum("tn,pnk->ptk", self.aggregate, P), \
             np.einsum("tn,pni->pti", self.aggregate, np.einsum("pnk,nki->pni", P, self._counts))
 
