@@ -260,21 +260,22 @@ def test_without_numba_the_cell_runs_on_lsoda():
 
 
 @needs_numba
-def test_electrolyte_transport_runs_on_lsoda():
-    """The compiled kernel does not hold the electrolyte block (yet): with electrolyte_transport, "auto" is the
-    LSODA reference and "fast" says so (DualionWarning) — same result."""
+def test_electrolyte_transport_runs_on_the_compiled_path():
+    """With electrolyte_transport the compiled kernel holds the electrolyte block: "auto" and "fast" use it (no
+    DualionWarning, no LSODA fallback) and agree with the LSODA reference (more cases in
+    test_cell_fast_transport.py)."""
     import warnings
-
-    from dualion.errors import DualionWarning
 
     p = CellParameters(licl_M=0.2, electrolyte_transport=True, D_Li_cm2_s=1e-11, D_Mg_cm2_s=1e-11,
                        j0_Li_mA_cm2=1.0, j0_Mg_mA_cm2=1.0, n_shells=8)
     c = SingleParticleCell(p, LangmuirPair())
-    assert c._kernel("auto") is None
-    a = c.run([Step(-200.0)])
-    with pytest.warns(DualionWarning, match="LSODA"):
-        b = c.run([Step(-200.0)], solver="fast")
-    assert a.charge_mAh_g[-1] == b.charge_mAh_g[-1] < -100
+    kern = c._kernel("auto")
+    assert kern is not None and c.n_el > 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        c.run([Step(-200.0)], solver="lsoda")
+        a = c.run([Step(-200.0)])
+        b = c.run([Step(-200.0)], solver="fast")
+        ref = c.run([Step(-200.0)], solver="lsoda")
+    assert kern.n_steps == 2 and kern.n_failed == 0
+    assert a.charge_mAh_g[-1] == b.charge_mAh_g[-1] < -100
+    assert b.charge_mAh_g[-1] == pytest.approx(ref.charge_mAh_g[-1], rel=Q_REL)

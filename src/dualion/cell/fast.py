@@ -5,7 +5,8 @@ Packs a cell's parameters into the flat arrays of :mod:`dualion.cell.fast_kernel
 :func:`dualion.cell.particle._integrate` returns (times, states, a dense interpolant, status, message), so that
 :meth:`SingleParticleCell.run` records both the same way. :func:`fast_kernel_for` gives None when the cell is
 outside what the compiled kernel covers (numba absent, an equilibrium source that is neither the tabulated model
-nor the Langmuir stand-in, extra state blocks such as electrolyte transport): the cell then uses LSODA.
+nor the Langmuir stand-in): the cell then uses LSODA. Electrolyte transport is covered (the block is appended
+to the state: a third tridiagonal chain in the structured linear solve).
 """
 
 from __future__ import annotations
@@ -51,10 +52,22 @@ class FastKernel:
         L = cell.L
         n = cell.n
         self.cell = cell
-        self.lo = np.array([L[k, k - 1] if k > 0 else 0.0 for k in range(n)])
-        self.di = np.array([L[k, k] for k in range(n)])
-        self.up = np.array([L[k, k + 1] if k < n - 1 else 0.0 for k in range(n)])
+        lo = [L[k, k - 1] if k > 0 else 0.0 for k in range(n)]
+        di = [L[k, k] for k in range(n)]
+        up = [L[k, k + 1] if k < n - 1 else 0.0 for k in range(n)]
         P = np.zeros(fk.N_FLOAT)
+        n_el = cell.n_el
+        if n_el:   # the electrolyte block's tridiagonal matrix rides after the shells' (fast_kernel docstring)
+            sub, diag, sup = cell.grid.tridiagonal()
+            lo += [0.0, *sub]
+            di += list(diag)
+            up += [*sup, 0.0]
+            P[fk.EL_SINK] = cell.grid.sink_coefficient() * cell._geo
+            P[fk.EL_BULK] = cell.grid.bulk_source()
+            P[fk.EL_CB] = cell.grid.c_bulk_M
+            P[fk.EL_NU_KT] = p.activity_exponent * cell._kT
+            P[fk.EL_NU_ALPHA] = p.activity_exponent * p.alpha
+        self.lo, self.di, self.up = np.array(lo), np.array(di), np.array(up)
         P[fk.D_MG], P[fk.D_LI] = cell._D["Mg"], cell._D["Li"]
         P[fk.SRC_MG], P[fk.SRC_LI] = cell._src["Mg"], cell._src["Li"]
         P[fk.CAP_MG] = sf.cap_mg
@@ -75,10 +88,12 @@ class FastKernel:
         Kint[fk.K_LI_OFF] = int(cell._li_free)
         Kint[fk.K_MU] = mu_kind
         Kint[fk.K_TAB_N] = tab_n
+        Kint[fk.K_NEL] = n_el
         self.K = Kint
         self.T2li, self.T2mg, self.T1 = tables
-        #: Jacobian band (lower, upper); kl = −1 selects the two-chain solver (rosenbrock.chains_lu), which
-        #: uses the cell's structure; appended state blocks need the general band LU (kl, ku ≥ 0)
+        #: Jacobian band (lower, upper); kl = −1 selects the chain solver (rosenbrock.chains_el_lu: two shell
+        #: chains, the electrolyte chain if any, a 4 × 4 / 5 × 5 surface core), which uses the cell's structure;
+        #: kl, ku ≥ 0 the general band LU (the cell's band: lower 3, or 4 with the electrolyte block; upper 2)
         self.kl, self.ku = -1, 2
         #: the Rosenbrock method (:data:`dualion.cell.rosenbrock.METHODS`)
         self.method = METHOD
@@ -127,7 +142,7 @@ class FastKernel:
 
 def fast_kernel_for(cell: Any) -> FastKernel | None:
     """The compiled kernel for ``cell``, or None where it does not apply (the cell then uses LSODA)."""
-    if not fk.HAVE_NUMBA or getattr(cell, "n_el", 0):
+    if not fk.HAVE_NUMBA:
         return None
     sf = cell.surface
     eq = cell.eq

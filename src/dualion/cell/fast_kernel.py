@@ -3,7 +3,7 @@ r"""Compiled (numba) model of :class:`~dualion.cell.SingleParticleCell`: right-h
 The same equations as :meth:`SingleParticleCell.rhs_factory <dualion.cell.particle.SingleParticleCell.rhs_factory>`
 (the reference, pure Python, used by LSODA), written as flat loops over the state vector
 
-    y = [x_Mg,0, x_Li,0, …, x_Mg,m−1, x_Li,m−1, p, q]      (m = n_shells − 1)
+    y = [x_Mg,0, x_Li,0, …, x_Mg,m−1, x_Li,m−1, p, q, c_0, …, c_{n_el−1}]      (m = n_shells − 1)
 
 so that numba compiles them. Parameters travel as one float array ``P`` and one int array ``K`` (indices below);
 the unit-D finite-volume Laplacian as its three diagonals ``lo, di, up`` (it is tridiagonal per ion); the surface
@@ -15,6 +15,13 @@ x_s(p, q)); the two surface rows (p, q) depend on (x_Mg,m−1, x_Li,m−1, p, q)
 potential V, which solves the galvanostatic balance Σ_i i_i(V) = i implicitly: dV/dθ by the implicit-function
 theorem (:func:`surface` with ``grad``). The Jacobian is banded, lower bandwidth 3 and upper 2 in this
 interleaved order.
+
+Electrolyte transport (K[K_NEL] = n_el > 0): the Li+ concentrations c_k (M) of the finite-volume block
+(:class:`~dualion.cell.electrolyte.ElectrolyteGrid`) follow the surface logits; their tridiagonal matrix travels
+appended to the shell diagonals (lo/di/up[n_shells + k]), the electrode sink is EL_SINK·i_Li (particle-area
+current), the bulk source EL_BULK on the last cell. c_0 enters the surface through U_Li += ν kT ln(c_0/c_b) and
+i0_Li ∝ (c_0/c_b)^(να) (ratio floored at 1e-12, as the reference); θ then gains a fifth entry c_0, and the
+c_0 row gets EL_SINK·∂i_Li/∂θ. Band: lower 4 (the c_0 row ← x_Mg,m−1 through a held Mg surface), upper 2.
 
 Without numba the module still imports (``HAVE_NUMBA = False``) and the cell uses the LSODA reference.
 """
@@ -38,11 +45,11 @@ except ImportError:  # pragma: no cover
 
 # -- float parameters P[...] ---------------------------------------------------------------------------------------
 D_MG, D_LI, SRC_MG, SRC_LI, CAP_MG, SITES_LI, N_E, U0_MG, U0_LI, J0_MG, J0_LI, ALPHA, F, I_APP, LIM, V_OFF, \
-    EPS_LI, SLOPE_LI, EPS_MG, SLOPE_MG, TAB_G0, TAB_H = range(22)
-N_FLOAT = 22
+    EPS_LI, SLOPE_LI, EPS_MG, SLOPE_MG, TAB_G0, TAB_H, EL_SINK, EL_BULK, EL_CB, EL_NU_KT, EL_NU_ALPHA = range(27)
+N_FLOAT = 27
 # -- int parameters K[...] -----------------------------------------------------------------------------------------
-K_M, K_LI_OFF, K_DIR, K_MU, K_TAB_N = range(5)
-N_INT = 5
+K_M, K_LI_OFF, K_DIR, K_MU, K_TAB_N, K_NEL = range(6)
+N_INT = 6
 #: chemical-potential kinds (K[K_MU])
 MU_TABLE2, MU_LINEAR, MU_TABLE1_MG, MU_TABLE1_LI = 0, 1, 2, 3
 
@@ -190,12 +197,14 @@ def solve_V(target, U1, i01, z1, on1, U2, i02, z2, on2, alpha, f, guess):  # pra
 
 
 @njit(cache=True, error_model="numpy")
-def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, grad, gp, gq):  # pragma: no cover
+def surface(xm_prev, xl_prev, p, q, c0, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, grad, gp, gq,
+            gi):  # pragma: no cover
     """Surface shell: (V, dp/dt, dq/dt, x_Mg,s, x_Li,s) from the last interior shell and the surface logits.
 
     ``pin_mg``/``pin_li``: 1 = the ion's surface is held (exhausted, passes on the diffusive supply), 0 = free,
-    −1 = decide from the state (the reported voltage). ``vg[0]``: Newton start for V (updated). With ``grad``,
-    ``gp``/``gq`` (4,) receive ∂(dp/dt)/∂θ, ∂(dq/dt)/∂θ for θ = (x_Mg,m−1, x_Li,m−1, p, q): every partial is
+    −1 = decide from the state (the reported voltage). ``vg[0]``: Newton start for V (updated). ``c0``: Li+ at the
+    electrode (M; used when K[K_NEL] > 0). Returns also i_Li (A cm-2). With ``grad``, ``gp``/``gq``/``gi`` (5,)
+    receive ∂(dp/dt)/∂θ, ∂(dq/dt)/∂θ, ∂i_Li/∂θ for θ = (x_Mg,m−1, x_Li,m−1, p, q, c_0): every partial is
     analytic, and V enters through the implicit-function derivative of the galvanostatic balance,
     dV/dθ = −(Σ_free ∂i_j/∂θ|_V + Σ_held ∂i_j/∂θ) / Σ_free ∂i_j/∂V."""
     m = K[K_M]
@@ -233,6 +242,17 @@ def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1
     U_li = -math.inf if li_off else P[U0_LI] - mu_li
     i0_mg = P[J0_MG] * 2.0 * math.sqrt(spp)
     i0_li = P[J0_LI] * 2.0 * math.sqrt(sqq)
+    dUli_c, dlni0_c = 0.0, 0.0          # ∂U_Li/∂c_0 (V M-1), ∂ln i0_Li/∂c_0 (M-1)
+    if K[K_NEL] > 0:
+        cr = c0 / P[EL_CB]
+        floored = not (cr > 1e-12)
+        cr = 1e-12 if floored else cr
+        if not li_off:
+            U_li += P[EL_NU_KT] * math.log(cr)
+        i0_li *= cr ** P[EL_NU_ALPHA]
+        if not floored:
+            dUli_c = P[EL_NU_KT] / c0
+            dlni0_c = P[EL_NU_ALPHA] / c0
     alpha, f = P[ALPHA], P[F]
     V = solve_V(P[I_APP] - f_mg - f_li, U_mg, i0_mg, 2, not fix_mg, U_li, i0_li, 1, not fix_li, alpha, f, vg[0])
     if math.isfinite(V):
@@ -276,19 +296,20 @@ def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1
         dcli_p = dcap * dxm_p
         dxl_p = dcli_p * sq
         dxl_q = c_li * sqq * kq
-        dFm = (dm * lo[m], 0.0, dm * di[m] * dxm_p, 0.0)
-        dFl = (0.0, dl * lo[m], dl * di[m] * dxl_p, dl * di[m] * dxl_q)
-        # ∂i/∂θ at fixed V (free ions) — U depends on (p, q), i0 on its own logit
-        di_mg = (0.0, 0.0, 0.0, 0.0)
-        di_li = (0.0, 0.0, 0.0, 0.0)
+        dFm = (dm * lo[m], 0.0, dm * di[m] * dxm_p, 0.0, 0.0)
+        dFl = (0.0, dl * lo[m], dl * di[m] * dxl_p, dl * di[m] * dxl_q, 0.0)
+        # ∂i/∂θ at fixed V (free ions) — U depends on (p, q) (and U_Li on c_0), i0 on its own logit (i0_Li on c_0)
+        di_mg = (0.0, 0.0, 0.0, 0.0, 0.0)
+        di_li = (0.0, 0.0, 0.0, 0.0, 0.0)
         if on_mg:
             di0 = i0_mg * (1.0 - 2.0 * sp) / 2.0 * kp
-            di_mg = (0.0, 0.0, e_mg * di0 + G_mg * mmg_p * kp, G_mg * mmg_q * kq)   # ∂i/∂U = −G, ∂U/∂θ = −∂μ/∂θ
+            di_mg = (0.0, 0.0, e_mg * di0 + G_mg * mmg_p * kp, G_mg * mmg_q * kq, 0.0)   # ∂i/∂U = −G, ∂U/∂θ = −∂μ/∂θ
         if on_li:
             di0 = i0_li * (1.0 - 2.0 * sq) / 2.0 * kq
-            di_li = (0.0, 0.0, G_li * mli_p * kp, e_li * di0 + G_li * mli_q * kq)
+            di_li = (0.0, 0.0, G_li * mli_p * kp, e_li * di0 + G_li * mli_q * kq,
+                     i_li * dlni0_c - G_li * dUli_c)
         Gs = G_mg + G_li
-        for t in range(4):
+        for t in range(5):
             # held ions: their current −F/src is imposed
             held = 0.0
             if fix_mg:
@@ -300,6 +321,7 @@ def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1
             dil = di_li[t] + G_li * dV if on_li else 0.0
             dFm_t = 0.0 if fix_mg else dFm[t] + P[SRC_MG] * dim
             dFl_t = 0.0 if fix_li else dFl[t] + P[SRC_LI] * dil
+            gi[t] = -dFl[t] / P[SRC_LI] if fix_li else dil
             g = dFm_t / den_p
             if t == 2:
                 g -= dp * cap * spp * (1.0 - 2.0 * sp) * kp / den_p
@@ -311,15 +333,17 @@ def surface(xm_prev, xl_prev, p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1
                 gq[t] = (dnum - dq * dden) / den_q
             else:
                 gq[t] = 0.0
-    return V, dp, dq, xm_s, xl_s
+    return V, dp, dq, xm_s, xl_s, i_li
 
 
 @njit(cache=True, error_model="numpy")
 def rhs(y, out, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     """dy/dt into ``out`` (the reference's right-hand side with the given pinned surfaces); returns V."""
     m = K[K_M]
-    V, dp, dq, xm_s, xl_s = surface(y[2 * m - 2], y[2 * m - 1], y[2 * m], y[2 * m + 1], pin_mg, pin_li,
-                                    P, K, lo, di, T2li, T2mg, T1, vg, False, out[:0], out[:0])
+    nel = K[K_NEL]
+    c0 = y[2 * m + 2] if nel > 0 else 0.0
+    V, dp, dq, xm_s, xl_s, i_li = surface(y[2 * m - 2], y[2 * m - 1], y[2 * m], y[2 * m + 1], c0, pin_mg, pin_li,
+                                          P, K, lo, di, T2li, T2mg, T1, vg, False, out[:0], out[:0], out[:0])
     dm, dl = P[D_MG], P[D_LI]
     for k in range(m):
         xm_l = y[2 * k - 2] if k > 0 else 0.0
@@ -330,16 +354,28 @@ def rhs(y, out, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma
         out[2 * k + 1] = dl * (lo[k] * xl_l + di[k] * y[2 * k + 1] + up[k] * xl_r)
     out[2 * m] = dp
     out[2 * m + 1] = dq
+    if nel > 0:     # electrolyte block: dc/dt = A c + s (A tridiagonal, at lo/di/up[m + 1 + k])
+        r0, b = 2 * m + 2, m + 1
+        for k in range(nel):
+            acc = di[b + k] * y[r0 + k]
+            if k > 0:
+                acc += lo[b + k] * y[r0 + k - 1]
+            if k < nel - 1:
+                acc += up[b + k] * y[r0 + k + 1]
+            out[r0 + k] = acc
+        out[r0] += P[EL_SINK] * i_li
+        out[r0 + nel - 1] += P[EL_BULK]
     return V
 
 
 @njit(cache=True, error_model="numpy")
 def jacobian(y, J, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
-    """∂f/∂y into ``J`` (N × N, band: lower 3, upper 2; entries outside the band untouched), analytic."""
+    """∂f/∂y into ``J`` (N × N, band: lower 4, upper 2; entries outside the band untouched), analytic."""
     m = K[K_M]
-    N = 2 * m + 2
+    nel = K[K_NEL]
+    N = 2 * m + 2 + nel
     for i in range(N):
-        for j in range(max(0, i - 3), min(N, i + 3)):
+        for j in range(max(0, i - 4), min(N, i + 3)):
             J[i, j] = 0.0
     dm, dl = P[D_MG], P[D_LI]
     for k in range(m):
@@ -365,20 +401,34 @@ def jacobian(y, J, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg):  # pra
     if -300.0 < q < 300.0:
         J[2 * k + 1, 2 * m + 1] = dl * up[k] * c_li * sq * (1.0 - sq)
     # surface rows
-    gp = np.empty(4)
-    gq = np.empty(4)
-    surface(y[2 * m - 2], y[2 * m - 1], p, q, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, True, gp, gq)
-    for c in range(4):
+    gp = np.empty(5)
+    gq = np.empty(5)
+    gi = np.empty(5)
+    c0 = y[2 * m + 2] if nel > 0 else 0.0
+    surface(y[2 * m - 2], y[2 * m - 1], p, q, c0, pin_mg, pin_li, P, K, lo, di, T2li, T2mg, T1, vg, True, gp, gq,
+            gi)
+    for c in range(4 if nel == 0 else 5):
         J[2 * m, 2 * m - 2 + c] = gp[c]
         J[2 * m + 1, 2 * m - 2 + c] = gq[c]
+    if nel > 0:     # electrolyte rows: A, plus the sink's dependence on θ = (x_Mg,m−1, x_Li,m−1, p, q, c_0)
+        r0, b = 2 * m + 2, m + 1
+        for k in range(nel):
+            if k > 0:
+                J[r0 + k, r0 + k - 1] = lo[b + k]
+            J[r0 + k, r0 + k] = di[b + k]
+            if k < nel - 1:
+                J[r0 + k, r0 + k + 1] = up[b + k]
+        for c in range(5):
+            J[r0, 2 * m - 2 + c] += P[EL_SINK] * gi[c]
 
 
 @njit(cache=True, error_model="numpy")
 def voltage(y, P, K, lo, di, T2li, T2mg, T1, vg):  # pragma: no cover - compiled
     """Reported voltage (V vs Mg, counter overpotential included) at state y, pinned surfaces decided from y."""
     m = K[K_M]
-    V, _, _, _, _ = surface(y[2 * m - 2], y[2 * m - 1], y[2 * m], y[2 * m + 1], -1, -1, P, K, lo, di,
-                            T2li, T2mg, T1, vg, False, y[:0], y[:0])
+    c0 = y[2 * m + 2] if K[K_NEL] > 0 else 0.0
+    V, _, _, _, _, _ = surface(y[2 * m - 2], y[2 * m - 1], y[2 * m], y[2 * m + 1], c0, -1, -1, P, K, lo, di,
+                               T2li, T2mg, T1, vg, False, y[:0], y[:0], y[:0])
     return V + P[V_OFF]
 
 

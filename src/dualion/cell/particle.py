@@ -417,7 +417,7 @@ class SingleParticleCell:
         if self._fast is None and solver == "fast":
             from dualion.errors import DualionWarning
 
-            warnings.warn("solver 'fast' does not apply here (numba missing, electrolyte transport, or an "
+            warnings.warn("solver 'fast' does not apply here (numba missing, or an "
                           "equilibrium source the compiled kernel does not cover): using LSODA", DualionWarning,
                           stacklevel=3)
         return self._fast

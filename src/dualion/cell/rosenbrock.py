@@ -20,10 +20,11 @@ V on the step's Hermite interpolant), all active surfaces saturated (status 2), 
 right-hand side is switched to hold it, an event at the step end), a step size collapsing within
 STALL_NEAR_CUTOFF_V of the cutoff (status 2), otherwise failure (status −1: the caller falls back to LSODA).
 
-Linear algebra: :func:`chains_lu` uses the cell's structure (two tridiagonal shell chains coupled through their
-last shells to a 4 × 4 surface block; O(N)); :func:`band_lu` is a general banded LU with partial pivoting
-(LINPACK gbfa/gbsl order) on a dense array, O(N·kl·(kl+ku)), for appended banded state blocks (raise the band
-widths).
+Linear algebra: :func:`chains_el_lu` uses the cell's structure (two tridiagonal shell chains coupled through
+their last shells to a 4 × 4 surface block; with Li+ transport a third, the electrolyte chain, whose first cell
+joins that block as a 5 × 5 core; O(N)); :func:`band_lu` is a general banded LU with partial pivoting (LINPACK
+gbfa/gbsl order) on a dense array, O(N·kl·(kl+ku)) (the cell's band: lower 3, or 4 with the electrolyte block;
+upper 2).
 """
 
 from __future__ import annotations
@@ -125,14 +126,27 @@ def band_solve(A, piv, b, kl, ku):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def chains_lu(A, W, Dinv, B4, piv4):  # pragma: no cover - compiled
-    """Factor the cell's matrix (N = 2m + 2) by its structure: two tridiagonal chains — x_Mg on the even rows,
+    """Factor the cell's matrix (N = 2m + 2, no appended block) by its structure: :func:`chains_el_lu` with
+    n_el = 0."""
+    return chains_el_lu(A, (A.shape[0] - 2) // 2, 0, W, Dinv, W[:0, 0], W[:0, 0], B4, piv4)
+
+
+@njit(cache=True, error_model="numpy")
+def chains_solve(A, W, Dinv, B4, piv4, b):  # pragma: no cover - compiled
+    """Solve in place after :func:`chains_lu`."""
+    chains_el_solve(A, (A.shape[0] - 2) // 2, 0, W, Dinv, W[:0, 0], W[:0, 0], B4, piv4, b)
+
+
+@njit(cache=True, error_model="numpy")
+def chains_el_lu(A, m, nel, W, Dinv, We, De, B, piv):  # pragma: no cover - compiled
+    """Factor the cell's matrix (N = 2m + 2 + nel) by its structure: two tridiagonal chains — x_Mg on the even,
     x_Li on the odd rows of 0 … 2m−1, coupled to nothing but their own neighbours — and the surface logits
-    (rows 2m, 2m+1), which couple only to the last shell of each chain. Each chain is eliminated top-down
-    without pivoting (I/(hγ) − J is diagonally dominant there: J is D × a Laplacian with zero row sums), leaving
-    a 4 × 4 system in (x_Mg,m−1, x_Li,m−1, p, q), factored with partial pivoting. W: multipliers, Dinv: inverse
-    pivots (m, 2); B4, piv4: the 4 × 4 LU. O(N) per factorisation; False if singular."""
-    N = A.shape[0]
-    m = (N - 2) // 2
+    (rows 2m, 2m+1), which couple only to the last shell of each chain; with the electrolyte block (nel > 0) a
+    third tridiagonal chain c_0 … c_{nel−1} (rows 2m+2 …) whose first cell couples to that surface block. Each
+    shell chain is eliminated top-down, the electrolyte chain bottom-up, without pivoting (I/(hγ) − J is
+    diagonally dominant there: J is D × a Laplacian with zero row sums), leaving a 4 × 4 (5 × 5 with c_0)
+    system in (x_Mg,m−1, x_Li,m−1, p, q[, c_0]), factored with partial pivoting. W, Dinv (m, 2) and We, De
+    (nel): multipliers and inverse pivots; B, piv: the core LU (4 or 5). O(N); False if singular."""
     for c in range(2):
         d = A[c, c]
         if d == 0.0 or not math.isfinite(d):
@@ -146,62 +160,93 @@ def chains_lu(A, W, Dinv, B4, piv4):  # pragma: no cover - compiled
             if d == 0.0 or not math.isfinite(d):
                 return False
             Dinv[k, c] = 1.0 / d
+    r0 = 2 * m + 2
+    c0 = A[r0, r0] if nel > 0 else 0.0
+    if nel > 1:
+        d = A[r0 + nel - 1, r0 + nel - 1]
+        for k in range(nel - 1, 0, -1):
+            if d == 0.0 or not math.isfinite(d):
+                return False
+            De[k] = 1.0 / d
+            w = A[r0 + k - 1, r0 + k] * De[k]
+            We[k - 1] = w
+            d = A[r0 + k - 1, r0 + k - 1] - w * A[r0 + k, r0 + k - 1]
+        c0 = d
+    nb = 5 if nel > 0 else 4
     base = 2 * m - 2
     for i in range(4):
         for j in range(4):
-            B4[i, j] = A[base + i, base + j]
-    B4[0, 1] = 0.0
-    B4[1, 0] = 0.0
-    B4[0, 0] = 1.0 / Dinv[m - 1, 0]
-    B4[1, 1] = 1.0 / Dinv[m - 1, 1]
-    for k in range(4):
+            B[i, j] = A[base + i, base + j]
+    B[0, 1] = 0.0
+    B[1, 0] = 0.0
+    B[0, 0] = 1.0 / Dinv[m - 1, 0]
+    B[1, 1] = 1.0 / Dinv[m - 1, 1]
+    if nel > 0:
+        for i in range(4):
+            B[4, i] = A[r0, base + i]
+            B[i, 4] = A[base + i, r0] if i >= 2 else 0.0
+        B[4, 4] = c0
+    for k in range(nb):
         imax = k
-        for i in range(k + 1, 4):
-            if abs(B4[i, k]) > abs(B4[imax, k]):
+        for i in range(k + 1, nb):
+            if abs(B[i, k]) > abs(B[imax, k]):
                 imax = i
-        piv4[k] = imax
-        if B4[imax, k] == 0.0 or not math.isfinite(B4[imax, k]):
+        piv[k] = imax
+        if B[imax, k] == 0.0 or not math.isfinite(B[imax, k]):
             return False
-        if imax != k:     # LINPACK order: earlier multipliers stay (chains_solve applies the swaps in turn)
-            for j in range(k, 4):
-                B4[k, j], B4[imax, j] = B4[imax, j], B4[k, j]
-        inv = 1.0 / B4[k, k]
-        B4[k, k] = inv
-        for i in range(k + 1, 4):
-            lk = B4[i, k] * inv
-            B4[i, k] = lk
-            for j in range(k + 1, 4):
-                B4[i, j] -= lk * B4[k, j]
+        if imax != k:     # LINPACK order: earlier multipliers stay (chains_el_solve applies the swaps in turn)
+            for j in range(k, nb):
+                B[k, j], B[imax, j] = B[imax, j], B[k, j]
+        inv = 1.0 / B[k, k]
+        B[k, k] = inv
+        for i in range(k + 1, nb):
+            lk = B[i, k] * inv
+            B[i, k] = lk
+            for j in range(k + 1, nb):
+                B[i, j] -= lk * B[k, j]
     return True
 
 
 @njit(cache=True, error_model="numpy")
-def chains_solve(A, W, Dinv, B4, piv4, b):  # pragma: no cover - compiled
-    """Solve in place after :func:`chains_lu` (A: the matrix, for the chains' upper diagonals)."""
-    N = A.shape[0]
-    m = (N - 2) // 2
+def chains_el_solve(A, m, nel, W, Dinv, We, De, B, piv, b):  # pragma: no cover - compiled
+    """Solve in place after :func:`chains_el_lu` (A: the matrix, for the chains' off-diagonals)."""
     for c in range(2):
         for k in range(1, m):
             r = 2 * k + c
             b[r] -= W[k, c] * b[r - 2]
+    r0 = 2 * m + 2
+    for k in range(nel - 2, -1, -1):
+        b[r0 + k] -= We[k] * b[r0 + k + 1]
+    nb = 5 if nel > 0 else 4
     base = 2 * m - 2
-    for k in range(4):
-        lk = piv4[k]
-        t = b[base + lk]
+    v = np.empty(nb)
+    for i in range(4):
+        v[i] = b[base + i]
+    if nel > 0:
+        v[4] = b[r0]
+    for k in range(nb):
+        lk = piv[k]
+        t = v[lk]
         if lk != k:
-            b[base + lk] = b[base + k]
-            b[base + k] = t
-        for i in range(k + 1, 4):
-            b[base + i] -= B4[i, k] * t
-    for k in range(3, -1, -1):
-        s = b[base + k]
-        for j in range(k + 1, 4):
-            s -= B4[k, j] * b[base + j]
-        b[base + k] = s * B4[k, k]
+            v[lk] = v[k]
+            v[k] = t
+        for i in range(k + 1, nb):
+            v[i] -= B[i, k] * t
+    for k in range(nb - 1, -1, -1):
+        s = v[k]
+        for j in range(k + 1, nb):
+            s -= B[k, j] * v[j]
+        v[k] = s * B[k, k]
+    for i in range(4):
+        b[base + i] = v[i]
+    if nel > 0:
+        b[r0] = v[4]
     for c in range(2):
         for k in range(m - 2, -1, -1):
             r = 2 * k + c
             b[r] = (b[r] - A[r, r + 2] * b[r + 2]) * Dinv[k, c]
+    for k in range(1, nel):
+        b[r0 + k] = (b[r0 + k] - A[r0 + k, r0 + k - 1] * b[r0 + k - 1]) * De[k]
 
 
 @njit(cache=True, error_model="numpy")
@@ -247,11 +292,11 @@ def dense_eval(ts, ys, f0s, f1s, grid):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _exhausted(y, direction, n_active, lim):  # pragma: no cover - compiled
-    """(Mg exhausted, Li exhausted) in the direction of the current (active: the last ``n_active`` logits)."""
-    N = y.size
-    ex_mg = direction != 0 and -direction * y[N - 2] > lim
-    ex_li = n_active == 2 and direction != 0 and -direction * y[N - 1] > lim
+def _exhausted(y, jp, direction, n_active, lim):  # pragma: no cover - compiled
+    """(Mg exhausted, Li exhausted) in the direction of the current (the surface logits p, q at y[jp], y[jp + 1];
+    active: the first ``n_active`` of them)."""
+    ex_mg = direction != 0 and -direction * y[jp] > lim
+    ex_li = n_active == 2 and direction != 0 and -direction * y[jp + 1] > lim
     return ex_mg, ex_li
 
 
@@ -262,7 +307,8 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     (γ, order)) of :data:`METHODS`. Returns (status, n, ts, ys, f0s, f1s, n_rhs): accepted points ts[:n], ys[:n]
     and the slopes at the start/end of each step f0s/f1s[:n−1]."""
     N = y0.size
-    n_bulk = N - 2      # with logit_max, the surface logits (the last two entries) are held in the max norm
+    jp = 2 * K[0]       # the surface logits p, q (y[jp], y[jp + 1]); appended blocks (electrolyte) follow them
+    n_bulk = N - 2      # with logit_max, the surface logits are held in the max norm
     S = mm.size
     gam, order = gam_order[0], gam_order[1]
     Ks = np.empty((S, N))
@@ -275,15 +321,17 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
     J = np.empty((N, N))
     M = np.empty((N, N))
     piv = np.empty(N, np.int64)
-    chains = kl < 0          # kl < 0: the two-chain structure of the cell (chains_lu), else band (kl, ku)
+    chains = kl < 0          # kl < 0: the chain structure of the cell (chains_el_lu), else band (kl, ku)
+    m_sh, nel = K[0], N - 2 * K[0] - 2
     if chains:
-        kl, ku = 3, 2        # for assembling M: the same band
-    Wc, Dc = np.zeros(((N - 2) // 2, 2)), np.zeros(((N - 2) // 2, 2))
-    B4, piv4 = np.empty((4, 4)), np.empty(4, np.int64)
+        kl, ku = 4 if nel > 0 else 3, 2        # for assembling M: the same band
+    Wc, Dc = np.zeros((m_sh, 2)), np.zeros((m_sh, 2))
+    We, De = np.zeros(max(nel, 1)), np.zeros(max(nel, 1))
+    B4, piv4 = np.empty((5, 5)), np.empty(5, np.int64)
     ynew, ytmp, fnew = np.empty(N), np.empty(N), np.empty(N)
     vg = np.array([math.nan])
     y = y0.copy()
-    ex_mg, ex_li = _exhausted(y, direction, n_active, ex_lim)
+    ex_mg, ex_li = _exhausted(y, jp, direction, n_active, ex_lim)
     pin_mg, pin_li = int(ex_mg), int(ex_li)
     f0 = np.empty(N)
     rhs(y, f0, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg)
@@ -327,7 +375,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
             for j in range(i + ku + 1, min(N, i + kl + ku + 1)):
                 M[i, j] = 0.0
             M[i, i] += ih / gam
-        ok = chains_lu(M, Wc, Dc, B4, piv4) if chains else band_lu(M, piv, kl, ku)
+        ok = chains_el_lu(M, m_sh, nel, Wc, Dc, We, De, B4, piv4) if chains else band_lu(M, piv, kl, ku)
         if not ok:
             h *= 0.25
             n_rej += 1
@@ -349,7 +397,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
                     acc += C[i, j] * ih * Ks[j, r]
                 Ks[i, r] = acc
             if chains:
-                chains_solve(M, Wc, Dc, B4, piv4, Ks[i])
+                chains_el_solve(M, m_sh, nel, Wc, Dc, We, De, B4, piv4, Ks[i])
             else:
                 band_solve(M, piv, Ks[i], kl, ku)
         err, err_s, err_l = 0.0, 0.0, 0.0
@@ -361,7 +409,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
                 ee += ee_[j] * Ks[j, r]
             ynew[r] = acc
             sc = atol + rtol * max(abs(y[r]), abs(acc))
-            if r < n_bulk:
+            if r != jp and r != jp + 1:
                 err += (ee / sc) ** 2
             else:
                 err_s = max(err_s, abs(ee) / sc)
@@ -375,7 +423,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         step = h
         V_new = rhs(ynew, fnew, pin_mg, pin_li, P, K, lo, di, up, T2li, T2mg, T1, vg) + P[V_OFF]
         n_rhs += 1
-        e_mg, e_li = _exhausted(ynew, direction, n_active, ex_lim)
+        e_mg, e_li = _exhausted(ynew, jp, direction, n_active, ex_lim)
         if (e_mg != (pin_mg == 1)) or (e_li != (pin_li == 1)):
             V_new = voltage(ynew, P, K, lo, di, T2li, T2mg, T1, vg)   # pins decided from the state differ
         # step factor: Gustafsson's predictive controller (as in Hairer & Wanner's RODAS), bounded to [0.2, 6]
@@ -387,9 +435,9 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         h_acc, err_acc = h, max(e, 1e-2)
         status = -99
         if direction != 0:
-            sat = -direction * ynew[N - 2] > sat_lim
+            sat = -direction * ynew[jp] > sat_lim
             if n_active == 2:
-                sat = sat and -direction * ynew[N - 1] > sat_lim
+                sat = sat and -direction * ynew[jp + 1] > sat_lim
             if sat:
                 status = SATURATED
         if status != SATURATED and has_cut:
@@ -427,7 +475,7 @@ def integrate(y0, T, cut, has_cut, rtol, atol, h0, n_active, sat_lim, ex_lim, st
         f0[:] = fnew
         h *= fac
         new_jac = True
-        e_mg, e_li = _exhausted(y, direction, n_active, ex_lim)
+        e_mg, e_li = _exhausted(y, jp, direction, n_active, ex_lim)
         if (e_mg and not pin_mg) or (e_li and not pin_li):
             # another surface exhausted: switch the right-hand side (an event at the step end)
             pin_mg, pin_li = int(e_mg), int(e_li)
