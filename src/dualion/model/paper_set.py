@@ -90,15 +90,17 @@ CELL_PARAMETERS: dict[str, Parameter] = {
     "radius_um": Parameter(0.01, "µm", "assumed", "particle radius ~10 nm (nanocrystalline F-doped anatase)"),
     "D_Li_cm2_s": Parameter(1e-14, "cm2 s-1", "assumed", "Li solid-state diffusion: R²/D = 100 s, not limiting; the "
                                                       "rate data do not determine it (benchmarks/RESULTS_fit_rate_all5.md)"),
-    "D_Mg_cm2_s": Parameter(8.86e-18, "cm2 s-1", "fitted", "Mg solid-state diffusion, fitted to Fig. 2a/2c "
-                                                        "(benchmarks/fit_rate.py): log10 D = -17.05 ± 0.45", 9.2e-18),
-    "j0_Li_mA_cm2": Parameter(1.92e-6, "mA cm-2", "fitted", "Li exchange current density at half filling, fitted "
-                                                          "to Fig. 2a/2c with j0_Mg: they trade off, only "
-                                                          "0.88 log10 j0_Li - 0.45 log10 j0_Mg is determined (±0.35); "
-                                                          "stderr: log10 ±0.38 conditional on j0_Mg", 1.68e-06),
-    "j0_Mg_mA_cm2": Parameter(7.29e-10, "mA cm-2", "fitted", "Mg exchange current density at half filling, fitted "
-                                                           "to Fig. 2a/2c (see j0_Li); stderr: log10 ±0.74 "
-                                                           "conditional on j0_Li", 1.24e-09),
+    "D_Mg_cm2_s": Parameter(1.05e-17, "cm2 s-1", "fitted", "Mg solid-state diffusion, fitted to Fig. 2a/2c "
+                                                        "(benchmarks/fit_rate.py, RESULTS_fit_rate.md): "
+                                                        "log10 D = -16.98 ± 0.39", 9.3e-18),
+    "j0_Li_mA_cm2": Parameter(1.5e-6, "mA cm-2", "fitted", "Li exchange current density at half filling, fitted "
+                                                         "to Fig. 2a/2c with j0_Mg: they trade off, only "
+                                                         "0.84 log10 j0_Li - 0.43 log10 j0_Mg + 0.33 log10 D_Mg is "
+                                                         "determined (-6.98 ± 0.25); stderr: log10 ±0.27 "
+                                                         "conditional on the others", 9.3e-07),
+    "j0_Mg_mA_cm2": Parameter(3.75e-9, "mA cm-2", "fitted", "Mg exchange current density at half filling, fitted "
+                                                          "to Fig. 2a/2c (see j0_Li); stderr: log10 ±0.53 "
+                                                          "conditional on the others", 4.6e-09),
     "electrolyte_transport": Parameter(1.0, "", "assumed", "Li+ diffusion across the separator modelled (1 = on)"),
     "D_Li_electrolyte_cm2_s": Parameter(5e-6, "cm2 s-1", "assumed", "D(Li+) in 0.2 M APC/THF (Stokes-Einstein "
                                                                    "estimate, dualion.cell.electrolyte); the rate "
