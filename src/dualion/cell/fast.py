@@ -78,7 +78,7 @@ class FastKernel:
         P[fk.J0_MG], P[fk.J0_LI] = cell._i0["Mg"], cell._i0["Li"]
         P[fk.ALPHA] = p.alpha
         P[fk.F] = 1.0 / (K_B_EV_PER_K * p.T_K)
-        from dualion.cell.particle import EXHAUSTED_LOGIT
+        from dualion.cell.steps import EXHAUSTED_LOGIT
 
         P[fk.LIM] = EXHAUSTED_LOGIT
         (P[fk.EPS_LI], P[fk.SLOPE_LI], P[fk.EPS_MG], P[fk.SLOPE_MG], P[fk.TAB_G0], P[fk.TAB_H]) = mu_params
@@ -113,8 +113,8 @@ class FastKernel:
 
     def integrate(self, current_mA_g: float, y0: np.ndarray, T: float, cut: float | None, rtol: float,
                   atol: float) -> Any:
-        """One constant-current step (s, V vs Mg; ``cut`` None: none) → particle._Sol (status −1: failed)."""
-        from dualion.cell.particle import EXHAUSTED_LOGIT, SATURATION_LOGIT, STALL_NEAR_CUTOFF_V, _Sol
+        """One constant-current step (s, V vs Mg; ``cut`` None: none) → steps._Sol (status −1: failed)."""
+        from dualion.cell.steps import EXHAUSTED_LOGIT, SATURATION_LOGIT, STALL_NEAR_CUTOFF_V, _Sol
         from dualion.cell.rosenbrock import CUTOFF, DURATION, METHODS, SATURATED, STALLED, integrate
 
         P, K = self._for_current(current_mA_g)

@@ -5,35 +5,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dualion.cell.kinetics import _expit, _expit_arr, butler_volmer_A_cm2, solve_electrode_potential_V, thermal_f
 from dualion.cell.params import IONS, V_WINDOW_V, Z, CellParameters, CellResult, Step
+from dualion.cell.steps import EXHAUSTED_LOGIT, SATURATION_LOGIT, STALL_NEAR_CUTOFF_V, _Sol  # shared with fast
 from dualion.cell.source import EquilibriumSource, default_equilibrium, equilibrium_uptake
 from dualion.errors import DualionUserError
-
-
-@dataclass
-class _Sol:
-    t: np.ndarray
-    y: np.ndarray
-    sol: Any
-    status: int
-    message: str
-
-
-#: |logit θ| of the surface beyond which an ion counts as saturated (full on discharge, empty on charge).
-SATURATION_LOGIT = 30.0
-#: |logit θ| of the surface beyond which an ion counts as exhausted in the direction of the current while the other
-#: ion still carries current: its surface is then held (quasi-steady) and passes on the diffusive supply
-#: (θ within e^-30 ≈ 1e-13 of empty/full: the neglected surface content is < 1e-13 ions per fu).
-EXHAUSTED_LOGIT = SATURATION_LOGIT
-#: A step whose time stops advancing this close to its voltage cutoff (V) ends there (the capacity left is
-#: negligible: the voltage is diving to the cutoff); further away it is an integration failure.
-STALL_NEAR_CUTOFF_V = 0.03
 
 
 def _integrate(rhs: Callable, voltage: Callable, y0: np.ndarray, T: float, cut: float | None, direction: int,
