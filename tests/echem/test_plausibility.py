@@ -83,6 +83,12 @@ def test_zero_time_steps_warn_and_backwards_time_is_an_error(tmp_path):
     p.write_text(text)
     with pytest.warns(DualionWarning, match=r"1 zero time step\(s\) \(repeated time stamp 60 s first at data rows 2–3\)"):
         read(p)
+    # a step switch recorded at one instant (rest ends, pulse starts at 60 s) is not a duplicate: no warning
+    p.write_text("time_s,voltage_V,current_mA\n0,2.0,0\n60,2.0,0\n60,1.9,-0.5\n120,1.8,-0.5\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DualionWarning)
+        d = read(p)
+    assert d.time_s.tolist() == [0, 60, 60, 120]
     p.write_text(text.replace("\n60,1.9,-0.5\n120", "\n30,1.9,-0.5\n120"))
     with pytest.raises(DualionUserError, match="time goes backwards at data row 3"):
         read(p)

@@ -258,7 +258,12 @@ def make_cycler_data(time_s, voltage_V, current_mA, *, step=None, cycle=None, co
         raise DualionUserError(f"time goes backwards at data row {k + 2} ({t[k + 1]:g} s after {t[k]:g} s); "
                                "the table must be in time order (concatenated files?)", file=src or None,
                                field="time_s")
-    zero = np.flatnonzero(dt == 0)
+    # a repeated time stamp where the current (or the step) changes is a step switch recorded at one instant
+    # (two rows: the end of one step and the start of the next): legitimate, not a duplicate
+    switch = i[1:] != i[:-1]
+    if extra["step"] is not None:
+        switch |= extra["step"][1:] != extra["step"][:-1]
+    zero = np.flatnonzero((dt == 0) & ~switch)
     if zero.size:
         k = int(zero[0])
         _warn(meta, f"{zero.size} zero time step(s) (repeated time stamp {t[k]:g} s first at data rows {k + 1}–{k + 2}): "
