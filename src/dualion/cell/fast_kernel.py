@@ -32,16 +32,7 @@ import math
 
 import numpy as np
 
-try:  # pragma: no cover - exercised when numba is installed
-    from numba import njit
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
-    def njit(*args, **kwargs):  # type: ignore[no-redef]
-        def wrap(f):
-            return f
-        return wrap(args[0]) if args and callable(args[0]) else wrap
+from dualion._numba import HAVE_NUMBA, njit  # noqa: F401 - numba, or a no-op decorator without it
 
 # -- float parameters P[...] ---------------------------------------------------------------------------------------
 D_MG, D_LI, SRC_MG, SRC_LI, CAP_MG, SITES_LI, N_E, U0_MG, U0_LI, J0_MG, J0_LI, ALPHA, F, I_APP, LIM, V_OFF, \

@@ -12,16 +12,7 @@ import math
 
 import numpy as np
 
-try:  # pragma: no cover - exercised when numba is installed
-    from numba import njit
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
-    def njit(*args, **kwargs):  # type: ignore[no-redef]
-        def wrap(f):
-            return f
-        return wrap(args[0]) if args and callable(args[0]) else wrap
+from dualion._numba import HAVE_NUMBA, njit  # numba, or a no-op decorator without it
 
 __all__ = ["HAVE_NUMBA", "field_theta_kernel", "solve_eta_kernel", "type_averages_kernel"]
 
